@@ -1,0 +1,306 @@
+"""One interface, four methods: ``differentiate(f, point, method=...)`` returns a ``Result``.
+
+Every method answers with the same fields (value, Jacobian, gradient, cost) and a trace that
+shows how it got there. Traces are built lazily, when asked for, so a gradient costs what
+the method costs and not the price of its explanation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import forward, numeric, reverse, symbolic
+from .errors import EvaluationError, ParseError
+from .parse import Function, parse
+from .traces import TraceTable, adjoint_table, primal_table, tangent_table
+from .wengert import WengertList
+
+METHODS = ("symbolic", "numeric", "forward", "reverse")
+
+
+class PointError(ValueError):
+    """The point does not match the function's variables, or holds something that is not a number."""
+
+
+@dataclass(frozen=True)
+class Cost:
+    """What a method spent: sweeps over the list, primitive evaluations, whole evaluations of f."""
+
+    passes: int  # forward passes (forward mode), reverse sweeps (reverse mode), or 0
+    primitive_evals: int  # primitive values computed (the primal steps, for every evaluation of f)
+    derivative_evals: int  # partial-derivative rules evaluated
+    function_evals: int  # evaluations of the whole function
+
+
+@dataclass
+class Result:
+    """What every method returns."""
+
+    method: str
+    function: Function
+    point: dict[str, float]
+    value: Any  # float for a scalar function, list of m floats for a vector function
+    jacobian: np.ndarray  # m x n
+    trace: Any
+    cost: Cost
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def gradient(self) -> dict[str, float] | None:
+        """``{variable: ∂f/∂variable}`` for a scalar function (None for a vector function)."""
+        if self.jacobian.shape[0] != 1:
+            return None
+        return {v: float(d) for v, d in zip(self.function.variables, self.jacobian[0])}
+
+    @property
+    def derivative(self) -> float | None:
+        """f'(x) for a function of one variable with one output."""
+        return float(self.jacobian[0, 0]) if self.jacobian.shape == (1, 1) else None
+
+
+# --- traces --------------------------------------------------------------------------------------
+
+
+class Trace:
+    """A method's explanation: named tables, each with DataFrame, Markdown, LaTeX and CSV forms."""
+
+    method = ""
+
+    def tables(self) -> dict[str, TraceTable]:
+        raise NotImplementedError
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        return {k: t.frame() for k, t in self.tables().items()}
+
+    def to_markdown(self) -> str:
+        return "\n\n".join(t.to_markdown() for t in self.tables().values())
+
+    def to_latex(self) -> str:
+        return "\n\n".join(t.to_latex() for t in self.tables().values())
+
+
+class ForwardTrace(Trace):
+    """The primal trace and one tangent trace per forward pass (per seed direction)."""
+
+    method = "forward"
+
+    def __init__(self, wl: WengertList, vals: list[float], seeds: list[list[float]], dots: list[list[float]]):
+        self.wl, self.vals, self.seeds, self.dots = wl, vals, seeds, dots
+
+    def tables(self) -> dict[str, TraceTable]:
+        out = {"primal": primal_table(self.wl, self.vals)}
+        for seed, dots in zip(self.seeds, self.dots):
+            label = seed_label(self.wl.inputs, seed)
+            t = tangent_table(self.wl, self.vals, dots)
+            t.title = f"Tangent trace, seed {label}"
+            out[f"tangent {label}"] = t
+        return out
+
+
+class ReverseTrace(Trace):
+    """The primal trace and one adjoint trace per reverse sweep; updates are recorded on demand."""
+
+    method = "reverse"
+
+    def __init__(self, wl: WengertList, vals: list[float], ybars: list[list[float]]):
+        self.wl, self.vals, self.ybars = wl, vals, ybars
+
+    def tables(self) -> dict[str, TraceTable]:
+        out = {"primal": primal_table(self.wl, self.vals)}
+        for ybar in self.ybars:
+            bar, updates = reverse.adjoint_sweep(self.wl, self.vals, ybar, record=True)
+            label = seed_label(self.wl.output_names(), ybar, bar=True)
+            t = adjoint_table(self.wl, updates, bar)
+            t.title = f"Adjoint trace, seed {label}"
+            out[f"adjoint {label}"] = t
+        return out
+
+
+class SymbolicTrace(Trace):
+    """The derivative expressions, their sizes (tree against shared graph) and values."""
+
+    method = "symbolic"
+
+    def __init__(self, function: Function, exprs: list[list[Any]], J: np.ndarray):
+        self.function, self.exprs, self.J = function, exprs, J
+
+    def tables(self) -> dict[str, TraceTable]:
+        from .traces import Row
+
+        t = TraceTable("Symbolic derivatives")
+        names = self.function.wengert.output_names()
+        for j, row in enumerate(self.exprs):
+            for i, e in enumerate(row):
+                x = self.function.variables[i]
+                t.rows.append(Row(f"∂{names[j]}/∂{x}", symbolic.show(e), float(self.J[j, i]), 0,
+                                  rf"\frac{{\partial {names[j]}}}{{\partial {x}}}", symbolic.show(e, latex=True)))
+        return {"derivatives": t}
+
+    def sizes(self) -> pd.DataFrame:
+        rows = []
+        names = self.function.wengert.output_names()
+        for j, row in enumerate(self.exprs):
+            for i, e in enumerate(row):
+                s = symbolic.Size.of(e)
+                rows.append({"derivative": f"∂{names[j]}/∂{self.function.variables[i]}",
+                             "tree operations": s.tree, "shared operations": s.graph, "depth": s.depth})
+        return pd.DataFrame(rows)
+
+
+class NumericTrace(Trace):
+    """For each input: the step used and the estimate of every output's partial derivative."""
+
+    method = "numeric"
+
+    def __init__(self, function: Function, scheme: str, steps: list[float], J: np.ndarray):
+        self.function, self.scheme, self.steps, self.J = function, scheme, steps, J
+
+    def tables(self) -> dict[str, TraceTable]:
+        from .traces import Row
+
+        t = TraceTable(f"{self.scheme.capitalize()} differences")
+        names = self.function.wengert.output_names()
+        for i, x in enumerate(self.function.variables):
+            for j, y in enumerate(names):
+                t.rows.append(Row(f"∂{y}/∂{x}", f"{_formula(self.scheme, y, x)}, h = {self.steps[i]:.3g}",
+                                  float(self.J[j, i]), 0))
+        return {"estimates": t}
+
+
+def _formula(scheme: str, y: str, x: str) -> str:
+    return {"forward": f"({y}({x}+h) - {y}({x})) / h", "backward": f"({y}({x}) - {y}({x}-h)) / h",
+            "central": f"({y}({x}+h) - {y}({x}-h)) / 2h", "complex": f"Im {y}({x}+ih) / h",
+            "richardson": f"(4 D(h/2) - D(h)) / 3, D = central"}[scheme]
+
+
+def seed_label(names: Sequence[str], seed: Sequence[float], bar: bool = False) -> str:
+    mark = "\u0304" if bar else "\u0307"
+    parts = [f"{n[0]}{mark}{n[1:]}={float(s):g}" for n, s in zip(names, seed)]
+    return "(" + ", ".join(parts) + ")"
+
+
+# --- the one entry point -------------------------------------------------------------------------
+
+
+def as_function(f: Function | str, variables: Sequence[str] | None = None) -> Function:
+    if isinstance(f, Function):
+        return f
+    if isinstance(f, str):
+        return parse(f, variables)
+    raise ParseError(f"expected a function or its text, not {type(f).__name__}")
+
+
+def as_point(function: Function, point: Mapping[str, Any] | Sequence[Any] | float) -> list[float]:
+    """The point as floats in the function's variable order."""
+    names = function.variables
+    if isinstance(point, Mapping):
+        missing = [v for v in names if v not in point]
+        if missing:
+            raise PointError(f"the point gives no value for {', '.join(missing)}")
+        extra = [k for k in point if k not in names]
+        if extra:
+            raise PointError(f"the function has no variable {', '.join(map(str, extra))} "
+                             f"(its variables: {', '.join(names) or 'none'})")
+        values = [point[v] for v in names]
+    elif isinstance(point, int | float | np.integer | np.floating):
+        values = [point]
+    else:
+        values = list(point)
+    if len(values) != len(names):
+        raise PointError(f"the function has {len(names)} variable(s) ({', '.join(names)}), "
+                         f"the point has {len(values)} value(s)")
+    out = []
+    for name, v in zip(names, values):
+        try:
+            x = float(v)
+        except (TypeError, ValueError):
+            raise PointError(f"the value of {name} is not a number: {str(v)[:40]!r}") from None
+        if not np.isfinite(x):
+            raise PointError(f"the value of {name} must be a finite number, not {x}")
+        out.append(x)
+    return out
+
+
+def differentiate(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | float, method: str = "reverse",
+                  *, variables: Sequence[str] | None = None, seed: Sequence[float] | None = None,
+                  ybar: Sequence[float] | None = None, scheme: str = "central", eps: float | None = None,
+                  relative: bool = True, compiled: bool = False) -> Result:
+    """Value and derivatives of ``f`` at ``point`` by ``method`` (one of :data:`METHODS`).
+
+    forward: ``seed`` gives one pass in that direction (a JVP, ``details["jvp"]``); otherwise
+    n passes give the Jacobian. reverse: ``ybar`` gives one sweep (a VJP, ``details["vjp"]``);
+    otherwise m sweeps. numeric: ``scheme`` and ``eps`` (a relative step unless
+    ``relative=False``). ``compiled=True`` runs forward/reverse through generated code.
+    """
+    function = as_function(f, variables)
+    x = as_point(function, point)
+    wl = function.wengert
+    pt = dict(zip(function.variables, x))
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    if compiled and method in ("forward", "reverse"):
+        from .compile import compiled_result
+
+        return compiled_result(function, x, method, seed=seed, ybar=ybar)
+    vals = wl.evaluate(x)
+    value = _value(wl, vals)
+    k = len(wl.steps)
+    partials = sum(1 for st in wl.steps if st.active for a in st.args if isinstance(a, int))
+    if method == "forward":
+        if seed is not None:
+            seed = [float(s) for s in _check_len(seed, wl.n, "seed")]
+            dots = forward.tangent_sweep(wl, vals, seed)
+            jv = forward.output_tangents(wl, dots)
+            trace = ForwardTrace(wl, vals, [seed], [dots])
+            return Result(method, function, pt, value, np.full((wl.m, wl.n), np.nan), trace, Cost(1, k, partials, 1),
+                          {"jvp": jv, "seed": seed})
+        J, passes = forward.jacobian(wl, vals)
+        seeds = [list(np.eye(wl.n)[i]) for i in range(wl.n)]
+        return Result(method, function, pt, value, J, ForwardTrace(wl, vals, seeds, passes),
+                      Cost(wl.n, k, wl.n * partials, 1))
+    if method == "reverse":
+        if ybar is not None:
+            ybar = [float(s) for s in _check_len(ybar, wl.m, "ybar")]
+            bar, _ = reverse.adjoint_sweep(wl, vals, ybar)
+            trace = ReverseTrace(wl, vals, [ybar])
+            return Result(method, function, pt, value, np.array([bar[: wl.n]]), trace, Cost(1, k, partials, 1),
+                          {"vjp": bar[: wl.n], "ybar": ybar})
+        J, _ = reverse.jacobian(wl, vals)
+        ybars = [list(np.eye(wl.m)[j]) for j in range(wl.m)]
+        return Result(method, function, pt, value, J, ReverseTrace(wl, vals, ybars), Cost(wl.m, k, wl.m * partials, 1))
+    if method == "symbolic":
+        exprs = symbolic.jacobian_exprs(function.outputs, function.variables)
+        flat = [e for row in exprs for e in row]
+        dl = WengertList.from_exprs(flat, function.variables) if flat else None
+        if dl is not None:
+            try:
+                dvals = dl.output_values(dl.evaluate(x))
+            except EvaluationError as exc:
+                raise EvaluationError(f"the derivative does not exist here: {exc.message}", exc.step) from None
+            J = np.array(dvals, dtype=float).reshape(wl.m, wl.n)
+        else:
+            J = np.zeros((wl.m, wl.n))
+        cost = Cost(0, k, len(dl.steps) if dl else 0, 1)
+        return Result(method, function, pt, value, J, SymbolicTrace(function, exprs, J), cost,
+                      {"expressions": exprs})
+    J, evals, steps = numeric.jacobian(wl, x, scheme, eps, relative)
+    return Result(method, function, pt, value, J, NumericTrace(function, scheme, steps, J),
+                  Cost(0, k * (evals + 1), 0, evals + 1), {"scheme": scheme, "steps": steps})
+
+
+def _value(wl: WengertList, vals: list[float]) -> Any:
+    out = [float(v) for v in wl.output_values(vals)]
+    return out[0] if wl.m == 1 else out
+
+
+def _check_len(v: Sequence[float], n: int, what: str) -> Sequence[float]:
+    if len(v) != n:
+        raise PointError(f"the {what} needs {n} entries, got {len(v)}")
+    return v
+
+
+__all__ = ["METHODS", "Cost", "Result", "differentiate", "as_point", "as_function", "PointError"]

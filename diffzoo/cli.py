@@ -1,0 +1,114 @@
+"""The ``diffzoo`` command: traces and side-by-side comparisons in a terminal.
+
+    diffzoo trace "ln(x1) + x1*x2 - sin(x2)" --at x1=2 x2=5
+    diffzoo compare "ln(x1) + x1*x2 - sin(x2)" --at x1=2 x2=5
+
+Bad input prints the caret message and exits with status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import unicodedata
+from typing import Sequence
+
+from .api import METHODS, PointError, differentiate
+from .errors import EvaluationError, ParseError
+from .parse import parse
+from .traces import TraceTable
+
+
+def _table(t: TraceTable) -> str:
+    """An aligned plain-text table (no dependencies beyond pandas' data)."""
+    df = t.frame()
+    cells = [[str(c) for c in df.columns]] + [[_fmt(v) for v in row] for row in df.itertuples(index=False)]
+    widths = [max(_width(r[i]) for r in cells) for i in range(len(cells[0]))]
+    lines = [t.title, "-" * _width(t.title)]
+    for n, r in enumerate(cells):
+        lines.append("  ".join(c + " " * (w - _width(c)) for c, w in zip(r, widths)).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _width(s: str) -> int:
+    """Columns a string takes in a terminal: combining marks (the dot of v̇) take none."""
+    return sum(1 for c in s if not unicodedata.combining(c))
+
+
+def _fmt(v: object) -> str:
+    if isinstance(v, float):
+        return repr(v) if v != int(v) or abs(v) > 1e15 else str(int(v))
+    return str(v)
+
+
+def _point(items: Sequence[str], variables: Sequence[str]) -> dict[str, float]:
+    point: dict[str, float] = {}
+    for i, item in enumerate(items):
+        name, sep, value = item.partition("=")
+        if not sep:
+            if len(items) == len(variables):
+                name, value = variables[i], item
+            else:
+                raise PointError(f"write the point as name=value, e.g. --at {' '.join(f'{v}=1' for v in variables)}")
+        try:
+            point[name.strip()] = float(value)
+        except ValueError:
+            raise PointError(f"the value of {name.strip()} is not a number: {value!r}") from None
+    return point
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="diffzoo", description="Differentiate a function four ways and show the work.")
+    sub = ap.add_subparsers(dest="command", required=True)
+    for name, help_ in (("trace", "print the primal, tangent and adjoint traces"),
+                        ("compare", "print every method side by side with errors and costs")):
+        p = sub.add_parser(name, help=help_)
+        p.add_argument("function", help='e.g. "ln(x1) + x1*x2 - sin(x2)"')
+        p.add_argument("--at", nargs="*", default=[], metavar="NAME=VALUE", help="the point, e.g. x1=2 x2=5")
+        p.add_argument("--vars", nargs="*", default=None, help="the order of the variables")
+        p.add_argument("--format", choices=("text", "markdown", "latex"), default="text")
+    trace = sub.choices["trace"]
+    trace.add_argument("--seed", nargs="*", type=float, default=None, help="forward-mode seed direction")
+    args = ap.parse_args(argv)
+    try:
+        f = parse(args.function, args.vars)
+        point = _point(args.at, f.variables)
+        if args.command == "trace":
+            print(_trace(f, point, args.seed, args.format))
+        else:
+            print(_compare(f, point, args.format))
+    except (ParseError, EvaluationError, PointError) as exc:
+        print(f"diffzoo: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _trace(f, point, seed, fmt: str) -> str:
+    fwd = differentiate(f, point, "forward", seed=seed) if seed else differentiate(f, point, "forward")
+    rev = differentiate(f, point, "reverse")
+    tables = list(fwd.trace.tables().values()) + list(rev.trace.tables().values())[1:]
+    header = f"f = {f}  at  " + ", ".join(f"{k} = {v:g}" for k, v in point.items())
+    if fmt == "markdown":
+        return header + "\n\n" + "\n\n".join(t.to_markdown() for t in tables)
+    if fmt == "latex":
+        return "\n\n".join(t.to_latex() for t in tables)
+    return header + "\n\n" + "\n\n".join(_table(t) for t in tables)
+
+
+def _compare(f, point, fmt: str) -> str:
+    from .compare import compare
+
+    df = compare(f, point)
+    if fmt == "markdown":
+        return df.to_markdown(index=False) if hasattr(df, "to_markdown") else df.to_string(index=False)
+    if fmt == "latex":
+        return df.style.to_latex()
+    return f"f = {f}\n\n" + df.to_string(index=False, float_format=lambda v: f"{v:.17g}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+__all__ = ["main", "METHODS"]

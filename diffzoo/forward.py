@@ -1,0 +1,214 @@
+"""Forward mode: carry a tangent beside every primal value, one pass per seed direction.
+
+``tangent_sweep`` walks the Wengert list once, computing ``v̇_k = Σ ∂v_k/∂v_j · v̇_j`` from the
+primitive table's partials, so a pass yields one column of the Jacobian (a JVP). ``Dual`` is
+the same idea as a number type: it carries a *tag* so that nested derivatives do not mix
+their perturbations (the survey's "perturbation confusion").
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from .errors import EvaluationError
+from .primitives import PRIMITIVES, ArrayBackend, FloatBackend
+from .wengert import WengertList, vname
+
+
+def tangent_sweep(wl: WengertList, vals: list[Any], seed: Sequence[Any]) -> list[Any]:
+    """Tangents of every variable (inputs first) for the input direction ``seed``.
+
+    A contribution whose tangent is exactly zero is skipped, so a partial that does not exist
+    (``∂(x^y)/∂y`` at x < 0) is never needed for a direction that does not move ``y``.
+    """
+    n = wl.n
+    off = n - 1
+    dots: list[Any] = [float(s) for s in seed] if not _arrays(vals) else list(seed)
+    if len(dots) != n:
+        raise ValueError(f"the seed needs {n} entries, got {len(dots)}")
+    B = ArrayBackend if _arrays(vals) else FloatBackend
+    for st in wl.steps:
+        if not st.active:
+            dots.append(0.0)
+            continue
+        a = [vals[x + off] if isinstance(x, int) else x.value for x in st.args]
+        out = vals[st.index + off]
+        acc = 0.0
+        for j, x in enumerate(st.args):
+            if isinstance(x, int):
+                d = dots[x + off]
+                if B is FloatBackend and d == 0.0:
+                    continue
+                try:
+                    acc = acc + st.prim.partials[j](B, out, *a) * d
+                except (ValueError, ArithmeticError):
+                    raise _derivative_error(wl, st, j, a) from None
+        dots.append(acc)
+    if B is FloatBackend and not all(math.isfinite(d) for d in dots):
+        st = next(s for s in wl.steps if not math.isfinite(dots[s.index + off]))
+        raise EvaluationError("the tangent is not finite (the derivative overflows or does not exist here)",
+                              f"{_dot(st.index)} at {vname(st.index)} = {wl.definition(st)}")
+    return dots
+
+
+def _arrays(vals: list[Any]) -> bool:
+    return any(isinstance(v, np.ndarray | np.generic) for v in vals)
+
+
+def _dot(i: int) -> str:
+    return f"v\u0307_{i}"
+
+
+def _derivative_error(wl: WengertList, st: Any, j: int, a: list[float]) -> EvaluationError:
+    from .traces import partial_text
+
+    shown = ", ".join(f"{v:.6g}" for v in a)
+    return EvaluationError(
+        f"the partial derivative ∂{vname(st.index)}/∂{wl.operand_text(st.args[j])} = {partial_text(wl, st, j)} "
+        f"does not exist at ({shown})", f"{vname(st.index)} = {wl.definition(st)}")
+
+
+def jvp(wl: WengertList, point: Sequence[float], direction: Sequence[float]) -> tuple[list[Any], list[Any]]:
+    """One forward pass: outputs ``f(x)`` and ``J(x) · direction``."""
+    vals = wl.evaluate(point)
+    dots = tangent_sweep(wl, vals, direction)
+    return wl.output_values(vals), output_tangents(wl, dots)
+
+
+def output_tangents(wl: WengertList, dots: list[Any]) -> list[Any]:
+    return [dots[o + wl.n - 1] if isinstance(o, int) else 0.0 for o in wl.outputs]
+
+
+def jacobian(wl: WengertList, vals: list[Any]) -> tuple[np.ndarray, list[list[Any]]]:
+    """The m x n Jacobian column by column: n passes seeded with the unit vectors."""
+    J = np.zeros((wl.m, wl.n))
+    passes = []
+    for i in range(wl.n):
+        seed = [0.0] * wl.n
+        seed[i] = 1.0
+        dots = tangent_sweep(wl, vals, seed)
+        J[:, i] = output_tangents(wl, dots)
+        passes.append(dots)
+    return J, passes
+
+
+# --- dual numbers, tagged ------------------------------------------------------------------------
+
+_tags = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Dual:
+    """``primal + tangent·ε`` with ``ε² = 0``; ``tag`` names the derivative the ε belongs to.
+
+    Arithmetic goes through the primitive table, and primal and tangent may themselves be
+    duals of another tag, so derivatives nest (second derivatives, derivatives of functions
+    that take derivatives) without confusing one ε for another.
+    """
+
+    primal: Any
+    tangent: Any
+    tag: int
+
+    def __add__(self, o: Any) -> Any:
+        return apply("add", self, o)
+
+    def __radd__(self, o: Any) -> Any:
+        return apply("add", o, self)
+
+    def __sub__(self, o: Any) -> Any:
+        return apply("sub", self, o)
+
+    def __rsub__(self, o: Any) -> Any:
+        return apply("sub", o, self)
+
+    def __mul__(self, o: Any) -> Any:
+        return apply("mul", self, o)
+
+    def __rmul__(self, o: Any) -> Any:
+        return apply("mul", o, self)
+
+    def __truediv__(self, o: Any) -> Any:
+        return apply("div", self, o)
+
+    def __rtruediv__(self, o: Any) -> Any:
+        return apply("div", o, self)
+
+    def __pow__(self, o: Any) -> Any:
+        return apply("pow", self, o)
+
+    def __rpow__(self, o: Any) -> Any:
+        return apply("pow", o, self)
+
+    def __neg__(self) -> Any:
+        return apply("neg", self)
+
+
+def _top_tag(args: Sequence[Any]) -> int:
+    return max((a.tag for a in args if isinstance(a, Dual)), default=0)
+
+
+def _split(a: Any, tag: int) -> tuple[Any, Any]:
+    """The primal and the tangent of ``a`` with respect to ``tag`` (0 if it has none)."""
+    if isinstance(a, Dual):
+        if a.tag == tag:
+            return a.primal, a.tangent
+        if a.tag > tag:  # an outer-tag dual whose parts may carry ``tag`` deeper down
+            p0, t0 = _split(a.primal, tag)
+            p1, t1 = _split(a.tangent, tag)
+            return Dual(p0, p1, a.tag), Dual(t0, t1, a.tag)
+    return a, 0.0
+
+
+class Generic:
+    """A backend whose operations accept floats and duals alike (so partials can be nested)."""
+
+
+for _name in PRIMITIVES:
+    setattr(Generic, _name, staticmethod(lambda *args, _n=_name: apply(_n, *args)))
+
+
+def apply(name: str, *args: Any) -> Any:
+    """Apply a primitive to floats or duals: the dual number's whole arithmetic."""
+    prim = PRIMITIVES[name]
+    tag = _top_tag(args)
+    if tag == 0:
+        return prim.scalar(*args)
+    parts = [_split(a, tag) for a in args]
+    primals = [p for p, _ in parts]
+    out = apply(name, *primals)
+    tangent: Any = 0.0
+    for j, (_, t) in enumerate(parts):
+        if isinstance(t, Dual) or t != 0.0:
+            tangent = apply("add", tangent, apply("mul", prim.partials[j](Generic, out, *primals), t))
+    return Dual(out, tangent, tag)
+
+
+def derivative(fn: Callable[[Any], Any]) -> Callable[[float], Any]:
+    """``derivative(f)(x)`` = f'(x) by forward mode, with a fresh tag for each call."""
+
+    def df(x: Any) -> Any:
+        tag = next(_tags)
+        y = fn(Dual(x, 1.0, tag))
+        return _split(y, tag)[1]
+
+    return df
+
+
+def function_of(wl: WengertList) -> Callable[..., Any]:
+    """The Wengert list as a Python function of floats or duals (for nesting derivatives)."""
+
+    def f(*point: Any) -> Any:
+        off = wl.n - 1
+        vals = list(point)
+        for st in wl.steps:
+            vals.append(apply(st.prim.name, *[vals[x + off] if isinstance(x, int) else x.value for x in st.args]))
+        outs = [vals[o + off] if isinstance(o, int) else o.value for o in wl.outputs]
+        return outs[0] if wl.m == 1 else outs
+
+    return f

@@ -1,0 +1,211 @@
+"""THE table of primitives: each operation once, with its value and its partial derivatives.
+
+Every method reads its rules from here. A partial derivative is written once, as a small
+function of a *backend* ``B`` (an object offering ``add, sub, mul, div, neg, pow, sin, ...``),
+the primal output ``out`` and the arguments. Given float arithmetic it computes a number
+(forward and reverse mode); given expression builders it builds a derivative expression
+(symbolic differentiation, trace rules); given dual numbers it differentiates again.
+So adding a primitive (``atan``, say) is one entry here plus its tests.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+Partial = Callable[..., Any]  # (B, out, *args) -> partial derivative w.r.t. one argument
+
+
+@dataclass(frozen=True)
+class Primitive:
+    """One operation: how to compute it, differentiate it, print it and hand it to sympy."""
+
+    name: str
+    arity: int
+    scalar: Callable[..., float]  # float -> float, raises on a domain error
+    array: Callable[..., Any]  # numpy: arrays, complex numbers (complex step), float32
+    partials: tuple[Partial, ...]  # one rule per argument
+    latex: str  # format string with {0}, {1}
+    sympy: str  # name of the sympy counterpart (attribute of the sympy module or of SYMPY_EXTRA)
+    mpmath: Callable[..., Any]  # high-precision reference
+    domain: Callable[..., str | None] = field(default=lambda *a: None)  # why the value is undefined
+    text: str = ""  # how a step is written in a trace: "{0} * {1}", "sin {0}"
+    user: bool = True  # may users call it by name?
+
+    def __repr__(self) -> str:
+        return f"Primitive({self.name!r})"
+
+
+# --- scalar helpers that numpy or math do not offer directly -------------------------------------
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)  # no overflow for very negative x
+    return z / (1.0 + z)
+
+
+def _sigmoid_np(x: Any) -> Any:
+    if np.iscomplexobj(x):
+        return 1.0 / (1.0 + np.exp(-x))
+    e = np.exp(-np.abs(x))
+    return np.where(np.asarray(x) >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _abs_np(x: Any) -> Any:
+    # For the complex step, |x| must stay analytic near the real axis: x * sign(Re x).
+    return np.where(np.real(x) < 0, -x, x) if np.iscomplexobj(x) else np.abs(x)
+
+
+def _sign(x: float) -> float:
+    return float((x > 0) - (x < 0))
+
+
+def _mp_sigmoid(x: Any) -> Any:
+    import mpmath
+
+    return 1 / (1 + mpmath.exp(-x))
+
+
+def _mp(name: str) -> Callable[..., Any]:
+    def f(*args: Any) -> Any:
+        import mpmath
+
+        return getattr(mpmath, name)(*args)
+
+    f.__name__ = name
+    return f
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.6g}"
+
+
+# --- domain messages: why a real value does not exist --------------------------------------------
+
+
+def _log_domain(x: float) -> str | None:
+    if x == 0:
+        return "log is undefined at 0 (it tends to -infinity)"
+    return f"log is undefined at {_fmt(x)} (needs a positive argument)" if x < 0 else None
+
+
+def _sqrt_domain(x: float) -> str | None:
+    return f"sqrt is undefined at {_fmt(x)} (needs a non-negative argument)" if x < 0 else None
+
+
+def _unit_domain(name: str) -> Callable[[float], str | None]:
+    def check(x: float) -> str | None:
+        return f"{name} is undefined at {_fmt(x)} (needs -1 <= x <= 1)" if abs(x) > 1 else None
+
+    return check
+
+
+def _div_domain(x: float, y: float) -> str | None:
+    return f"division by zero ({_fmt(x)} / 0)" if y == 0 else None
+
+
+def _pow_domain(x: float, y: float) -> str | None:
+    if x == 0 and y < 0:
+        return f"0 cannot be raised to the negative power {_fmt(y)}"
+    if x < 0 and y != int(y):
+        return f"a negative base {_fmt(x)} has no real power {_fmt(y)} (the exponent is not an integer)"
+    return None
+
+
+# --- the table -----------------------------------------------------------------------------------
+
+_TABLE = [
+    # name, arity, scalar, array, partials (B, out, *args), latex, sympy, mpmath, domain, text
+    Primitive("add", 2, lambda x, y: x + y, np.add,
+              (lambda B, o, x, y: 1, lambda B, o, x, y: 1),
+              "{0} + {1}", "Add", lambda x, y: x + y, text="{0} + {1}", user=False),
+    Primitive("sub", 2, lambda x, y: x - y, np.subtract,
+              (lambda B, o, x, y: 1, lambda B, o, x, y: -1),
+              "{0} - {1}", "Sub", lambda x, y: x - y, text="{0} - {1}", user=False),
+    Primitive("mul", 2, lambda x, y: x * y, np.multiply,
+              (lambda B, o, x, y: y, lambda B, o, x, y: x),
+              r"{0} \cdot {1}", "Mul", lambda x, y: x * y, text="{0} * {1}", user=False),
+    Primitive("div", 2, lambda x, y: x / y, np.divide,
+              (lambda B, o, x, y: B.div(1, y), lambda B, o, x, y: B.neg(B.div(o, y))),
+              r"\frac{{{0}}}{{{1}}}", "Div", lambda x, y: x / y, _div_domain, text="{0} / {1}", user=False),
+    Primitive("neg", 1, lambda x: -x, np.negative,
+              (lambda B, o, x: -1,),
+              "-{0}", "Neg", lambda x: -x, text="-{0}", user=False),
+    Primitive("pow", 2, math.pow, np.power,
+              (lambda B, o, x, y: B.mul(y, B.pow(x, B.sub(y, 1))), lambda B, o, x, y: B.mul(o, B.log(x))),
+              "{{{0}}}^{{{1}}}", "Pow", lambda x, y: x**y, _pow_domain, text="{0} ^ {1}", user=False),
+    Primitive("sin", 1, math.sin, np.sin, (lambda B, o, x: B.cos(x),),
+              r"\sin{0}", "sin", _mp("sin"), text="sin {0}"),
+    Primitive("cos", 1, math.cos, np.cos, (lambda B, o, x: B.neg(B.sin(x)),),
+              r"\cos{0}", "cos", _mp("cos"), text="cos {0}"),
+    Primitive("tan", 1, math.tan, np.tan, (lambda B, o, x: B.add(1, B.mul(o, o)),),
+              r"\tan{0}", "tan", _mp("tan"), text="tan {0}"),
+    Primitive("exp", 1, math.exp, np.exp, (lambda B, o, x: o,),
+              r"\exp{0}", "exp", _mp("exp"), text="exp {0}"),
+    Primitive("log", 1, math.log, np.log, (lambda B, o, x: B.div(1, x),),
+              r"\ln{0}", "log", _mp("log"), _log_domain, text="ln {0}"),
+    Primitive("sqrt", 1, math.sqrt, np.sqrt, (lambda B, o, x: B.div(1, B.mul(2, o)),),
+              r"\sqrt{{{0}}}", "sqrt", _mp("sqrt"), _sqrt_domain, text="sqrt {0}"),
+    Primitive("tanh", 1, math.tanh, np.tanh, (lambda B, o, x: B.sub(1, B.mul(o, o)),),
+              r"\tanh{0}", "tanh", _mp("tanh"), text="tanh {0}"),
+    Primitive("sinh", 1, math.sinh, np.sinh, (lambda B, o, x: B.cosh(x),),
+              r"\sinh{0}", "sinh", _mp("sinh"), text="sinh {0}"),
+    Primitive("cosh", 1, math.cosh, np.cosh, (lambda B, o, x: B.sinh(x),),
+              r"\cosh{0}", "cosh", _mp("cosh"), text="cosh {0}"),
+    Primitive("asin", 1, math.asin, np.arcsin, (lambda B, o, x: B.div(1, B.sqrt(B.sub(1, B.mul(x, x)))),),
+              r"\arcsin{0}", "asin", _mp("asin"), _unit_domain("asin"), text="asin {0}"),
+    Primitive("acos", 1, math.acos, np.arccos,
+              (lambda B, o, x: B.neg(B.div(1, B.sqrt(B.sub(1, B.mul(x, x))))),),
+              r"\arccos{0}", "acos", _mp("acos"), _unit_domain("acos"), text="acos {0}"),
+    Primitive("atan", 1, math.atan, np.arctan, (lambda B, o, x: B.div(1, B.add(1, B.mul(x, x))),),
+              r"\arctan{0}", "atan", _mp("atan"), text="atan {0}"),
+    Primitive("abs", 1, abs, _abs_np, (lambda B, o, x: B.sign(x),),
+              r"\left|{0}\right|", "Abs", _mp("fabs"), text="abs {0}"),
+    Primitive("sigmoid", 1, _sigmoid, _sigmoid_np, (lambda B, o, x: B.mul(o, B.sub(1, o)),),
+              r"\sigma{0}", "sigmoid", _mp_sigmoid, text="sigmoid {0}"),
+    # sign is the derivative of abs (0 at 0, by convention); its own derivative is 0 almost everywhere.
+    Primitive("sign", 1, _sign, lambda x: np.sign(np.real(x)), (lambda B, o, x: 0,),
+              r"\operatorname{{sign}}{0}", "sign", _mp("sign"), text="sign {0}", user=False),
+]
+
+PRIMITIVES: dict[str, Primitive] = {p.name: p for p in _TABLE}
+
+#: Names a user may call, with aliases (``ln`` is the natural logarithm, as is ``log``).
+FUNCTIONS: dict[str, str] = {p.name: p.name for p in _TABLE if p.user} | {"ln": "log"}
+
+#: Binary operators of the language and the primitive each one means.
+OPERATORS: dict[str, str] = {"+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow"}
+
+CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
+
+
+class FloatBackend:
+    """Plain float arithmetic for partial-derivative rules (forward and reverse mode)."""
+
+    add = staticmethod(lambda x, y: x + y)
+    sub = staticmethod(lambda x, y: x - y)
+    mul = staticmethod(lambda x, y: x * y)
+    div = staticmethod(lambda x, y: x / y)
+    neg = staticmethod(lambda x: -x)
+
+
+for _p in _TABLE:
+    if _p.arity == 1 and _p.name != "neg":
+        setattr(FloatBackend, _p.name, staticmethod(_p.scalar))
+FloatBackend.pow = staticmethod(math.pow)
+
+
+class ArrayBackend:
+    """numpy arithmetic for the same rules: arrays of points, complex numbers, float32."""
+
+    add, sub, mul, div, neg, pow = np.add, np.subtract, np.multiply, np.divide, np.negative, np.power
+
+
+for _p in _TABLE:
+    if _p.arity == 1 and _p.name != "neg":
+        setattr(ArrayBackend, _p.name, staticmethod(_p.array))

@@ -1,0 +1,115 @@
+"""Reverse mode: one forward sweep records the primals, one reverse sweep spreads adjoints.
+
+The adjoint ``v̄_j = ∂y/∂v_j`` collects one contribution ``v̄_k · ∂v_k/∂v_j`` from every step
+``k`` that uses ``v_j``, so adjoints are accumulated with ``+=``: a variable used twice (the
+survey's ``v_0`` and ``v_-1``) is updated twice. One sweep gives a whole row of the Jacobian
+(a VJP): the full gradient of a scalar function for a small constant times its own cost.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+
+from .errors import EvaluationError
+from .forward import _derivative_error
+from .primitives import ArrayBackend, FloatBackend
+from .wengert import Const, WengertList, vname
+
+
+@dataclass(frozen=True)
+class Update:
+    """One line of the adjoint trace: ``target`` gets ``contribution`` from step ``source``."""
+
+    target: int  # the variable whose adjoint changes
+    source: int | None  # the step k whose adjoint flows back (None for the seed)
+    arg: int  # position of the target among the step's arguments (or the output number)
+    first: bool  # the first contribution (v̄ = ...) or an accumulation (v̄ = v̄ + ...)
+    partial: float  # ∂v_k/∂v_target (the seed value ȳ for a seed row)
+    value: float  # the adjoint after the update
+
+
+def adjoint_sweep(wl: WengertList, vals: list[Any], ybar: Sequence[float],
+                  record: bool = False) -> tuple[list[Any], list[Update]]:
+    """Adjoints of every variable (inputs first) for the output weights ``ybar``.
+
+    Steps that no seeded output depends on are skipped, so their partials are never needed.
+    With ``record=True`` every update is also returned, in the order it is computed.
+    """
+    n, off = wl.n, wl.n - 1
+    arrays = any(isinstance(v, np.ndarray | np.generic) for v in vals)
+    B = ArrayBackend if arrays else FloatBackend
+    bar: list[Any] = [0.0] * len(vals)
+    reached = [False] * len(vals)
+    log: list[Update] = []
+    for j, (o, w) in enumerate(zip(wl.outputs, ybar)):
+        if isinstance(o, Const) or (not arrays and w == 0):
+            continue
+        i = o + off
+        bar[i] = bar[i] + w
+        if record:
+            log.append(Update(o, None, j, not reached[i], w, bar[i]))
+        reached[i] = True
+    for st in reversed(wl.steps):
+        k = st.index + off
+        if not reached[k] or not st.active:
+            continue
+        vbar = bar[k]
+        a = [vals[x + off] if isinstance(x, int) else x.value for x in st.args]
+        out = vals[k]
+        for j, x in enumerate(st.args):
+            if isinstance(x, Const):
+                continue
+            t = x + off
+            if x > 0 and not wl.steps[x - 1].active:
+                continue  # an inactive step carries no derivative
+            try:
+                p = st.prim.partials[j](B, out, *a)
+            except (ValueError, ArithmeticError):
+                raise _derivative_error(wl, st, j, a) from None
+            bar[t] = bar[t] + vbar * p
+            if record:
+                log.append(Update(x, st.index, j, not reached[t], p, bar[t]))
+            reached[t] = True
+    if not arrays and not all(math.isfinite(b) for b in bar[:n]):
+        bad = next(i for i in range(n) if not math.isfinite(bar[i]))
+        raise EvaluationError("the adjoint is not finite (the derivative overflows or does not exist here)",
+                              f"v\u0304_{bad - off} ({wl.inputs[bad]})")
+    return bar, log
+
+
+def vjp(wl: WengertList, point: Sequence[float], ybar: Sequence[float]) -> tuple[list[Any], list[Any]]:
+    """One forward and one reverse sweep: outputs ``f(x)`` and ``ȳ · J(x)``."""
+    vals = wl.evaluate(point)
+    bar, _ = adjoint_sweep(wl, vals, ybar)
+    return wl.output_values(vals), bar[: wl.n]
+
+
+def grad(wl: WengertList, point: Sequence[float]) -> list[float]:
+    """The gradient of a scalar function: one reverse sweep seeded with ȳ = 1."""
+    if wl.m != 1:
+        raise ValueError(f"grad needs a scalar function; this one has {wl.m} outputs (use vjp or jacobian)")
+    return vjp(wl, point, [1.0])[1]
+
+
+def jacobian(wl: WengertList, vals: list[Any]) -> tuple[np.ndarray, list[list[Any]]]:
+    """The m x n Jacobian row by row: m reverse sweeps seeded with the unit vectors."""
+    J = np.zeros((wl.m, wl.n))
+    sweeps = []
+    for j in range(wl.m):
+        ybar = [0.0] * wl.m
+        ybar[j] = 1.0
+        bar, _ = adjoint_sweep(wl, vals, ybar)
+        J[j, :] = bar[: wl.n]
+        sweeps.append(bar)
+    return J, sweeps
+
+
+def adjoint_name(i: int) -> str:
+    return f"v\u0304_{i}"
+
+
+__all__ = ["Update", "adjoint_sweep", "vjp", "grad", "jacobian", "adjoint_name", "vname"]

@@ -1,0 +1,151 @@
+"""Symbolic differentiation: derivative expressions built from the primitive table, over the tree.
+
+``derive`` applies the chain rule node by node (as diff-zoo's ``derive`` does), taking each
+partial from the same table forward and reverse mode use. Because the rule for ``exp(u)``
+reuses the node ``exp(u)`` itself, the result is a graph with shared subexpressions; written
+out as a tree it can be exponentially larger (expression swell). Both sizes are reported.
+sympy is used only to simplify, in a worker process with a time limit, and in tests as oracle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from .expr import Builder, Expr, const, dag_size, depth, make, nodes, to_latex, to_text, tree_size
+from .primitives import PRIMITIVES
+
+#: Beyond this many tree operations an expression is summarised instead of printed.
+MAX_PRINT_OPS = 4_000
+
+
+def derive(root: Expr, wrt: str) -> Expr:
+    """d root / d wrt, as an expression sharing subexpressions with ``root``."""
+    zero, one = const(0), const(1)
+    d: dict[int, Expr] = {}
+    for e in nodes([root]):
+        if e.op == "var":
+            d[id(e)] = one if e.name == wrt else zero
+        elif e.op == "const":
+            d[id(e)] = zero
+        else:
+            prim = PRIMITIVES[e.op]
+            total: Expr = zero
+            for j, a in enumerate(e.args):
+                da = d[id(a)]
+                if da.op == "const" and da.value == 0:
+                    continue
+                total = make("add", total, make("mul", prim.partials[j](Builder, e, *e.args), da))
+            d[id(e)] = total
+    return d[id(root)]
+
+
+@dataclass(frozen=True)
+class Size:
+    """How big an expression is, written out (tree) and with equal parts shared (graph)."""
+
+    tree: int  # operations in the written-out tree
+    graph: int  # operations once equal subexpressions are computed once (Wengert list length)
+    depth: int
+
+    @classmethod
+    def of(cls, e: Expr) -> Size:
+        return cls(tree_size(e), dag_size(e), depth(e))
+
+
+def show(e: Expr, latex: bool = False, limit: int = MAX_PRINT_OPS) -> str:
+    """Text or LaTeX of an expression, or a note that it is too large to print."""
+    size = tree_size(e)
+    if size > limit:
+        return (rf"\text{{({size:,} operations as a tree: too large to print)}}" if latex
+                else f"({size:,} operations as a tree: too large to print)")
+    return to_latex(e) if latex else to_text(e)
+
+
+def jacobian_exprs(outputs: Sequence[Expr], variables: Sequence[str]) -> list[list[Expr]]:
+    return [[derive(y, x) for x in variables] for y in outputs]
+
+
+# --- sympy: conversion from our own checked tree, and simplification under a time limit ----------
+
+
+def to_sympy(root: Expr) -> Any:
+    """A sympy expression built node by node from the tree (never from text)."""
+    import sympy as sp
+
+    extra = {"sigmoid": lambda x: 1 / (1 + sp.exp(-x)), "Neg": lambda x: -x,
+             "Sub": lambda x, y: x - y, "Div": lambda x, y: x / y}
+
+    def leaf(e: Expr) -> Any:
+        if e.op == "var":
+            return sp.Symbol(e.name, real=True)
+        if e.name == "pi":
+            return sp.pi
+        if e.name == "e":
+            return sp.E
+        v = e.value
+        return sp.Integer(int(v)) if v == int(v) and abs(v) < 1e15 else sp.Float(v)
+
+    def apply(e: Expr, a: list) -> Any:
+        name = PRIMITIVES[e.op].sympy
+        if name in extra:
+            return extra[name](*a)
+        if name == "Pow":
+            return sp.Pow(*a)
+        return getattr(sp, name)(*a)
+
+    from .expr import fold
+
+    return fold([root], leaf, apply)[id(root)]
+
+
+def serialize(roots: Sequence[Expr]) -> list[tuple]:
+    """A flat, picklable form of a DAG (for the worker process): (op, value, name, arg indices)."""
+    index: dict[int, int] = {}
+    out: list[tuple] = []
+    for e in nodes(roots):
+        index[id(e)] = len(out)
+        out.append((e.op, e.value, e.name, tuple(index[id(a)] for a in e.args)))
+    return out + [("roots", None, None, tuple(index[id(r)] for r in roots))]
+
+
+def deserialize(flat: list[tuple]) -> list[Expr]:
+    built: list[Expr] = []
+    for op, value, name, args in flat[:-1]:
+        built.append(Expr(op, tuple(built[i] for i in args), value, name))
+    return [built[i] for i in flat[-1][3]]
+
+
+def _simplify_worker(flat: list[tuple]) -> list[tuple[str, str, int]]:
+    import sympy as sp
+
+    results = []
+    for e in deserialize(flat):
+        s = sp.simplify(to_sympy(e))
+        results.append((sp.sstr(s), sp.latex(s), int(sp.count_ops(s))))
+    return results
+
+
+@dataclass(frozen=True)
+class Simplified:
+    """The outcome of a bounded simplification: ``status`` is "ok", "timeout", "memory" or "error"."""
+
+    status: str
+    text: tuple[str, ...] = ()
+    latex: tuple[str, ...] = ()
+    ops: tuple[int, ...] = ()
+    message: str = ""
+
+
+def simplify(exprs: Sequence[Expr], timeout: float = 3.0, memory_mb: int = 400) -> Simplified:
+    """sympy's ``simplify`` of each expression, in a worker process that is ended on timeout."""
+    from .guard import run_limited
+
+    if sum(tree_size(e) for e in exprs) > 2_000:
+        return Simplified("error", message="the expression is too large to simplify "
+                          f"({sum(tree_size(e) for e in exprs):,} operations as a tree; at most 2,000)")
+    outcome = run_limited(_simplify_worker, serialize(exprs), timeout=timeout, memory_mb=memory_mb)
+    if outcome.ok:
+        t, lt, ops = zip(*outcome.value) if outcome.value else ((), (), ())
+        return Simplified("ok", tuple(t), tuple(lt), tuple(ops))
+    return Simplified(outcome.status, message=outcome.message)
