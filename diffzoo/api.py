@@ -259,7 +259,7 @@ def differentiate(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | 
             return Result(method, function, pt, value, np.full((wl.m, wl.n), np.nan), trace, Cost(1, k, partials, 1),
                           {"jvp": jv, "seed": seed})
         J, passes = forward.jacobian(wl, vals)
-        seeds = [list(np.eye(wl.n)[i]) for i in range(wl.n)]
+        seeds = [[float(i == j) for j in range(wl.n)] for i in range(wl.n)]
         return Result(method, function, pt, value, J, ForwardTrace(wl, vals, seeds, passes),
                       Cost(wl.n, k, wl.n * partials, 1))
     if method == "reverse":
@@ -270,7 +270,7 @@ def differentiate(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | 
             return Result(method, function, pt, value, np.array([bar[: wl.n]]), trace, Cost(1, k, partials, 1),
                           {"vjp": bar[: wl.n], "ybar": ybar})
         J, _ = reverse.jacobian(wl, vals)
-        ybars = [list(np.eye(wl.m)[j]) for j in range(wl.m)]
+        ybars = [[float(i == j) for i in range(wl.m)] for j in range(wl.m)]
         return Result(method, function, pt, value, J, ReverseTrace(wl, vals, ybars), Cost(wl.m, k, wl.m * partials, 1))
     if method == "symbolic":
         exprs = symbolic.jacobian_exprs(function.outputs, function.variables)

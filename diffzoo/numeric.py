@@ -30,8 +30,12 @@ ORDER = {"forward": 1, "backward": 1, "central": 2, "complex": 2, "richardson": 
 
 
 def step(x: float, eps: float, relative: bool = True) -> float:
-    """The step for input value ``x``; made exactly representable, (x + h) - x == h."""
-    h = eps * max(1.0, abs(x)) if relative else eps
+    """The step for input value ``x``; made exactly representable, (x + h) - x == h.
+
+    A relative step scales with |x| but not below 0.1 (statsmodels' convention), so that it
+    stays sensible at and near 0.
+    """
+    h = eps * max(0.1, abs(x)) if relative else eps
     return (x + h) - x if (x + h) != x else h
 
 
@@ -48,7 +52,7 @@ def estimate(wl: WengertList, point: Sequence[float], i: int, scheme: str, eps: 
     if not eps > 0:
         raise ValueError("the step eps must be positive")
     x = list(map(float, point))
-    h = step(x[i], eps, relative) if scheme != "complex" else (eps * max(1.0, abs(x[i])) if relative else eps)
+    h = step(x[i], eps, relative) if scheme != "complex" else (eps * max(0.1, abs(x[i])) if relative else eps)
 
     def at(dx: Any) -> np.ndarray:
         p: list[Any] = list(x)

@@ -1,0 +1,126 @@
+"""Property-based: random expressions from the grammar, at random points in their domain.
+
+Forward, reverse and symbolic differentiation compute the same numbers in different orders,
+so they must agree to rounding (1e-11 of the largest tangent in the sweep); central
+differences must fall within their own error model, truncation |f'''| h^2/6 plus rounding
+eps |f| / h, with a safety factor of 100 (the model uses f''' at x, not its maximum near x).
+"""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+import diffzoo as dz
+from diffzoo.expr import Expr, const, to_text, var
+from diffzoo.forward import jacobian as forward_jacobian
+from diffzoo.numeric import DEFAULT_EPS, step
+from diffzoo.symbolic import derive
+from diffzoo.wengert import WengertList
+
+UNARY = ["sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "asin", "acos", "atan", "abs",
+         "sigmoid", "neg"]
+BINARY = ["add", "sub", "mul", "div", "pow"]
+NAMES = ["x", "y", "z"]
+
+leaves = st.one_of(
+    st.sampled_from(NAMES).map(var),
+    st.sampled_from([0.5, 1.0, 2.0, 3.0, 0.25]).map(const),
+    st.just(const(math.pi, "pi")),
+)
+
+
+def _node(op, *args):
+    return Expr(op, tuple(args))
+
+
+exprs = st.recursive(
+    leaves,
+    lambda inner: st.one_of(
+        st.builds(_node, st.sampled_from(UNARY), inner),
+        st.builds(_node, st.sampled_from([b for b in BINARY if b != "pow"]), inner, inner),
+        st.builds(lambda b, k: _node("pow", b, const(k)), inner, st.sampled_from([2.0, 3.0, 0.5, -1.0])),
+    ),
+    max_leaves=12,
+)
+points = st.tuples(*[st.floats(-2.0, 2.0, allow_nan=False).filter(lambda v: abs(v) > 1e-3)] * 3)
+
+
+def prepare(e, point):
+    text = to_text(e)
+    f = dz.parse(text, variables=NAMES)
+    x = dict(zip(NAMES, point))
+    try:
+        vals = f.wengert.evaluate(list(point))
+        J, passes = forward_jacobian(f.wengert, vals)
+    except dz.EvaluationError:
+        assume(False)
+    scale = max([1.0] + [abs(v) for p in passes for v in p] + [abs(v) for v in vals])
+    assume(scale < 1e8)
+    return f, x, J, scale
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
+@given(exprs, points)
+def test_forward_reverse_symbolic_agree(e, point):
+    f, x, J, scale = prepare(e, point)
+    tol = 1e-11 * scale
+    for method in ("reverse", "symbolic"):
+        try:
+            r = dz.differentiate(f, x, method=method)
+        except dz.EvaluationError:
+            # symbolic's derivative may need a value forward mode skipped (0 · undefined); not a disagreement
+            # unless forward mode found a finite derivative through a path symbolic also needs.
+            assert method == "symbolic"
+            continue
+        np.testing.assert_allclose(r.jacobian, J, rtol=0, atol=tol, err_msg=f"{method}: {to_text(e)} at {point}")
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
+@given(exprs, points)
+def test_central_differences_within_their_error_bound(e, point):
+    f, x, J, scale = prepare(e, point)
+    wl = f.wengert
+    fx = abs(wl(*point))
+    unit = np.finfo(float).eps / 2
+    for i, name in enumerate(NAMES):
+        d3e = derive(derive(derive(f.outputs[0], name), name), name)
+        try:
+            d3 = abs(WengertList.from_exprs([d3e], NAMES)(*point))
+        except dz.EvaluationError:
+            continue
+        h = step(point[i], DEFAULT_EPS["central"])
+        assume(all(abs(point[i] + s * h) > 1e-3 for s in (-1, 1)))
+        try:
+            est = dz.differentiate(f, x, method="numeric", scheme="central").jacobian[0, i]
+        except dz.EvaluationError:
+            continue  # the stencil left the domain (x ± h crosses a singularity)
+        bound = 100 * (d3 * h**2 / 6 + unit * (fx + scale) / h) + 1e-12 * scale
+        assert abs(est - J[0, i]) <= bound, f"{to_text(e)} at {point}, d/d{name}"
+
+
+def test_jacobian_of_vector_function_forward_n_passes_reverse_m_passes():
+    # reference: J of [x1*x2, cos(x1)] at (2, 3) = [[3, 2], [-sin 2, 0]].
+    expect = np.array([[3.0, 2.0], [-0.9092974268256817, 0.0]])
+    fwd = dz.differentiate("x1*x2, cos(x1)", {"x1": 2, "x2": 3}, method="forward")
+    rev = dz.differentiate("x1*x2, cos(x1)", {"x1": 2, "x2": 3}, method="reverse")
+    np.testing.assert_array_equal(fwd.jacobian, expect)
+    np.testing.assert_array_equal(rev.jacobian, expect)
+    assert fwd.cost.passes == 2 and rev.cost.passes == 2
+    assert fwd.gradient is None and fwd.value == [6.0, math.cos(2)]
+    sym = dz.differentiate("x1*x2, cos(x1)", {"x1": 2, "x2": 3}, method="symbolic")
+    np.testing.assert_array_equal(sym.jacobian, expect)
+    num = dz.differentiate("x1*x2, cos(x1)", {"x1": 2, "x2": 3}, method="numeric")
+    np.testing.assert_allclose(num.jacobian, expect, rtol=1e-9, atol=1e-10)
+
+
+def test_jvp_and_vjp_of_vector_function():
+    f = "x1*x2, cos(x1)"
+    r = dz.differentiate(f, [2, 3], method="forward", seed=[1.0, -1.0])
+    assert r.details["jvp"] == [3.0 - 2.0, -math.sin(2)]
+    r = dz.differentiate(f, [2, 3], method="reverse", ybar=[2.0, 1.0])
+    assert r.details["vjp"] == [2 * 3.0 - math.sin(2), 2 * 2.0]
+    with pytest.raises(dz.PointError):
+        dz.differentiate(f, [2, 3], method="reverse", ybar=[1.0])
