@@ -134,7 +134,7 @@ def test_limits_are_checked_before_building():
     assert "nested too deeply" in str(error(deep, limits=dz.Limits(length=10**6)))
     assert "nested too deeply" in str(error("sin(" * 300 + "x" + ")" * 300))
     assert "nested too deeply" in str(error("-" * 5000 + "4"))
-    assert "too large" in str(error("+".join(["x"] * 4000), limits=dz.Limits(length=100_000)))
+    assert "too large" in str(error("+".join(["x"] * 6000), limits=dz.Limits(length=100_000)))
 
 
 def test_evaluation_errors_name_the_step():
