@@ -133,8 +133,10 @@ def sweep_estimates(wl: WengertList, point: Sequence[float], i: int, output: int
         out = wl.output_values(wl.evaluate(p))[output]
         return np.broadcast_to(np.asarray(out), hs.shape)
 
-    h = hs.astype(real)
     with np.errstate(all="ignore"):
+        xi = real.type(x[i])
+        h = hs.astype(real) if scheme == "complex" else (xi + hs.astype(real)) - xi  # representable steps
+        h = np.where(h == 0, hs.astype(real), h)
         if scheme == "forward":
             return (at(h) - at(0 * h)) / h
         if scheme == "backward":

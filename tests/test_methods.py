@@ -1,0 +1,153 @@
+"""Symbolic swell and simplification, numeric schemes and sweeps, the comparison, the command line."""
+
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import diffzoo as dz
+from diffzoo import families
+from diffzoo.cli import main
+from diffzoo.compare import compare, reference_jacobian
+from diffzoo.numeric import Bounds, best_steps, error_sweep
+from diffzoo.symbolic import Size, derive, simplify, to_sympy
+
+# --- symbolic ------------------------------------------------------------------------------------
+
+# reference cases, section 2: sympy count_ops of l_n and of its derivative, n = 1..6.
+COUNT_OPS = {1: (0, 0), 2: (3, 2), 3: (8, 21), 4: (18, 82), 5: (38, 264), 6: (78, 768)}
+
+
+@pytest.mark.parametrize("n", sorted(COUNT_OPS))
+def test_logistic_map_swell_counts_match_sympy(n):
+    x = sp.Symbol("x")
+    ln = x
+    for _ in range(n - 1):
+        ln = 4 * ln * (1 - ln)
+    assert (sp.count_ops(ln), sp.count_ops(sp.diff(ln, x))) == COUNT_OPS[n]
+    # our derivative of the same function agrees with sympy's, and its tree swells while its graph does not
+    f = dz.parse(families.logistic_map(n))
+    d = to_sympy(derive(f.outputs[0], "x"))
+    ours = float(d.subs({s: sp.Rational(1, 5) for s in d.free_symbols}))
+    assert ours == pytest.approx(float(sp.diff(ln, x).subs(x, sp.Rational(1, 5))), rel=1e-14)
+
+
+def test_expression_swell_tree_doubles_graph_grows_linearly():
+    sizes = [Size.of(derive(dz.parse(families.logistic_map(n)).outputs[0], "x")) for n in range(2, 9)]
+    trees = [s.tree for s in sizes]
+    graphs = [s.graph for s in sizes]
+    assert all(b > 1.9 * a for a, b in zip(trees[1:], trees[2:]))  # exponential: more than doubles
+    assert all(b - a <= 12 for a, b in zip(graphs, graphs[1:]))  # linear: a constant number of steps per level
+
+
+def test_simplify_in_worker_and_its_time_limit():
+    f = dz.parse("ln(x1) + x1*x2 - sin(x2)")
+    s = simplify([derive(f.outputs[0], "x2")], timeout=20)
+    assert s.status == "ok" and s.text == ("x1 - cos(x2)",)
+    slow = simplify([dz.parse("(x1+x2+1)^200 * (x1 - x2 + 3)^150").outputs[0]], timeout=0.5)
+    assert slow.status in ("timeout", "ok")  # never hangs past its limit
+    assert simplify([derive(f.outputs[0], "x1")], timeout=20).status == "ok"  # the next request works
+
+
+# --- numeric -------------------------------------------------------------------------------------
+
+
+def test_numeric_schemes_on_squire_trapp():
+    # reference: f'(1.5) = 4.0534278938986207; best float64 errors: forward ~2e-8, central ~1e-10, complex ~2e-16.
+    text, exact = "exp(x)/sqrt(sin(x)^3+cos(x)^3)", 4.0534278938986207
+    f = dz.parse(text)
+    sweep = error_sweep(f.wengert, [1.5], exact)
+    best = best_steps(sweep).set_index("scheme")["rel_error"]
+    assert best["forward"] < 1e-7
+    assert best["central"] < 1e-9
+    assert best["complex"] < 1e-15
+    assert best["richardson"] < best["central"]
+    fwd = sweep[sweep.scheme == "forward"]
+    big = fwd.iloc[(fwd.eps - 1e-2).abs().argmin()]["rel_error"]
+    assert big > 1e-3  # a step of 1e-2 is all truncation error
+
+
+def test_sweep_is_vectorised_and_matches_scalar_estimates():
+    f = dz.parse("x/(1+x^2)")
+    hs = np.array([1e-2, 1e-4, 1e-6])
+    sweep = error_sweep(f.wengert, [5.0], -6 / 169, eps=hs, schemes=["central"])
+    for h, est in zip(hs, sweep["estimate"]):
+        scalar = dz.differentiate(f, [5.0], method="numeric", scheme="central", eps=h, relative=False).derivative
+        assert est == pytest.approx(scalar, rel=1e-12)
+
+
+def test_float32_rounding_dominates_much_earlier():
+    f = dz.parse("sin(x)")
+    s64 = best_steps(error_sweep(f.wengert, [0.5], math.cos(0.5), schemes=["central"])).iloc[0]
+    s32 = best_steps(error_sweep(f.wengert, [0.5], math.cos(0.5), schemes=["central"], dtype=np.float32)).iloc[0]
+    assert s32["error"] > 1e3 * s64["error"]
+    assert s32["eps"] > s64["eps"]
+
+
+def test_error_model_bounds_are_on_the_right_side():
+    f = dz.parse("sin(x)")
+    b = Bounds(f=abs(math.sin(0.5)), d1=math.cos(0.5), d2=math.sin(0.5), d3=math.cos(0.5), d5=math.cos(0.5))
+    sweep = error_sweep(f.wengert, [0.5], math.cos(0.5), bounds=b, schemes=["central"])
+    mid = sweep[(sweep.eps > 1e-4) & (sweep.eps < 1e-1)]
+    # in the truncation regime the error is close to |f'''| h^2 / 6
+    np.testing.assert_allclose(mid["error"], mid["truncation"], rtol=0.05)
+
+
+def test_numeric_costs():
+    r = dz.differentiate("x1*x2*x3", [1, 2, 3], method="numeric", scheme="central")
+    assert r.cost.function_evals == 1 + 6
+    r = dz.differentiate("x1*x2*x3", [1, 2, 3], method="numeric", scheme="forward")
+    assert r.cost.function_evals == 1 + 1 + 3
+
+
+# --- comparison and command line ----------------------------------------------------------------
+
+
+def test_compare_reference_and_errors():
+    df = compare("ln(x1) + x1*x2 - sin(x2)", {"x1": 2, "x2": 5})
+    assert list(df["method"]) == list(dz.METHODS)
+    errs = df.set_index("method")["max rel. error"]
+    assert errs["reverse"] == 0.0 and errs["forward"] == 0.0
+    assert 1e-13 < errs["numeric"] < 1e-9
+    ref = reference_jacobian(dz.parse("ln(x1) + x1*x2 - sin(x2)"), {"x1": 2, "x2": 5})
+    assert ref[0, 1] == 1.7163378145367738  # 2 - cos 5 = 1.71633781453677373553..., rounded once
+
+
+def test_cli_trace(capsys):
+    assert main(["trace", "ln(x1)+x1*x2-sin(x2)", "--at", "x1=2", "x2=5"]) == 0
+    out = capsys.readouterr().out
+    assert "v_5       v_4 - v_3" in out
+    assert "11.652071455223084" in out
+    assert "v̄_0 + v̄_2 * v_-1" in out and "1.7163378145367738" in out
+
+
+def test_cli_compare(capsys):
+    assert main(["compare", "x1*x2, cos(x1)", "--at", "x1=2", "x2=3"]) == 0
+    out = capsys.readouterr().out
+    for m in dz.METHODS:
+        assert m in out
+    assert "-0.90929742682568171" in out
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (["trace", "sinn(x)", "--at", "x=1"], "Did you mean 'sin'?"),
+    (["trace", "ln(x)", "--at", "x=-2"], "log is undefined at -2"),
+    (["trace", "x+y", "--at", "x=1"], "no value for y"),
+    (["trace", "x", "--at", "x=abc"], "not a number"),
+])
+def test_cli_errors_exit_2_without_traceback(capsys, args, fragment):
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert fragment in err and "Traceback" not in err
+
+
+def test_python_dash_m_entry_point():
+    p = subprocess.run([sys.executable, "-m", "diffzoo", "trace", "x^2 + 1", "--at", "x=3"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and "v̇_1" in p.stdout
+    p = subprocess.run([sys.executable, "-m", "diffzoo", "trace", "x^", "--at", "x=3"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2 and "^" in p.stderr and "Traceback" not in p.stderr
