@@ -7,8 +7,9 @@ the method costs and not the price of its explanation.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,7 +17,7 @@ import pandas as pd
 from . import forward, numeric, reverse, symbolic
 from .errors import EvaluationError, ParseError
 from .parse import Function, parse
-from .traces import TraceTable, adjoint_table, primal_table, tangent_table
+from .traces import TraceTable, adjoint_table, primal_table, tangent_rules, tangent_table
 from .wengert import WengertList
 
 METHODS = ("symbolic", "numeric", "forward", "reverse")
@@ -93,9 +94,10 @@ class ForwardTrace(Trace):
 
     def tables(self) -> dict[str, TraceTable]:
         out = {"primal": primal_table(self.wl, self.vals)}
+        rules = tangent_rules(self.wl)
         for seed, dots in zip(self.seeds, self.dots):
             label = seed_label(self.wl.inputs, seed)
-            t = tangent_table(self.wl, self.vals, dots)
+            t = tangent_table(self.wl, self.vals, dots, rules)
             t.title = f"Tangent trace, seed {label}"
             out[f"tangent {label}"] = t
         return out
@@ -174,7 +176,7 @@ class NumericTrace(Trace):
 def _formula(scheme: str, y: str, x: str) -> str:
     return {"forward": f"({y}({x}+h) - {y}({x})) / h", "backward": f"({y}({x}) - {y}({x}-h)) / h",
             "central": f"({y}({x}+h) - {y}({x}-h)) / 2h", "complex": f"Im {y}({x}+ih) / h",
-            "richardson": f"(4 D(h/2) - D(h)) / 3, D = central"}[scheme]
+            "richardson": "(4 D(h/2) - D(h)) / 3, D = central"}[scheme]
 
 
 def seed_label(names: Sequence[str], seed: Sequence[float], bar: bool = False) -> str:

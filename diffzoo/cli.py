@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 import unicodedata
-from typing import Sequence
+from collections.abc import Sequence
 
 from .api import METHODS, PointError, differentiate
 from .errors import EvaluationError, ParseError

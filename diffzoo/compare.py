@@ -6,7 +6,8 @@ evaluated with mpmath at 50 significant digits, so even reverse mode's last-bit 
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd

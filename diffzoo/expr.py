@@ -10,7 +10,8 @@ that compute numbers in forward and reverse mode build derivative expressions he
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from .primitives import PRIMITIVES
 

@@ -10,8 +10,9 @@ steps at once (numpy arrays through the Wengert list) for the error-vs-epsilon p
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd

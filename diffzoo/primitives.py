@@ -11,8 +11,9 @@ So adding a primitive (``atan``, say) is one entry here plus its tests.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

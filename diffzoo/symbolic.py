@@ -9,8 +9,9 @@ sympy is used only to simplify, in a worker process with a time limit, and in te
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from .expr import Builder, Expr, const, dag_size, depth, make, nodes, to_latex, to_text, tree_size
 from .primitives import PRIMITIVES
@@ -21,9 +22,14 @@ MAX_PRINT_OPS = 4_000
 
 def derive(root: Expr, wrt: str) -> Expr:
     """d root / d wrt, as an expression sharing subexpressions with ``root``."""
+    return derive_all([root], wrt)[0]
+
+
+def derive_all(roots: Sequence[Expr], wrt: str) -> list[Expr]:
+    """The derivatives of several expressions in one walk (their shared parts are derived once)."""
     zero, one = const(0), const(1)
     d: dict[int, Expr] = {}
-    for e in nodes([root]):
+    for e in nodes(roots):
         if e.op == "var":
             d[id(e)] = one if e.name == wrt else zero
         elif e.op == "const":
@@ -37,7 +43,7 @@ def derive(root: Expr, wrt: str) -> Expr:
                     continue
                 total = make("add", total, make("mul", prim.partials[j](Builder, e, *e.args), da))
             d[id(e)] = total
-    return d[id(root)]
+    return [d[id(r)] for r in roots]
 
 
 @dataclass(frozen=True)
@@ -63,7 +69,9 @@ def show(e: Expr, latex: bool = False, limit: int = MAX_PRINT_OPS) -> str:
 
 
 def jacobian_exprs(outputs: Sequence[Expr], variables: Sequence[str]) -> list[list[Expr]]:
-    return [[derive(y, x) for x in variables] for y in outputs]
+    """The m x n derivative expressions: one walk over all outputs per variable."""
+    columns = [derive_all(outputs, x) for x in variables]
+    return [[columns[i][j] for i in range(len(variables))] for j in range(len(outputs))]
 
 
 # --- sympy: conversion from our own checked tree, and simplification under a time limit ----------

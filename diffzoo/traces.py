@@ -8,8 +8,9 @@ Tables export as pandas DataFrames, Markdown, LaTeX and CSV.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -169,17 +170,23 @@ def tangent_rule(wl: WengertList, st: Step, latex: bool = False) -> str:
     return out
 
 
+def tangent_rules(wl: WengertList) -> list[tuple[str, str]]:
+    """(text, LaTeX) of every step's tangent rule: the same for every seed, so computed once."""
+    return [(tangent_rule(wl, st), tangent_rule(wl, st, latex=True)) for st in wl.steps]
+
+
 def tangent_table(wl: WengertList, vals: Sequence[float], dots: Sequence[float],
-                  seed_names: Sequence[str] | None = None) -> TraceTable:
+                  rules: Sequence[tuple[str, str]] | None = None) -> TraceTable:
+    rules = tangent_rules(wl) if rules is None else rules
     off = wl.n - 1
     t = TraceTable("Tangent trace")
     for i, name in enumerate(wl.inputs):
         k = i - off
         t.rows.append(Row(f"v{DOT}_{k}", f"{name[0]}{DOT}{name[1:]}", dots[i], k, rf"\dot{{v}}_{{{k}}}",
                           rf"\dot{{{latex_name(name)}}}"))
-    for st in wl.steps:
-        t.rows.append(Row(f"v{DOT}_{st.index}", tangent_rule(wl, st), dots[st.index + off], st.index,
-                          rf"\dot{{v}}_{{{st.index}}}", tangent_rule(wl, st, latex=True)))
+    for st, (rule, rule_latex) in zip(wl.steps, rules):
+        t.rows.append(Row(f"v{DOT}_{st.index}", rule, dots[st.index + off], st.index,
+                          rf"\dot{{v}}_{{{st.index}}}", rule_latex))
     for y, o in zip(wl.output_names(), wl.outputs):
         val = dots[o + off] if isinstance(o, int) else 0.0
         rule = f"v{DOT}_{o}" if isinstance(o, int) else "0"
