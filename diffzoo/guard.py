@@ -2,27 +2,81 @@
 
 A Streamlit script runs in a thread, where signals cannot interrupt and threads cannot be
 killed, so the only limit that really stops sympy's slow paths is a separate process: it gets
-an address-space limit, its result comes back through a pipe, and it is ended on timeout.
-Workers are forked from a ``forkserver`` that has already imported sympy, so each costs
-milliseconds, and a crash or a kill in one never touches the server or another session.
+an address-space limit (and a CPU-time limit as a backstop), its result comes back through a
+pipe, and it is ended on timeout. Workers are forked from a ``forkserver`` that has already
+imported sympy, so each costs milliseconds, and a crash or a kill in one never touches the
+server or another session.
+
+Three things make this safe on a shared server:
+
+* A worker never re-runs the caller's ``__main__``. multiprocessing normally re-imports the main
+  module in every child; under Streamlit ``__main__`` is the app script itself, so every worker
+  would run the whole page (and a page that simplifies would start workers from inside a worker,
+  which multiprocessing refuses). Workers only import the modules their function lives in, so
+  ``fn`` must be importable (defined at the top level of a module, not in ``__main__``).
+* At most :data:`MAX_WORKERS` workers run at once (one per core by default), so thirty users
+  asking for simplifications cannot start thirty 400 MB processes; a caller that cannot get a
+  slot within its timeout is told the server is busy.
+* Workers run at a lower CPU priority (``nice``), so runaway work slows interactive requests
+  as little as possible.
 """
 
 from __future__ import annotations
 
+import math
 import multiprocessing as mp
+import os
 import resource
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from multiprocessing import popen_forkserver, spawn
+from typing import Any
+
+#: Workers that may run at the same time (the rest wait, within their own timeout, for a slot).
+MAX_WORKERS = max(1, int(os.environ.get("DIFFZOO_MAX_WORKERS", os.cpu_count() or 2)))
+#: How much lower than the server a worker's CPU priority is.
+WORKER_NICE = 10
 
 _ctx = None
+_ctx_lock = threading.Lock()
+_slots = threading.BoundedSemaphore(MAX_WORKERS)
+_launching = threading.local()
+_original_preparation_data = spawn.get_preparation_data
+
+
+def _preparation_data(name: str) -> dict:
+    """multiprocessing's preparation data, without the main module when a diffzoo worker is launched."""
+    d = _original_preparation_data(name)
+    if getattr(_launching, "worker", False):
+        d.pop("init_main_from_path", None)
+        d.pop("init_main_from_name", None)
+    return d
+
+
+class _Process(mp.context.ForkServerProcess):
+    """A forkserver process whose child does not re-run ``__main__`` (see the module docstring)."""
+
+    @staticmethod
+    def _Popen(process_obj: Any) -> Any:
+        _launching.worker = True
+        try:
+            return popen_forkserver.Popen(process_obj)
+        finally:
+            _launching.worker = False
 
 
 def _context() -> Any:
     global _ctx
-    if _ctx is None:
-        _ctx = mp.get_context("forkserver")
-        _ctx.set_forkserver_preload(["sympy", "diffzoo.symbolic"])
+    with _ctx_lock:
+        if _ctx is None:
+            # Installed once; it changes nothing unless the calling thread is launching a diffzoo worker.
+            if spawn.get_preparation_data is _original_preparation_data:
+                spawn.get_preparation_data = _preparation_data
+            ctx = mp.get_context("forkserver")
+            ctx.set_forkserver_preload(["sympy", "diffzoo.symbolic"])
+            _ctx = ctx
     return _ctx
 
 
@@ -38,9 +92,15 @@ class Outcome:
         return self.status == "ok"
 
 
-def _child(conn: Any, fn: Callable[..., Any], args: tuple, memory_mb: int) -> None:
+def _child(conn: Any, fn: Callable[..., Any], args: tuple, memory_mb: int, cpu_seconds: int) -> None:
     limit = memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        # A backstop: even if the parent never kills it, the kernel ends the worker.
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+        os.nice(WORKER_NICE)
+    except (OSError, ValueError):
+        pass
     try:
         conn.send(("ok", fn(*args)))
     except MemoryError:
@@ -54,19 +114,39 @@ def _child(conn: Any, fn: Callable[..., Any], args: tuple, memory_mb: int) -> No
 
 
 def run_limited(fn: Callable[..., Any], *args: Any, timeout: float = 3.0, memory_mb: int = 400) -> Outcome:
-    """Run ``fn(*args)`` in a worker process; give up (and kill it) after ``timeout`` seconds."""
+    """Run ``fn(*args)`` in a worker process; give up (and kill it) after ``timeout`` seconds.
+
+    ``fn`` must be importable by name (a top-level function of a module other than ``__main__``).
+    The time spent waiting for a free worker slot counts against ``timeout``.
+    """
+    start = time.perf_counter()
+    if not _slots.acquire(timeout=max(0.0, timeout)):
+        return Outcome("timeout", message=f"the server is busy: no free worker within {timeout:g} s; try again",
+                       seconds=time.perf_counter() - start)
+    try:
+        return _run(fn, args, start, timeout, memory_mb)
+    finally:
+        _slots.release()
+
+
+def _run(fn: Callable[..., Any], args: tuple, start: float, timeout: float, memory_mb: int) -> Outcome:
     ctx = _context()
     parent, child = ctx.Pipe(duplex=False)
-    start = time.perf_counter()
-    proc = ctx.Process(target=_child, args=(child, fn, args, memory_mb), daemon=True)
-    proc.start()
-    child.close()
+    cpu = max(1, math.ceil(timeout) + 1)
+    proc = _Process(target=_child, args=(child, fn, args, memory_mb, cpu), daemon=True)
     try:
-        if parent.poll(timeout):
+        proc.start()
+    finally:
+        child.close()
+    status, value = "error", "the worker did not answer"
+    try:
+        remaining = max(0.0, timeout - (time.perf_counter() - start))
+        if parent.poll(remaining):
             try:
                 status, value = parent.recv()
-            except EOFError:
-                status, value = "memory", f"the worker died (more than {memory_mb} MB or a crash)"
+            except (EOFError, OSError):
+                proc.join(1)
+                status, value = _died(proc.exitcode, memory_mb)
         else:
             status, value = "timeout", f"stopped after {timeout:g} s"
     finally:
@@ -74,7 +154,24 @@ def run_limited(fn: Callable[..., Any], *args: Any, timeout: float = 3.0, memory
             proc.kill()
         proc.join(1)
         parent.close()
+        try:
+            proc.close()
+        except ValueError:
+            pass
     seconds = time.perf_counter() - start
     if status == "ok":
         return Outcome("ok", value, seconds=seconds)
     return Outcome(status, message=value, seconds=seconds)
+
+
+def _died(exitcode: int | None, memory_mb: int) -> tuple[str, str]:
+    """Why a worker ended without answering, as (status, message)."""
+    import signal
+
+    if exitcode is not None and exitcode < 0:
+        sig = -exitcode
+        if sig == signal.SIGXCPU:
+            return "timeout", "the worker used up its CPU time and was stopped"
+        name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
+        return "memory", f"the worker was ended by {name} (probably more than {memory_mb} MB)"
+    return "error", f"the worker failed without an answer (exit code {exitcode})"
