@@ -17,7 +17,7 @@ import numpy as np
 
 from .errors import EvaluationError
 from .primitives import PRIMITIVES, ArrayBackend, FloatBackend
-from .wengert import WengertList, vname
+from .wengert import _PLAIN, WengertList, _plan, rule_form, vname
 
 
 def tangent_sweep(wl: WengertList, vals: list[Any], seed: Sequence[Any]) -> list[Any]:
@@ -26,6 +26,89 @@ def tangent_sweep(wl: WengertList, vals: list[Any], seed: Sequence[Any]) -> list
     A contribution whose tangent is exactly zero is skipped, so a partial that does not exist
     (``∂(x^y)/∂y`` at x < 0) is never needed for a direction that does not move ``y``.
     """
+    if set(map(type, vals)) <= _PLAIN or not _arrays(vals):
+        dots = [float(s) for s in seed]
+        if len(dots) != wl.n:
+            raise ValueError(f"the seed needs {wl.n} entries, got {len(dots)}")
+        try:
+            out = _fast_tangents(wl, vals, dots)
+        except (ValueError, ArithmeticError, IndexError, TypeError):
+            out = None  # the step-by-step sweep below says precisely which partial failed
+        if out is not None and math.isfinite(sum(out)):
+            return out
+    return _tangent_sweep_steps(wl, vals, seed)
+
+
+def _forward_plan(wl: WengertList) -> tuple:
+    """Per active step: (target, then for each of two arguments: tangent slot, kind, u, v).
+
+    kind 0: the partial is ``ext[u]`` (a variable, or a constant slot); kind 1: it is ``u(ext[v])``;
+    kind 2: the table's rule ``u`` called on the floats ``ext[s] for s in v``. A constant argument
+    or a missing second argument reads the tangent slot ``n + k``, which is always 0.0 (skipped).
+    """
+    plan = _plan(wl)
+    fp = plan.extra.get("forward")
+    if fp is not None:
+        return fp
+    n, zero = wl.n, plan.size
+    rows = []
+    for st in wl.steps:
+        if not st.active:
+            continue
+        t = st.index + n - 1
+        slots = [plan.slot(x, n) for x in st.args]
+        row: list[Any] = [t]
+        for j in range(2):
+            if j >= len(st.args) or not isinstance(st.args[j], int):
+                row += [zero, 0, zero, None]
+                continue
+            form = rule_form(st.prim, j)
+            if form[0] == "const":
+                row += [slots[j], 0, plan.const(form[1]), None]
+            elif form[0] == "operand":
+                row += [slots[j], 0, t if form[1] < 0 else slots[form[1]], None]
+            elif form[0] == "map":
+                row += [slots[j], 1, getattr(FloatBackend, form[1]), t if form[2] < 0 else slots[form[2]]]
+            else:
+                row += [slots[j], 2, st.prim.partials[j], (t, *slots)]
+        rows.append(tuple(row))
+    fp = (tuple(rows),)
+    plan.extra["forward"] = fp
+    return fp
+
+
+def _fast_tangents(wl: WengertList, vals: list[Any], dots: list[float]) -> list[float]:
+    plan = _plan(wl)
+    (rows,) = _forward_plan(wl)
+    ext = vals + plan.consts
+    dots += plan.blank
+    dots.append(0.0)  # the zero tangent of constants
+    B = FloatBackend
+    for t, a, ka, ua, va, b, kb, ub, vb in rows:
+        acc = 0.0
+        d = dots[a]
+        if d != 0.0:
+            if ka == 0:
+                acc = acc + ext[ua] * d
+            elif ka == 1:
+                acc = acc + ua(ext[va]) * d
+            else:
+                acc = acc + ua(B, *[ext[s] for s in va]) * d
+        d = dots[b]
+        if d != 0.0:
+            if kb == 0:
+                acc = acc + ext[ub] * d
+            elif kb == 1:
+                acc = acc + ub(ext[vb]) * d
+            else:
+                acc = acc + ub(B, *[ext[s] for s in vb]) * d
+        dots[t] = acc
+    dots.pop()
+    return dots
+
+
+def _tangent_sweep_steps(wl: WengertList, vals: list[Any], seed: Sequence[Any]) -> list[Any]:
+    """The sweep step by step (arrays, and the precise error when a float sweep fails)."""
     n = wl.n
     off = n - 1
     dots: list[Any] = [float(s) for s in seed] if not _arrays(vals) else list(seed)

@@ -17,7 +17,7 @@ import numpy as np
 from .errors import EvaluationError
 from .forward import _derivative_error
 from .primitives import ArrayBackend, FloatBackend
-from .wengert import Const, WengertList, vname
+from .wengert import _PLAIN, Const, WengertList, _plan, rule_form, vname
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,119 @@ def adjoint_sweep(wl: WengertList, vals: list[Any], ybar: Sequence[float],
     Steps that no seeded output depends on are skipped, so their partials are never needed.
     With ``record=True`` every update is also returned, in the order it is computed.
     """
+    if not record and (set(map(type, vals)) <= _PLAIN or not _arrays(vals)):
+        try:
+            bar = _fast_adjoints(wl, vals, ybar)
+        except (ValueError, ArithmeticError, IndexError, TypeError):
+            bar = None  # the step-by-step sweep below says precisely which partial failed
+        if bar is not None and math.isfinite(sum(bar[: wl.n])):
+            return bar, []
+    return _adjoint_sweep_steps(wl, vals, ybar, record)
+
+
+def _arrays(vals: list[Any]) -> bool:
+    return any(isinstance(v, np.ndarray | np.generic) for v in vals)
+
+
+def _reverse_plan(wl: WengertList, seeded: tuple[bool, ...]) -> tuple:
+    """The sweep for outputs ``seeded`` (those with a nonzero weight), laid out once.
+
+    Which steps a sweep reaches depends only on the graph and the seeded outputs, so it is
+    decided here. Returns (seed slots, maps, rules, updates): ``maps`` are (function, source
+    slots) whose results extend the value list in order, ``rules`` are (rule, argument slots)
+    appended after them, and each update ``(t, k, s)`` is ``bar[t] += bar[k] * ext[s]`` in the
+    order the step-by-step sweep performs it.
+    """
+    plan = _plan(wl)
+    key = ("reverse", seeded)
+    rp = plan.extra.get(key)
+    if rp is not None:
+        return rp
+    n, off = wl.n, wl.n - 1
+    reached = [False] * plan.size
+    seeds = []
+    for j, (o, on) in enumerate(zip(wl.outputs, seeded)):
+        if isinstance(o, Const) or not on:
+            continue
+        seeds.append((o + off, j))
+        reached[o + off] = True
+    pending: list[tuple[int, int, tuple]] = []  # (t, k, partial spec)
+    for st in reversed(wl.steps):
+        k = st.index + off
+        if not reached[k] or not st.active:
+            continue
+        slots = [plan.slot(x, n) for x in st.args]
+        for j, x in enumerate(st.args):
+            if isinstance(x, Const) or (x > 0 and not wl.steps[x - 1].active):
+                continue
+            form = rule_form(st.prim, j)
+            if form[0] == "const":
+                spec: tuple = ("slot", plan.const(form[1]))
+            elif form[0] == "operand":
+                spec = ("slot", k if form[1] < 0 else slots[form[1]])
+            elif form[0] == "map":
+                spec = ("map", getattr(FloatBackend, form[1]), k if form[2] < 0 else slots[form[2]])
+            else:
+                spec = ("rule", st.prim.partials[j], (k, *slots))
+            pending.append((x + off, k, spec))
+            reached[x + off] = True
+    # Computed partials get slots after the values and constants: maps grouped by function, then rules.
+    base = plan.size + len(plan.consts)
+    groups: dict[Any, list[int]] = {}
+    for _, _, spec in pending:
+        if spec[0] == "map":
+            groups.setdefault(spec[1], []).append(spec[2])
+    where: dict[Any, int] = {}
+    maps = []
+    for fn, srcs in groups.items():
+        where[fn] = base
+        maps.append((fn, tuple(srcs)))
+        base += len(srcs)
+    rules = []
+    ups = []
+    for t, k, spec in pending:
+        if spec[0] == "slot":
+            s = spec[1]
+        elif spec[0] == "map":
+            s = where[spec[1]]
+            where[spec[1]] += 1
+        else:
+            rules.append((spec[1], spec[2]))
+            s = -1
+        ups.append([t, k, s])
+    rule_slot = base
+    for u in ups:
+        if u[2] == -1:
+            u[2] = rule_slot
+            rule_slot += 1
+    rp = (tuple(seeds), tuple(maps), tuple(rules), tuple(tuple(u) for u in ups))
+    plan.extra[key] = rp
+    return rp
+
+
+def _fast_adjoints(wl: WengertList, vals: list[Any], ybar: Sequence[float]) -> list[Any]:
+    plan = _plan(wl)
+    seeded = tuple(w != 0 for w in ybar)
+    seeds, maps, rules, ups = _reverse_plan(wl, seeded)
+    if len(vals) != plan.size:
+        raise IndexError("the values do not belong to this list")
+    ext = vals + plan.consts
+    for fn, srcs in maps:
+        ext += list(map(fn, map(ext.__getitem__, srcs)))
+    if rules:
+        B = FloatBackend
+        ext += [rule(B, *[ext[s] for s in slots]) for rule, slots in rules]
+    bar: list[Any] = [0.0] * plan.size
+    for i, j in seeds:
+        bar[i] = bar[i] + ybar[j]
+    for t, k, s in ups:
+        bar[t] = bar[t] + bar[k] * ext[s]
+    return bar
+
+
+def _adjoint_sweep_steps(wl: WengertList, vals: list[Any], ybar: Sequence[float],
+                         record: bool = False) -> tuple[list[Any], list[Update]]:
+    """The sweep step by step (arrays, recorded traces, and the precise error of a failed sweep)."""
     n, off = wl.n, wl.n - 1
     arrays = any(isinstance(v, np.ndarray | np.generic) for v in vals)
     B = ArrayBackend if arrays else FloatBackend

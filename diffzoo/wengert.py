@@ -10,6 +10,7 @@ on no input is *inactive*: it has a value but no derivative, so no method differ
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -109,23 +110,34 @@ class WengertList:
         on numpy arrays (a batch of points, complex steps, float32) it becomes nan, element-wise.
         """
         vals: list[Any] = list(point)
-        if len(vals) != self.n:
-            raise ValueError(f"expected {self.n} input values, got {len(vals)}")
-        if any(isinstance(v, np.ndarray | np.generic) for v in vals):
+        n = self.n
+        if len(vals) != n:
+            raise ValueError(f"expected {n} input values, got {len(vals)}")
+        if not set(map(type, vals)) <= _PLAIN and any(isinstance(v, np.ndarray | np.generic) for v in vals):
             return self._evaluate_array(vals)
-        vals = [float(v) for v in vals]
-        off = self.n - 1
-        for st in self.steps:
-            a = [vals[x + off] if isinstance(x, int) else x.value for x in st.args]
-            try:
-                v = st.prim.scalar(*a)
-            except (ValueError, ArithmeticError):
-                raise self.domain_error(st, a) from None
-            vals.append(v)
-        if not all(math.isfinite(v) for v in vals[self.n:]):
-            st = next(s for s in self.steps if not math.isfinite(vals[s.index + off]))
-            raise self.domain_error(st, [vals[x + off] if isinstance(x, int) else x.value for x in st.args])
-        return vals
+        plan = _plan(self)
+        # One working list: inputs, then a slot per step, then the constants the steps use.
+        w = list(map(float, vals))
+        w += plan.blank
+        w += plan.consts
+        t = 0
+        try:
+            for t, fn, a, b in plan.ops:
+                if b < 0:
+                    w[t] = fn(w[a])
+                else:
+                    w[t] = fn(w[a], w[b])
+        except (ValueError, ArithmeticError):
+            st = self.steps[t - n]
+            raise self.domain_error(st, [w[x + n - 1] if isinstance(x, int) else x.value for x in st.args]) from None
+        if plan.consts:
+            del w[plan.size:]
+        # A sum of floats is finite only if every term is: one C-level pass instead of a loop.
+        if not math.isfinite(sum(w)) and not all(math.isfinite(v) for v in w[n:]):
+            off = n - 1
+            st = next(s for s in self.steps if not math.isfinite(w[s.index + off]))
+            raise self.domain_error(st, [w[x + off] if isinstance(x, int) else x.value for x in st.args])
+        return w
 
     def _evaluate_array(self, vals: list[Any]) -> list[Any]:
         off = self.n - 1
@@ -188,6 +200,109 @@ class WengertList:
         lines += [f"{vname(st.index)} = {self.definition(st)}" for st in self.steps]
         lines += [f"{y} = {self.operand_text(o)}" for y, o in zip(self.output_names(), self.outputs)]
         return "\n".join(lines)
+
+
+# --- the interpreter's plan: operand slots precomputed once per list ------------------------------
+
+_PLAIN = {float, int}
+
+#: Float versions of the table's arithmetic that are C functions computing exactly the same thing.
+_FAST_SCALAR = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv,
+                "neg": operator.neg}
+
+
+class Plan:
+    """A list prepared for the interpreter: every operand is a slot of one working list.
+
+    Slots ``0 .. n+k-1`` hold the variables (``v_i`` at ``i + n - 1``), followed by the constants
+    the steps use. ``ops`` holds ``(target slot, scalar function, slot a, slot b or -1)``.
+    Forward and reverse mode keep their own prepared sweeps in ``extra``.
+    """
+
+    def __init__(self, wl: WengertList):
+        n, k = wl.n, len(wl.steps)
+        self.n, self.size = n, n + k
+        self.blank = [0.0] * k
+        self.consts: list[Any] = []
+        self._const_slot: dict[tuple, int] = {}
+        ops = []
+        for st in wl.steps:
+            slots = [self.slot(x, n) for x in st.args]
+            fn = _FAST_SCALAR.get(st.prim.name) if PRIMITIVES.get(st.prim.name) is st.prim else None
+            fn = fn or st.prim.scalar
+            ops.append((st.index + n - 1, fn, slots[0], slots[1] if len(slots) > 1 else -1))
+            if len(slots) > 2:
+                raise NotImplementedError("primitives of more than two arguments")
+        self.ops = tuple(ops)
+        self.extra: dict[Any, Any] = {}
+
+    def slot(self, x: Operand, n: int) -> int:
+        return x + n - 1 if isinstance(x, int) else self.const(x.value)
+
+    def const(self, value: Any) -> int:
+        """The slot of a constant (after the variables), shared by equal constants of equal type."""
+        key = (type(value), repr(value))
+        if key not in self._const_slot:
+            self._const_slot[key] = self.size + len(self.consts)
+            self.consts.append(value)
+        return self._const_slot[key]
+
+
+class _Sentinel:
+    """An argument of a partial rule under inspection (``o``, ``x`` or ``y``)."""
+
+    def __init__(self, index: int):
+        self.index = index
+
+
+class _Recorder:
+    """A backend that records which operation a rule applies, without computing or simplifying."""
+
+
+for _name in PRIMITIVES:
+    setattr(_Recorder, _name, staticmethod(lambda *args, _n=_name: ("call", _n, args)))
+
+_FORMS: dict[tuple[str, int], tuple] = {}
+
+
+def rule_form(prim: Primitive, j: int) -> tuple:
+    """What the table's partial rule ``j`` of ``prim`` does, found by running it on placeholders.
+
+    ``("const", c)``: it returns the number c; ``("operand", i)``: it returns its argument i (-1 for
+    the step's own value ``o``); ``("map", name, i)``: it returns ``B.name(argument i)``, one
+    backend call; ``("rule",)``: anything else (the interpreter then calls the rule itself).
+    The float interpreter evaluating a form computes exactly what the rule computes on floats.
+    """
+    key = (prim.name, j)
+    if key in _FORMS and PRIMITIVES.get(prim.name) is prim:
+        return _FORMS[key]
+    out, args = _Sentinel(-1), [_Sentinel(i) for i in range(prim.arity)]
+    try:
+        r = prim.partials[j](_Recorder, out, *args)
+    except Exception:  # noqa: BLE001 - a rule that needs real arithmetic is simply called
+        r = None
+    if isinstance(r, _Sentinel):
+        form: tuple = ("operand", r.index)
+    elif type(r) in (int, float):
+        form = ("const", r)
+    elif (isinstance(r, tuple) and len(r) == 3 and r[0] == "call" and len(r[2]) == 1
+          and isinstance(r[2][0], _Sentinel) and r[1] != "neg"):
+        form = ("map", r[1], r[2][0].index)
+    else:
+        form = ("rule",)
+    if PRIMITIVES.get(prim.name) is prim:
+        _FORMS[key] = form
+    return form
+
+
+def _plan(wl: WengertList) -> Plan:
+    """The list's plan, built once and kept on the instance (rebuilt if its steps are replaced)."""
+    cached = wl.__dict__.get("_plan")
+    if cached is not None and cached[0] is wl.steps and cached[1] is wl.outputs and cached[2] is wl.inputs:
+        return cached[3]
+    plan = Plan(wl)
+    wl.__dict__["_plan"] = (wl.steps, wl.outputs, wl.inputs, plan)
+    return plan
 
 
 def vlatex(i: int) -> str:
