@@ -1,0 +1,28 @@
+"""diffzoo's workbench in the browser: one function and point in the sidebar, one page per view.
+
+Run with ``streamlit run app.py``. This entrypoint draws what every page shares (examples,
+function box, point) and hands over to the chosen page through ``st.navigation``; the pages
+only read that state, call :mod:`diffzoo` and render.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages import _ui
+
+st.set_page_config(page_title="diffzoo — four ways to differentiate", page_icon="🦓", layout="wide",
+                   initial_sidebar_state="expanded")
+
+PAGES = [
+    st.Page("pages/traces.py", title="Traces: forward & reverse", icon="🧮", url_path="traces", default=True),
+    st.Page("pages/symbolic.py", title="Symbolic & swell", icon="🔣", url_path="symbolic"),
+    st.Page("pages/numeric.py", title="Numeric: error vs step", icon="📉", url_path="numeric"),
+    st.Page("pages/compare.py", title="Compare & timing", icon="⚖️", url_path="compare"),
+    st.Page("pages/logreg.py", title="Logistic regression", icon="🧠", url_path="logreg"),
+]
+
+page = st.navigation(PAGES, position="sidebar")
+st.sidebar.markdown("### Function and point")
+_ui.sidebar()
+page.run()
