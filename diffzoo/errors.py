@@ -24,14 +24,14 @@ def caret(text: str, pos: int, width: int = 70) -> str:
 class ParseError(ValueError):
     """The text is not a function diffzoo accepts. ``pos`` is the offending position."""
 
-    def __init__(self, message: str, text: str = "", pos: int = 0, hint: str = ""):
+    def __init__(self, message: str, text: str | None = None, pos: int = 0, hint: str = ""):
         self.message, self.text, self.pos, self.hint = message, text, pos, hint
         super().__init__(self.render())
 
     def render(self) -> str:
-        where = f" (at position {self.pos + 1})" if self.text else ""
+        where = f" (at position {self.pos + 1})" if self.text is not None else ""
         lines = [f"{self.message}{where}"]
-        if self.text:
+        if self.text is not None:
             lines.append(caret(self.text, self.pos))
         if self.hint:
             lines.append(self.hint)

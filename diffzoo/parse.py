@@ -75,6 +75,9 @@ _REFUSED = {
     "?": "'?' is not part of the function language",
 }
 
+_HINTS = {"=": "Type only the right-hand side.", "$": "Write sin(x)^2, not \\sin^2 x.",
+          "|": "Write abs(x) for the absolute value."}
+
 _HELP = "Use numbers, variables such as x or x1, + - * / ^, parentheses and functions such as sin(x)."
 
 
@@ -89,9 +92,9 @@ def tokenize(text: str, limits: Limits = DEFAULT_LIMITS) -> list[Token]:
     """Split text into tokens, refusing anything outside the language at its position."""
     if len(text) > limits.length:
         raise ParseError(f"the function is too long ({len(text):,} characters; at most {limits.length:,})",
-                         hint="Type a shorter function.")
+                         text, limits.length, "Type a shorter function.")
     if not text.strip():
-        raise ParseError("the function is empty", hint="Type a function such as 'x^2 + 1' or 'ln(x1) + x1*x2'.")
+        raise ParseError("the function is empty", text, 0, "Type a function such as 'x^2 + 1' or 'ln(x1) + x1*x2'.")
     tokens: list[Token] = []
     depth, opened = 0, []
     pos = 0
@@ -126,6 +129,12 @@ def tokenize(text: str, limits: Limits = DEFAULT_LIMITS) -> list[Token]:
     return tokens
 
 
+# Non-ASCII characters people paste from textbooks, and what to type instead.
+_LOOKALIKE = {"\u2212": "-", "\u2013": "-", "\u2014": "-", "\u00d7": "*", "\u22c5": "*", "\u00b7": "*",
+              "\u2217": "*", "\u00f7": "/", "\u2044": "/", "\u03c0": "pi", "\u00b2": "^2", "\u00b3": "^3",
+              "\u00b9": "^1", "\u221a": "sqrt(...)", "\u2032": "a plain name (no primes)"}
+
+
 def _refuse_char(text: str, pos: int) -> None:
     c = text[pos]
     if c == "\x00":
@@ -134,7 +143,9 @@ def _refuse_char(text: str, pos: int) -> None:
         name = unicodedata.name(c, "unnamed character")
         ascii_like = unicodedata.normalize("NFKC", text)
         hint = "Type plain ASCII letters, digits and symbols."
-        if ascii_like.isascii() and ascii_like != text:
+        if c in _LOOKALIKE:
+            hint = f"Type '{_LOOKALIKE[c]}' instead. " + hint
+        elif ascii_like.isascii() and ascii_like != text:
             hint = f"Did you mean '{ascii_like}'? Type plain ASCII letters, digits and symbols."
         elif unicodedata.normalize("NFKD", c).encode("ascii", "ignore"):
             plain = unicodedata.normalize("NFKD", c).encode("ascii", "ignore").decode()
@@ -146,7 +157,7 @@ def _refuse_char(text: str, pos: int) -> None:
             raise ParseError("attribute access ('.') is not allowed", text, pos, _HELP)
         raise ParseError("a stray '.' (a decimal point needs digits, as in 0.5 or .5)", text, pos, _HELP)
     if c in _REFUSED:
-        raise ParseError(_REFUSED[c], text, pos, _HELP if c not in "=$|" else "")
+        raise ParseError(_REFUSED[c], text, pos, _HINTS.get(c, _HELP))
     if not c.isprintable():
         raise ParseError(f"a control character (code {ord(c)}) is not allowed", text, pos, _HELP)
     raise ParseError(f"unexpected character '{c}'", text, pos, _HELP)
@@ -157,7 +168,8 @@ def _check_number(text: str, pos: int, tok: str, limits: Limits) -> None:
         raise ParseError(f"number literal too long ({len(tok):,} characters; at most {limits.number_chars})",
                          text, pos, "Write large or small numbers with an exponent, e.g. 1.5e20.")
     if float(tok) == float("inf"):
-        raise ParseError(f"the number {tok} is too large for a 64-bit float (at most about 1.8e308)", text, pos)
+        raise ParseError(f"the number {tok} is too large for a 64-bit float (at most about 1.8e308)", text, pos,
+                         "Use a smaller number; the largest is about 1.8e308.")
     end = pos + len(tok)
     if tok == "0" and end + 1 < len(text) and text[end] in "xXbBoO" and text[end + 1].isalnum():
         raise ParseError("hexadecimal, octal and binary literals are not supported", text, pos,
@@ -229,10 +241,12 @@ def parse(text: str, variables: list[str] | tuple[str, ...] | None = None,
             raise ParseError("the variable order names a variable twice")
         missing = sorted(used - set(order), key=natural_key)
         if missing:
+            every = ", ".join(sorted(used, key=natural_key))
             raise ParseError(f"the variable order does not include {', '.join(missing)}",
-                             hint=f"Give an order that lists every variable: {', '.join(sorted(used, key=natural_key))}.")
+                             hint=f"Give an order that lists every variable: {every}.")
     if len(order) > limits.variables:
-        raise ParseError(f"too many variables ({len(order)}; at most {limits.variables})")
+        raise ParseError(f"too many variables ({len(order)}; at most {limits.variables})", text, 0,
+                         "Use fewer variables.")
     return Function(text, tuple(outputs), order, limits)
 
 
@@ -279,9 +293,11 @@ class _Parser:
             if self.tok.kind == "end":
                 raise self.fail("a comma must be followed by another output",
                                 hint="Remove the trailing comma, or add an output after it.")
+            start = self.tok.pos
             outputs.append(self.expr())
             if len(outputs) > self.limits.outputs:
-                raise self.fail(f"too many outputs (at most {self.limits.outputs})")
+                raise self.fail(f"too many outputs (at most {self.limits.outputs})", start,
+                                hint="Split the vector function into smaller ones.")
         if self.tok.kind != "end":
             raise self._unexpected()
         return outputs
@@ -371,10 +387,11 @@ class _Parser:
             self.enter()
             self.next()
             if self.tok.text == ")":
-                raise self.fail(f"{word} needs one argument, e.g. {word}(x)")
+                raise self.fail(f"{word} needs one argument", hint=f"Write {word}(x), with an argument.")
             arg = self.expr()
             if self.tok.text == ",":
-                raise self.fail(f"{word} takes one argument")
+                raise self.fail(f"{word} takes one argument", hint=f"Write {word}(x); separate outputs at the "
+                                "top level: 'sin(x1), cos(x2)'.")
             self.expect(")")
             self.depth -= 1
             return self.node(FUNCTIONS[word], (arg,), t.pos)
@@ -398,7 +415,8 @@ class _Parser:
         t = self.tok
         prev = self.toks[self.i - 1] if self.i else None
         if t.kind == "end":
-            return self.fail(f"the function ends too early{': ' + want if want else ''}")
+            return self.fail(f"the function ends too early{': ' + want if want else ''}",
+                             hint="Complete the expression, e.g. 'x + 1'.")
         if prev is not None and prev.text == ")" and (t.text == "(" or t.kind in ("name", "num")):
             return self.fail(f"missing operator between ')' and '{t.text}'",
                              hint="Write '*' to multiply, e.g. (x+1)*(x-1).")
