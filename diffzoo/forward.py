@@ -17,7 +17,7 @@ import numpy as np
 
 from .errors import EvaluationError
 from .primitives import PRIMITIVES, ArrayBackend, FloatBackend
-from .wengert import _PLAIN, WengertList, _plan, rule_form, vname
+from .wengert import WengertList, _all_floats, _plan, rule_form, vname
 
 
 def tangent_sweep(wl: WengertList, vals: list[Any], seed: Sequence[Any]) -> list[Any]:
@@ -26,7 +26,7 @@ def tangent_sweep(wl: WengertList, vals: list[Any], seed: Sequence[Any]) -> list
     A contribution whose tangent is exactly zero is skipped, so a partial that does not exist
     (``∂(x^y)/∂y`` at x < 0) is never needed for a direction that does not move ``y``.
     """
-    if set(map(type, vals)) <= _PLAIN or not _arrays(vals):
+    if _all_floats(vals) or not _arrays(vals):
         dots = [float(s) for s in seed]
         if len(dots) != wl.n:
             raise ValueError(f"the seed needs {wl.n} entries, got {len(dots)}")

@@ -17,7 +17,7 @@ import numpy as np
 from .errors import EvaluationError
 from .forward import _derivative_error
 from .primitives import ArrayBackend, FloatBackend
-from .wengert import _PLAIN, Const, WengertList, _plan, rule_form, vname
+from .wengert import Const, _all_floats, WengertList, _plan, rule_form, vname
 
 
 @dataclass(frozen=True)
@@ -39,13 +39,15 @@ def adjoint_sweep(wl: WengertList, vals: list[Any], ybar: Sequence[float],
     Steps that no seeded output depends on are skipped, so their partials are never needed.
     With ``record=True`` every update is also returned, in the order it is computed.
     """
-    if not record and (set(map(type, vals)) <= _PLAIN or not _arrays(vals)):
+    if not record and (_all_floats(vals) or not _arrays(vals)):
+        if type(ybar) is not list and type(ybar) is not tuple:
+            ybar = list(ybar)
         try:
             bar = _fast_adjoints(wl, vals, ybar)
+            if math.isfinite(sum(bar[: wl.n])):
+                return bar, []
         except (ValueError, ArithmeticError, IndexError, TypeError):
-            bar = None  # the step-by-step sweep below says precisely which partial failed
-        if bar is not None and math.isfinite(sum(bar[: wl.n])):
-            return bar, []
+            pass  # the step-by-step sweep below says precisely which partial failed
     return _adjoint_sweep_steps(wl, vals, ybar, record)
 
 
@@ -124,15 +126,41 @@ def _reverse_plan(wl: WengertList, seeded: tuple[bool, ...]) -> tuple:
         if u[2] == -1:
             u[2] = rule_slot
             rule_slot += 1
-    rp = (tuple(seeds), tuple(maps), tuple(rules), tuple(tuple(u) for u in ups))
+    # Runs of updates whose partial is exactly the integer 1 (sums) need no multiplication:
+    # bar[k] * 1 == bar[k] bit for bit. Short runs stay in the general form.
+    ones = plan.ones
+    runs: list[tuple[bool, tuple]] = []
+    i = 0
+    while i < len(ups):
+        j = i
+        while j < len(ups) and ups[j][2] in ones:
+            j += 1
+        if j - i >= 8:
+            runs.append((True, tuple((t, k) for t, k, _ in ups[i:j])))
+            i = j
+            continue
+        j = max(j, i + 1)
+        while j < len(ups) and not (ups[j][2] in ones and _run_length(ups, j, ones) >= 8):
+            j += 1
+        runs.append((False, tuple(tuple(u) for u in ups[i:j])))
+        i = j
+    rp = (tuple(seeds), tuple(maps), tuple(rules), tuple(runs))
     plan.extra[key] = rp
     return rp
 
 
+def _run_length(ups: list, i: int, ones: set) -> int:
+    j = i
+    while j < len(ups) and ups[j][2] in ones:
+        j += 1
+    return j - i
+
+
 def _fast_adjoints(wl: WengertList, vals: list[Any], ybar: Sequence[float]) -> list[Any]:
     plan = _plan(wl)
-    seeded = tuple(w != 0 for w in ybar)
-    seeds, maps, rules, ups = _reverse_plan(wl, seeded)
+    seeded = tuple(map(bool, ybar))  # bool(w) is w != 0 (nan counts as nonzero, as in the sweep)
+    rp = plan.extra.get(("reverse", seeded))
+    seeds, maps, rules, runs = rp if rp is not None else _reverse_plan(wl, seeded)
     if len(vals) != plan.size:
         raise IndexError("the values do not belong to this list")
     ext = vals + plan.consts
@@ -144,8 +172,13 @@ def _fast_adjoints(wl: WengertList, vals: list[Any], ybar: Sequence[float]) -> l
     bar: list[Any] = [0.0] * plan.size
     for i, j in seeds:
         bar[i] = bar[i] + ybar[j]
-    for t, k, s in ups:
-        bar[t] = bar[t] + bar[k] * ext[s]
+    for plain, ups in runs:
+        if plain:
+            for t, k in ups:
+                bar[t] = bar[t] + bar[k]
+        else:
+            for t, k, s in ups:
+                bar[t] = bar[t] + bar[k] * ext[s]
     return bar
 
 

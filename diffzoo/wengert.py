@@ -113,7 +113,7 @@ class WengertList:
         n = self.n
         if len(vals) != n:
             raise ValueError(f"expected {n} input values, got {len(vals)}")
-        if not set(map(type, vals)) <= _PLAIN and any(isinstance(v, np.ndarray | np.generic) for v in vals):
+        if not _all_floats(vals) and any(isinstance(v, np.ndarray | np.generic) for v in vals):
             return self._evaluate_array(vals)
         plan = _plan(self)
         # One working list: inputs, then a slot per step, then the constants the steps use.
@@ -204,7 +204,15 @@ class WengertList:
 
 # --- the interpreter's plan: operand slots precomputed once per list ------------------------------
 
-_PLAIN = {float, int}
+def _all_floats(vals: Sequence[Any]) -> bool:
+    """True if ``vals`` surely holds no numpy value: their sum is a plain Python float.
+
+    (A numpy scalar or array anywhere makes the sum a numpy object; one C-level pass.)
+    """
+    try:
+        return type(sum(vals, 0.0)) is float
+    except Exception:  # noqa: BLE001 - not numbers we can add: let the careful path decide
+        return False
 
 #: Float versions of the table's arithmetic that are C functions computing exactly the same thing.
 _FAST_SCALAR = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv,
@@ -225,6 +233,7 @@ class Plan:
         self.blank = [0.0] * k
         self.consts: list[Any] = []
         self._const_slot: dict[tuple, int] = {}
+        self.frozen = False
         ops = []
         for st in wl.steps:
             slots = [self.slot(x, n) for x in st.args]
@@ -233,6 +242,16 @@ class Plan:
             ops.append((st.index + n - 1, fn, slots[0], slots[1] if len(slots) > 1 else -1))
             if len(slots) > 2:
                 raise NotImplementedError("primitives of more than two arguments")
+        # The constants partial rules return (1 for a sum, -1 ...) get their slots now, so that
+        # the layout never changes once sweeps have been laid out.
+        for st in wl.steps:
+            for j in range(len(st.args)):
+                form = rule_form(st.prim, j)
+                if form[0] == "const":
+                    self.const(form[1])
+        self.frozen = True
+        #: Slots holding exactly one (multiplying by them changes nothing).
+        self.ones = {i for key, i in self._const_slot.items() if key in ((int, "1"), (float, "1.0"))}
         self.ops = tuple(ops)
         self.extra: dict[Any, Any] = {}
 
@@ -243,6 +262,8 @@ class Plan:
         """The slot of a constant (after the variables), shared by equal constants of equal type."""
         key = (type(value), repr(value))
         if key not in self._const_slot:
+            if self.frozen:
+                raise RuntimeError("the plan's constants are fixed once it is built")
             self._const_slot[key] = self.size + len(self.consts)
             self.consts.append(value)
         return self._const_slot[key]

@@ -1,0 +1,266 @@
+"""What every page shares: the sidebar's function and point, URL state, page framing and downloads.
+
+``app.py`` calls :func:`sidebar` on every run, before the chosen page runs; it parses the
+function, checks the point and leaves a :class:`Ctx` in the session state. A page calls
+:func:`run_page` with its body: the body gets a ready ``Ctx`` or is replaced by a friendly note
+when the function needs fixing, and any unexpected exception becomes a short message rather
+than a traceback. Settings live in the URL (``st.query_params``) so a shared link reopens the view.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+import diffzoo as dz
+from diffzoo.api import as_point
+from diffzoo.parse import Function
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES_FILE = ROOT / "assets" / "examples.json"
+CUSTOM = "(your own function)"
+log = logging.getLogger("diffzoo.app")
+
+
+@st.cache_data
+def examples() -> list[dict[str, Any]]:
+    """The ready examples, from ``assets/examples.json`` (name, text, point, note)."""
+    return json.loads(EXAMPLES_FILE.read_text(encoding="utf-8"))["examples"]
+
+
+@dataclass
+class Ctx:
+    """The function and point every page works on (or why there is none)."""
+
+    text: str
+    function: Function | None = None
+    point: tuple[float, ...] = ()
+    error: str | None = None  # a parse error (with its caret) or an evaluation error
+    error_kind: str = ""
+    note: str = ""
+    variables: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def ok(self) -> bool:
+        return self.function is not None and self.error is None
+
+    @property
+    def point_dict(self) -> dict[str, float]:
+        return dict(zip(self.variables, self.point, strict=True))
+
+    @property
+    def outputs(self) -> list[str]:
+        return self.function.wengert.output_names() if self.function else []
+
+
+# --- URL state ---------------------------------------------------------------------------------------
+
+
+def _qp(key: str) -> str | None:
+    try:
+        v = st.query_params.get(key)
+    except Exception:  # a malformed query string is ignored, never shown
+        return None
+    return v if isinstance(v, str) and len(v) <= 20_000 else None
+
+
+def url_setting(key: str, default: Any, cast: Callable[[str], Any] = str,
+                allowed: Callable[[Any], bool] | None = None) -> Any:
+    """A widget key initialised from the URL on first load, and written back to the URL on every run.
+
+    Call before the widget with ``key=key`` (and no ``value=``) is drawn.
+    """
+    if key not in st.session_state:
+        value = default
+        raw = _qp(key)
+        if raw is not None:
+            try:
+                v = cast(raw)
+                if allowed is None or allowed(v):
+                    value = v
+            except (ValueError, TypeError):
+                pass
+        st.session_state[key] = value
+    value = st.session_state[key]
+    _write_qp(key, value)
+    return value
+
+
+def _write_qp(key: str, value: Any) -> None:
+    s = _fmt_qp(value)
+    if st.query_params.get(key) != s:
+        st.query_params[key] = s
+
+
+def _fmt_qp(value: Any) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def as_bool(s: str) -> bool:
+    return s.strip().lower() in ("1", "true", "yes", "on")
+
+
+def finite_float(s: str) -> float:
+    v = float(s)
+    if not math.isfinite(v):
+        raise ValueError("not finite")
+    return v
+
+
+# --- the sidebar ----------------------------------------------------------------------------------
+
+
+def _pick_example() -> None:
+    """Callback of the examples selector: load the example's text and point."""
+    name = st.session_state.get("example")
+    for ex in examples():
+        if ex["name"] == name:
+            st.session_state["fn"] = ex["text"]
+            for v, x in ex["point"].items():
+                st.session_state[f"pt_{v}"] = float(x)
+            st.session_state["_example_point"] = {k: float(x) for k, x in ex["point"].items()}
+
+
+def _initial_value(v: str) -> float:
+    raw = _qp(f"at_{v}")
+    if raw is not None:
+        try:
+            return finite_float(raw)
+        except ValueError:
+            pass
+    pts = st.session_state.get("_example_point") or {}
+    if v in pts:
+        return pts[v]
+    for ex in examples():
+        if ex["text"] == st.session_state.get("fn") and v in ex["point"]:
+            return float(ex["point"][v])
+    return 1.0
+
+
+def sidebar() -> Ctx:
+    """Draw the examples selector, the function box and the point; return the parsed context."""
+    exs = examples()
+    if "fn" not in st.session_state:
+        st.session_state["fn"] = _qp("fn") if _qp("fn") is not None else exs[0]["text"]
+    text = st.session_state["fn"]
+    names = [e["name"] for e in exs]
+    match = next((e for e in exs if e["text"] == text), None)
+    st.session_state["example"] = match["name"] if match else CUSTOM
+
+    sb = st.sidebar
+    sb.selectbox("Example", [CUSTOM, *names], key="example", on_change=_pick_example,
+                 help="Ready examples; pick one to load its function and point.")
+    sb.text_area("Function f(x) — separate outputs with commas", key="fn", height=110,
+                 help="Arithmetic + - * / ^, functions such as sin, cos, exp, ln, sqrt, sigmoid; "
+                      "variables such as x, x1, w_2. Press Ctrl+Enter (or click outside) to apply.")
+    ctx = Ctx(text=text, note=match["note"] if match else "")
+    try:
+        fn = dz.parse(text)
+    except dz.ParseError as exc:
+        ctx.error, ctx.error_kind = str(exc), "parse"
+        fn = None
+    except Exception as exc:  # the parser should only raise ParseError; never show a traceback
+        log.exception("parse failed")
+        ctx.error, ctx.error_kind = f"this function cannot be read ({type(exc).__name__})", "parse"
+        fn = None
+    if ctx.error:
+        sb.error("This is not a function diffzoo can read:", icon=":material/warning:")
+        sb.code(ctx.error, language=None)
+    variables = tuple(fn.variables) if fn else tuple(st.session_state.get("_last_vars", ()))
+    if fn:
+        st.session_state["_last_vars"] = variables
+        _write_qp("fn", text)
+    ctx.variables = variables
+    values = []
+    if variables:
+        sb.markdown("**Point**")
+        cols = sb.columns(2) if len(variables) > 1 else [sb]
+        for k, v in enumerate(variables[:100]):
+            key = f"pt_{v}"
+            if key not in st.session_state or not isinstance(st.session_state[key], float):
+                st.session_state[key] = _initial_value(v)
+            cols[k % len(cols)].number_input(v, key=key, step=0.1, format="%.6g")
+            values.append(float(st.session_state[key]))
+    if fn:
+        for k in [k for k in st.query_params if k.startswith("at_") and k[3:] not in variables]:
+            del st.query_params[k]
+        for v, x in zip(variables, values, strict=True):
+            _write_qp(f"at_{v}", x)
+        ctx.function, ctx.point = fn, tuple(values)
+        try:
+            pt = as_point(fn, ctx.point_dict)
+            fn.wengert.evaluate(pt)
+        except (dz.EvaluationError, dz.PointError, ValueError) as exc:
+            ctx.error, ctx.error_kind = str(exc), "point"
+            sb.error(f"f cannot be evaluated at this point: {exc}", icon=":material/warning:")
+    if ctx.note and not ctx.error:
+        sb.caption(ctx.note)
+    st.session_state["_ctx"] = ctx
+    return ctx
+
+
+def ctx() -> Ctx:
+    c = st.session_state.get("_ctx")
+    return c if isinstance(c, Ctx) else Ctx(text="", error="no function yet", error_kind="parse")
+
+
+# --- page framing -------------------------------------------------------------------------------------
+
+
+def run_page(title: str, intro: str, body: Callable[[Ctx], None], needs_function: bool = True) -> None:
+    """Title, a plain explanation, then the body; bad input and unexpected errors become short notes."""
+    st.title(title)
+    st.markdown(intro)
+    c = ctx()
+    if needs_function and not c.ok:
+        if c.error_kind == "parse":
+            st.warning("Fix the function in the sidebar to see this page. diffzoo says:", icon=":material/edit:")
+        else:
+            st.warning("Choose another point in the sidebar: f has no value here. diffzoo says:", icon=":material/edit:")
+        st.code(c.error or "", language=None)
+        return
+    try:
+        body(c)
+    except (dz.EvaluationError, dz.PointError, dz.ParseError, dz.LimitError) as exc:
+        st.warning(str(exc), icon=":material/warning:")
+    except Exception as exc:  # no traceback ever reaches a page
+        log.exception("page %s failed", title)
+        st.error(f"Something went wrong while drawing this page ({type(exc).__name__}). "
+                 "Try another function or point.", icon=":material/error:")
+
+
+def fmt(v: Any, digits: int = 12) -> str:
+    """A number as the tables show it (up to ``digits`` significant digits)."""
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return str(v)
+    if math.isnan(x):
+        return "—"
+    return f"{x:.{digits}g}"
+
+
+def downloads(items: list[tuple[str, bytes | str, str, str]], key: str) -> None:
+    """A row of download buttons: (label, data, file name, mime)."""
+    cols = st.columns(max(len(items), 1))
+    for col, (label, data, name, mime) in zip(cols, items, strict=True):
+        col.download_button(label, data, file_name=name, mime=mime, key=f"dl_{key}_{name}",
+                            width="stretch")
+
+
+def figure_block(png: bytes, svg: bytes, name: str, caption: str = "") -> None:
+    """A figure as an image with PNG and SVG downloads under it."""
+    st.image(png, caption=caption or None, width="stretch")
+    downloads([("Download PNG", png, f"{name}.png", "image/png"),
+               ("Download SVG", svg, f"{name}.svg", "image/svg+xml")], key=name)

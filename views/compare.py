@@ -1,0 +1,117 @@
+"""Compare & timing page: every method on the typed function, side by side, and what each costs."""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+import diffzoo as dz
+from diffzoo import compare, plots
+from views import _ui
+
+INTRO = (
+    "All four methods on the same function and point. **Symbolic** differentiates the expression, "
+    "**numeric** (central differences) estimates from nearby values, **forward** mode makes one pass "
+    "per input, **reverse** mode one sweep per output. Errors are measured against the derivative "
+    "evaluated with 50 significant digits. Timings are measured only when you ask (median of repeated, "
+    "interleaved rounds) and are never cached: they are this machine, now."
+)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def comparison(text: str, point: tuple[float, ...]) -> pd.DataFrame:
+    return compare.compare(dz.parse(text), list(point))
+
+
+def _timing() -> Any:
+    try:
+        from diffzoo import timing
+    except ImportError:
+        return None
+    return timing
+
+
+def _has_compiler() -> bool:
+    return importlib.util.find_spec("diffzoo.compile") is not None
+
+
+def show_comparison(df: pd.DataFrame) -> None:
+    show = df.copy()
+    for col in show.columns:
+        if col == "value":
+            show[col] = [", ".join(_ui.fmt(x) for x in v) if isinstance(v, list) else _ui.fmt(v) for v in show[col]]
+        elif col.startswith("∂"):
+            show[col] = [_ui.fmt(v) for v in show[col]]
+        elif col == "max rel. error":
+            show[col] = [f"{v:.1e}" if v else "0 (exact)" for v in show[col]]
+    st.table(show, hide_index=True)
+
+
+def body(c: _ui.Ctx) -> None:
+    df = comparison(c.text, c.point)
+    st.markdown("### Every method, side by side")
+    show_comparison(df)
+    st.caption("passes: forward passes or reverse sweeps; function evals: whole evaluations of f; "
+               "primitive evals: primitive values computed; derivative rules: partial-derivative rules applied.")
+    _ui.downloads([("Comparison (CSV)", df.to_csv(index=False), "comparison.csv", "text/csv")], key="cmp")
+
+    timing = _timing()
+    st.markdown("### Timing")
+    if timing is None:
+        st.info("Timings need the module diffzoo.timing, which is not installed in this version.", icon=":material/timer:")
+        return
+    compiled = _has_compiler()
+    left, right = st.columns(2)
+    with left:
+        st.markdown("#### This function, every method")
+        repeats = st.slider("Repeats (median of interleaved rounds)", 3, 51, 7, step=2, key="repeats")
+        if st.button("Measure timings", key="measure", type="primary"):
+            with st.spinner("Measuring…"):
+                st.session_state["_timings"] = (c.text, c.point, timing.time_methods(
+                    c.function, list(c.point), repeats=repeats, compiled=compiled))
+        res = st.session_state.get("_timings")
+        if res and res[0] == c.text and res[1] == c.point:
+            t = res[2]
+            fig = plots.bar_figure(list(t["method"]), list(t["median_s"]), "Median time for the full derivative",
+                                   "seconds (log scale)")
+            _ui.figure_block(plots.to_png(fig), plots.to_svg(fig), "timings")
+            st.table(t.assign(median_s=[f"{v * 1e6:,.1f} µs" for v in t["median_s"]],
+                              min_s=[f"{v * 1e6:,.1f} µs" for v in t["min_s"]])
+                     .rename(columns={"median_s": "median", "min_s": "min"}), hide_index=True)
+            _ui.downloads([("Timings (CSV)", t.to_csv(index=False), "timings.csv", "text/csv")], key="timings")
+        else:
+            st.caption("Press the button to measure (takes a moment; nothing is cached).")
+    with right:
+        st.markdown("#### Scaling: full gradient of Σ sin(xᵢ)·xᵢ₊₁ as n grows")
+        n_top = st.select_slider("Largest n", [16, 32, 64, 128, 256], value=64, key="scale_n")
+        if st.button("Measure scaling", key="scale"):
+            if not compiled:
+                st.info("The scaling chart needs diffzoo.compile (source-to-source compilation), "
+                        "which is not installed in this version.")
+            else:
+                ns = [n for n in (2, 4, 8, 16, 32, 64, 128, 256) if n <= n_top]
+                with st.spinner("Measuring…"):
+                    st.session_state["_scaling"] = timing.scaling(ns=ns, repeats=3)
+        sc = st.session_state.get("_scaling")
+        if sc is not None:
+            fig = plots.lines_figure(sc, "n", "seconds", "method", "Time for the full gradient against n",
+                                     "n inputs", "seconds")
+            _ui.figure_block(plots.to_png(fig), plots.to_svg(fig), "scaling",
+                             "Reverse mode stays a small multiple of one evaluation; forward and numeric grow as n.")
+            _ui.downloads([("Scaling (CSV)", sc.to_csv(index=False), "scaling.csv", "text/csv")], key="scaling")
+        st.markdown("#### Vector functions: forward against reverse as n and m change")
+        if st.button("Measure the crossover", key="cross"):
+            with st.spinner("Measuring…"):
+                st.session_state["_cross"] = timing.crossover(ns=(1, 2, 4, 8, 16), ms=(1, 2, 4, 8, 16), repeats=3)
+        cr = st.session_state.get("_cross")
+        if cr is not None:
+            fig = plots.crossover_figure(cr)
+            _ui.figure_block(plots.to_png(fig), plots.to_svg(fig), "crossover",
+                             "Forward mode needs n passes, reverse mode m sweeps: reverse wins when m < n.")
+            _ui.downloads([("Crossover (CSV)", cr.to_csv(index=False), "crossover.csv", "text/csv")], key="cross")
+
+
+_ui.run_page("Compare the methods, and time them", INTRO, body)

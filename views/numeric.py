@@ -1,0 +1,129 @@
+"""Numeric page: the error of every finite-difference scheme against the step, on log-log axes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import diffzoo as dz
+from diffzoo import numeric, plots, swell
+from views import _ui
+
+INTRO = (
+    "**Numeric differentiation** estimates a derivative from function values at nearby points, "
+    "e.g. (f(x+h) − f(x−h)) / 2h. A large step h makes the formula wrong (**truncation error**, falling "
+    "like h, h² or h⁴); a small one makes f(x+h) − f(x) cancel in floating point (**rounding error**, "
+    "growing like 1/h). The plot shows both against the exact value from automatic differentiation, with "
+    "the theoretical model as dotted lines and each scheme's best step as a star. The complex step "
+    "Im f(x+ih)/h has no subtraction, so no cancellation."
+)
+EXPONENTS = list(range(-16, 1))
+PRECISIONS = ["float64", "float32", "both"]
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def numeric_data(text: str, point: tuple[float, ...], i: int, output: int, precision: str) -> dict[str, Any]:
+    f = dz.parse(text)
+    wl = f.wengert
+    ref = float(dz.differentiate(f, point, "reverse").jacobian[output, i])
+    b = swell.bounds_at(f, point, i, output)
+    dtypes = ["float64", "float32"] if precision == "both" else [precision]
+    sweeps = {dt: numeric.error_sweep(wl, point, ref, i, output, bounds=b, dtype=np.dtype(dt)) for dt in dtypes}
+    best = pd.concat([numeric.best_steps(df).assign(precision=dt) for dt, df in sweeps.items()], ignore_index=True)
+    value = wl.output_values(wl.evaluate(list(point)))[output]
+    return {"sweeps": sweeps, "best": best, "reference": ref, "bounds": b, "value": float(value)}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def error_plot(text: str, point: tuple[float, ...], i: int, output: int, precision: str, exponent: int,
+               model: bool, title: str) -> tuple[bytes, bytes]:
+    d = numeric_data(text, point, i, output, precision)
+    first = next(iter(d["sweeps"]))
+    fig = plots.error_figure(d["sweeps"], d["best"][d["best"]["precision"] == first], 10.0**exponent, model, title)
+    return plots.to_png(fig), plots.to_svg(fig)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def at_step(text: str, point: tuple[float, ...], i: int, output: int, precision: str, exponent: int) -> pd.DataFrame:
+    d = numeric_data(text, point, i, output, precision)
+    wl = dz.parse(text).wengert
+    dtypes = ["float64", "float32"] if precision == "both" else [precision]
+    frames = []
+    for dt in dtypes:
+        df = numeric.error_sweep(wl, point, d["reference"], i, output, eps=[10.0**exponent], dtype=np.dtype(dt))
+        frames.append(df.assign(precision=dt))
+    out = pd.concat(frames, ignore_index=True)
+    return out[["precision", "scheme", "eps", "estimate", "error", "rel_error"]]
+
+
+def body(c: _ui.Ctx) -> None:
+    names = list(c.variables)
+    outs = c.outputs
+    if not names:
+        st.info("This function has no variables: its derivative is zero and there is nothing to estimate.")
+        return
+    wrt = _ui.url_setting("wrt", names[0], str, lambda v: v in names)
+    if wrt not in names:
+        st.session_state["wrt"] = wrt = names[0]
+    out_i = _ui.url_setting("out", 0, int, lambda v: 0 <= v < len(outs))
+    if not 0 <= out_i < len(outs):
+        st.session_state["out"] = out_i = 0
+    exponent = _ui.url_setting("eps", -6, int, lambda v: v in EXPONENTS)
+    precision = _ui.url_setting("prec", "float64", str, lambda v: v in PRECISIONS)
+    _ui.url_setting("model", True, _ui.as_bool)
+
+    c1, c2, c3, c4 = st.columns([2, 2, 3, 2])
+    c1.selectbox("Differentiate with respect to", names, key="wrt")
+    if len(outs) > 1:
+        c2.selectbox("Output", list(range(len(outs))), key="out", format_func=lambda j: outs[j])
+    else:
+        c2.markdown(" ")
+    c3.select_slider("Step h (ε), absolute", EXPONENTS, key="eps", format_func=lambda e: f"1e{e}")
+    c4.radio("Floating point", PRECISIONS, key="prec", horizontal=True,
+             help="float32 has a unit roundoff of 6e-8 instead of 1.1e-16: rounding error takes over much sooner.")
+    st.checkbox("Show the error model (truncation + rounding bounds)", key="model")
+
+    i = names.index(st.session_state["wrt"])
+    out_i = int(st.session_state["out"]) if len(outs) > 1 else 0
+    exponent, precision = int(st.session_state["eps"]), st.session_state["prec"]
+    d = numeric_data(c.text, c.point, i, out_i, precision)
+    y = outs[out_i]
+    m1, m2, m3 = st.columns(3)
+    m1.metric(f"{y} at the point", _ui.fmt(d["value"]))
+    m2.metric(f"exact ∂{y}/∂{wrt} (reverse-mode AD)", _ui.fmt(d["reference"]))
+    m3.metric("chosen step h", f"1e{exponent}")
+
+    title = f"Error of ∂{y}/∂{wrt} at the point against the step"
+    png, svg = error_plot(c.text, c.point, i, out_i, precision, exponent, bool(st.session_state["model"]), title)
+    left, right = st.columns([3, 2])
+    with left:
+        _ui.figure_block(png, svg, "numeric-error", "Solid: float64 (dashed: float32). Stars: each scheme's best step.")
+    with right:
+        st.markdown(f"#### Estimates at h = 1e{exponent}")
+        cur = at_step(c.text, c.point, i, out_i, precision, exponent)
+        show = cur.assign(estimate=[_ui.fmt(v) for v in cur["estimate"]],
+                          error=[f"{v:.2e}" for v in cur["error"]],
+                          rel_error=[f"{v:.2e}" for v in cur["rel_error"]]).drop(columns=["eps"])
+        if precision != "both":
+            show = show.drop(columns=["precision"])
+        st.table(show.rename(columns={"rel_error": "relative error"}), hide_index=True)
+        st.markdown("#### Best step of each scheme")
+        best = d["best"].assign(eps=[f"{v:.1e}" for v in d["best"]["eps"]],
+                                estimate=[_ui.fmt(v) for v in d["best"]["estimate"]],
+                                error=[f"{v:.2e}" for v in d["best"]["error"]],
+                                rel_error=[f"{v:.2e}" for v in d["best"]["rel_error"]])
+        if precision != "both":
+            best = best.drop(columns=["precision"])
+        st.table(best.rename(columns={"eps": "best h", "rel_error": "relative error"}), hide_index=True)
+    b = d["bounds"]
+    st.caption(f"Model inputs along {wrt} (exact, by nested forward mode): |f| = {b.f:.3g}, |f′| = {b.d1:.3g}, "
+               f"|f″| = {b.d2:.3g}, |f‴| = {b.d3:.3g}, |f⁽⁵⁾| = {b.d5:.3g}.")
+    sweep_csv = pd.concat([df.assign(precision=dt) for dt, df in d["sweeps"].items()]).to_csv(index=False)
+    _ui.downloads([("Sweep (CSV)", sweep_csv, "error-sweep.csv", "text/csv"),
+                   ("Best steps (CSV)", d["best"].to_csv(index=False), "best-steps.csv", "text/csv")], key="sweep")
+
+
+_ui.run_page("Numeric differentiation: error against step", INTRO, body)

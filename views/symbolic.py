@@ -1,0 +1,135 @@
+"""Symbolic page: the derivative as mathematics (raw, simplified, shared) and expression swell."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+import diffzoo as dz
+from diffzoo import graph, plots, swell, symbolic
+from diffzoo.families import FAMILIES
+from diffzoo.wengert import WengertList
+from views import _ui
+
+INTRO = (
+    "**Symbolic differentiation** applies the chain rule to the expression itself and returns a new "
+    "expression. Written out as a tree the derivative can be far larger than the function "
+    "(**expression swell**); with equal subexpressions computed once (a shared graph, i.e. a Wengert list) "
+    "it stays small — which is what automatic differentiation exploits. Below: the raw derivative, "
+    "sympy's simplification (in a worker process with a time limit), the shared graph, and swell "
+    "against depth for families of functions."
+)
+MAX_GRAPH = 150
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def derivative_data(text: str, point: tuple[float, ...]) -> dict[str, Any]:
+    f = dz.parse(text)
+    r = dz.differentiate(f, point, "symbolic")
+    exprs = r.details["expressions"]
+    flat = [e for row in exprs for e in row]
+    names = f.wengert.output_names()
+    labels = [f"∂{y}/∂{x}" for y in names for x in f.variables]
+    latex_labels = [rf"\frac{{\partial {dz.expr.latex_name(y)}}}{{\partial {dz.expr.latex_name(x)}}}"
+                    for y in names for x in f.variables]
+    raw = [symbolic.show(e, latex=True, limit=400) for e in flat]
+    sizes = r.trace.sizes()
+    sizes.insert(len(sizes.columns), "value at the point", [_ui.fmt(v) for v in r.jacobian.ravel()])
+    dl = WengertList.from_exprs(flat, f.variables) if flat else None
+    dot = None
+    if dl is not None and len(dl.steps) <= MAX_GRAPH:
+        dot = graph.to_dot(dl, output_labels=labels, rankdir="TB" if len(dl.steps) > 30 else "LR")
+    return {"labels": labels, "latex_labels": latex_labels, "raw": raw, "sizes": sizes,
+            "shared": swell.expression_sizes(flat), "shared_steps": len(dl.steps) if dl else 0, "dot": dot,
+            "values": [float(v) for v in r.jacobian.ravel()], "f_steps": len(f.wengert.steps),
+            "text": [symbolic.show(e) for e in flat], "value": r.value}
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def simplified(text: str, timeout: float) -> dict[str, Any]:
+    f = dz.parse(text)
+    exprs = [e for row in symbolic.jacobian_exprs(f.outputs, f.variables) for e in row]
+    s = symbolic.simplify(exprs, timeout=timeout)
+    return {"status": s.status, "latex": list(s.latex), "text": list(s.text), "ops": list(s.ops),
+            "message": s.message}
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def swell_data(family: str, n_max: int) -> tuple[pd.DataFrame, bytes, bytes]:
+    df = swell.swell_table(family, range(1, n_max + 1))
+    fig = plots.swell_figure(df)
+    return df, plots.to_png(fig), plots.to_svg(fig)
+
+
+def body(c: _ui.Ctx) -> None:
+    d = derivative_data(c.text, c.point)
+    vals = d["value"] if isinstance(d["value"], list) else [d["value"]]
+    st.markdown("**f at the point:** " + ", ".join(f"`{_ui.fmt(v)}`" for v in vals))
+    st.markdown("### The derivative, raw (straight from the chain rule)")
+    m1, m2, m3 = st.columns(3)
+    tree_total = int(d["sizes"]["tree operations"].sum()) if len(d["sizes"]) else 0
+    m1.metric("f: Wengert list length", d["f_steps"])
+    m2.metric("derivative written out as trees", f"{tree_total:,} ops")
+    m3.metric("derivative with sharing", f"{d['shared']['shared']:,} ops")
+    for lab, raw, v in zip(d["latex_labels"], d["raw"], d["values"], strict=True):
+        st.latex(rf"{lab} = {raw} \;=\; {_ui.fmt(v)}")
+    st.markdown("**Sizes per partial derivative** (tree: every shared part counted each time it appears)")
+    st.table(d["sizes"], hide_index=True)
+    _ui.downloads([("Derivatives (text)", "\n".join(f"{a} = {b}" for a, b in zip(d["labels"], d["text"],
+                                                                                      strict=True)),
+                    "derivatives.txt", "text/plain"),
+                   ("Derivatives (LaTeX)", "\n".join(f"{a} = {b}" for a, b in zip(d["latex_labels"], d["raw"],
+                                                                                      strict=True)),
+                    "derivatives.tex", "text/x-tex"),
+                   ("Sizes (CSV)", d["sizes"].to_csv(index=False), "sizes.csv", "text/csv")], key="deriv")
+
+    left, right = st.columns(2)
+    with left:
+        st.markdown("### Simplified by sympy")
+        timeout = _ui.url_setting("timeout", 3.0, _ui.finite_float, lambda v: 0.5 <= v <= 10)
+        st.slider("Time limit for simplification (seconds)", 0.5, 10.0, step=0.5, key="timeout")
+        s = simplified(c.text, float(timeout))
+        if s["status"] == "ok":
+            for lab, lx, ops in zip(d["latex_labels"], s["latex"], s["ops"], strict=True):
+                st.latex(rf"{lab} = {lx}")
+                st.caption(f"{ops} operations after simplification")
+        elif s["status"] == "timeout":
+            st.warning(f"Simplification cut short after {timeout:g} s: sympy did not finish in time. "
+                       "The raw derivative above is still exact.", icon=":material/timer:")
+        else:
+            st.warning(f"Not simplified: {s['message']}", icon=":material/info:")
+    with right:
+        st.markdown("### The derivative as a shared graph")
+        if d["dot"] is None:
+            st.caption(f"The shared derivative has {d['shared_steps']} steps; graphs of more than {MAX_GRAPH} "
+                       "are not drawn.")
+        else:
+            st.graphviz_chart(d["dot"], width="stretch")
+            st.caption(f"{d['shared_steps']} steps once equal subexpressions are shared; "
+                       "each ellipse is one partial derivative.")
+            _ui.downloads([("Graph (DOT)", d["dot"], "derivative.dot", "text/vnd.graphviz")], key="dgraph")
+
+    st.markdown("### Expression swell against depth")
+    fams = list(FAMILIES)
+    fam = _ui.url_setting("family", fams[0], str, lambda v: v in fams)
+    a, b = st.columns([1, 2])
+    a.selectbox("Family", fams, key="family",
+                help="logistic map: l₁ = x, lₙ₊₁ = 4 lₙ (1 − lₙ); nested sin: sin(sin(…x…)); product x1·x2·…·xn")
+    top = swell.MAX_N[fam]
+    n_max = _ui.url_setting("nmax", min(10, top), int, lambda v: 2 <= v <= 40)
+    if not 2 <= n_max <= top:
+        st.session_state["nmax"] = n_max = min(max(2, n_max), top)
+    b.slider("Largest n", 2, top, key="nmax")
+    df, png, svg = swell_data(fam, int(st.session_state["nmax"]))
+    p, t = st.columns([3, 2])
+    with p:
+        _ui.figure_block(png, svg, "swell",
+                         "Operations against n (log scale): the tree grows, the shared graph does not.")
+    with t:
+        st.table(df.drop(columns=["family"]), hide_index=True)
+        _ui.downloads([("Table (CSV)", df.to_csv(index=False), "swell.csv", "text/csv")], key="swell")
+
+
+_ui.run_page("Symbolic differentiation and expression swell", INTRO, body)

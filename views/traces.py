@@ -1,0 +1,222 @@
+"""Traces page: the Wengert list, its graph, and the primal, tangent and adjoint traces, step by step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+import diffzoo as dz
+from diffzoo import forward, graph, reverse
+from diffzoo.traces import TraceTable, adjoint_table, primal_table, tangent_table
+from views import _ui
+
+HL = "#fde2c8"
+INTRO = (
+    "A function is evaluated as a **Wengert list**: a straight line of primitive steps "
+    "v₁, v₂, … over the inputs v₋ₙ₊₁ … v₀. **Forward mode** carries a tangent v̇ next to every value "
+    "(one pass per seed direction); **reverse mode** first computes the values, then sweeps backwards "
+    "accumulating adjoints v̄ = ∂y/∂v, giving the whole gradient in one sweep. Use the step control to "
+    "walk through both sweeps: the current row is highlighted in its table and in the graph."
+)
+MAX_LATEX_ROWS = 80
+MAX_GRAPH_STEPS = 300
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def trace_data(text: str, point: tuple[float, ...], seed: tuple[float, ...], ybar: tuple[float, ...]) -> dict[str, Any]:
+    """Everything the page shows for one function, point, seed direction and output seed."""
+    f = dz.parse(text)
+    wl = f.wengert
+    vals = wl.evaluate(list(point))
+    dots = forward.tangent_sweep(wl, vals, list(seed))
+    bar, updates = reverse.adjoint_sweep(wl, vals, list(ybar), record=True)
+    tan = tangent_table(wl, vals, dots)
+    tan.title = "Tangent trace, seed " + dz.api.seed_label(wl.inputs, seed)
+    adj = adjoint_table(wl, updates, bar)
+    adj.title = "Adjoint trace, seed " + dz.api.seed_label(wl.output_names(), ybar, bar=True)
+    w = graph.walk(wl, updates)
+    return {"primal": primal_table(wl, vals), "tangent": tan, "adjoint": adj, "vals": vals, "dots": dots,
+            "walk": w, "n": wl.n, "k": len(wl.steps), "wengert": wl.to_text(),
+            "wengert_latex": wengert_latex(wl), "value": wl.output_values(vals),
+            "jvp": forward.output_tangents(wl, dots), "gradient": bar[: wl.n], "inputs": wl.inputs,
+            "outputs": wl.output_names()}
+
+
+def wengert_latex(wl: Any) -> str:
+    from diffzoo.wengert import vlatex
+
+    rows = [rf"{vlatex(i + 1 - wl.n)} &= {dz.expr.latex_name(name)}" for i, name in enumerate(wl.inputs)]
+    rows += [rf"{vlatex(st_.index)} &= {wl.definition_latex(st_)}" for st_ in wl.steps]
+    return r"\begin{aligned}" + r"\\ ".join(rows) + r"\end{aligned}"
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def dot_at(text: str, point: tuple[float, ...], seed: tuple[float, ...], ybar: tuple[float, ...],
+           position: int) -> str:
+    """The graph's DOT text at one position of the walk."""
+    d = trace_data(text, point, seed, ybar)
+    wl = dz.parse(text).wengert
+    state = d["walk"].state(position, d["vals"], d["dots"], d["n"])
+    return graph.to_dot(wl, d["vals"], max_steps=MAX_GRAPH_STEPS, **state)
+
+
+def table_frame(tt: TraceTable, current: int | None) -> Any:
+    """The trace as a styled table: values formatted, the current row marked and highlighted."""
+    df = tt.frame()
+    df["value"] = [_ui.fmt(v) for v in df["value"]]
+    df.insert(0, "now", ["▶" if i == current else "" for i in range(len(df))])
+    if len(df) > 400:
+        lo = max(0, (current or 0) - 100)
+        df = df.iloc[lo: lo + 200]
+
+    def paint(row: pd.Series) -> list[str]:
+        on = row.name == current
+        return [f"background-color: {HL}; font-weight: 700" if on else "" for _ in row]
+
+    return df.style.apply(paint, axis=1)
+
+
+def table_latex(tt: TraceTable, current: int | None) -> str:
+    """The trace as an aligned array; the current row in colour."""
+    lines = []
+    for i, r in enumerate(tt.rows):
+        row = rf"{r.name_latex} &= {r.rule_latex} &= {_ui.fmt(r.value)}"
+        if i == current:
+            row = r"\color{#c2410c}{\blacktriangleright}\; " + row.replace("&=", r"&= \color{#c2410c}", 2)
+        lines.append(row)
+    return r"\begin{array}{rll}" + r"\\ ".join(lines) + r"\end{array}"
+
+
+def show_table(tt: TraceTable, current: int | None, view: str, key: str) -> None:
+    st.subheader(tt.title)
+    if view == "Mathematics" and len(tt.rows) <= MAX_LATEX_ROWS:
+        st.latex(table_latex(tt, current))
+    else:
+        if view == "Mathematics":
+            st.caption(f"{len(tt.rows)} rows: too many to typeset; shown as a table.")
+        st.table(table_frame(tt, current), hide_index=True)
+    _ui.downloads([("CSV", tt.to_csv(), f"{key}.csv", "text/csv"),
+                   ("LaTeX", tt.to_latex(), f"{key}.tex", "text/x-tex")], key=key)
+
+
+def _move(delta: int, last: int) -> None:
+    st.session_state["step"] = max(0, min(last, int(st.session_state.get("step", 0)) + delta))
+
+
+def body(c: _ui.Ctx) -> None:
+    wl = c.function.wengert
+    names = list(c.variables)
+    seed_options = [*names, "all ones"] if names else ["all ones"]
+    seed_name = _ui.url_setting("seed", seed_options[0], str, lambda v: v in seed_options)
+    if seed_name not in seed_options:
+        st.session_state["seed"] = seed_name = seed_options[0]
+    outs = wl.output_names()
+    out_i = _ui.url_setting("out", 0, int, lambda v: 0 <= v < len(outs))
+    if not 0 <= out_i < len(outs):
+        st.session_state["out"] = out_i = 0
+    view = _ui.url_setting("view", "Tables", str, lambda v: v in ("Tables", "Mathematics"))
+
+    col1, col2, col3 = st.columns([2, 2, 2])
+    col1.selectbox("Seed direction for the tangent trace (ẋ)", seed_options, key="seed",
+                   format_func=lambda s: "ẋ = (1, 1, …)" if s == "all ones" else f"ẋ = e({s}): ∂/∂{s}",
+                   help="Forward mode computes the derivative along this direction in one pass.")
+    if len(outs) > 1:
+        col2.selectbox("Output seeded in the reverse sweep (ȳ)", list(range(len(outs))), key="out",
+                       format_func=lambda j: f"ȳ = e({outs[j]}): gradient of {outs[j]}",
+                       help="Reverse mode computes one row of the Jacobian (the gradient of one output) per sweep.")
+    else:
+        col2.markdown("**Reverse sweep seed:** ȳ = 1 (one output)")
+    col3.radio("Show the traces as", ["Tables", "Mathematics"], key="view", horizontal=True)
+
+    seed = tuple(1.0 for _ in names) if seed_name == "all ones" else tuple(float(v == seed_name) for v in names)
+    ybar = tuple(float(j == out_i) for j in range(len(outs)))
+    d = trace_data(c.text, c.point, seed, ybar)
+    w = d["walk"]
+    last = len(w) - 1
+    _ui.url_setting("step", 0, int)
+    if not 0 <= int(st.session_state["step"]) <= last:
+        st.session_state["step"] = max(0, min(last, int(st.session_state["step"])))
+        st.query_params["step"] = str(st.session_state["step"])
+
+    st.markdown("### Step through the sweeps")
+    b1, sl, b2 = st.columns([1.3, 8, 1.3], vertical_alignment="bottom")
+    b1.button("◀ Back", on_click=_move, args=(-1, last), key="prev", width="stretch")
+    b2.button("Next ▶", on_click=_move, args=(1, last), key="next", width="stretch")
+    if last > 0:
+        sl.slider(f"Step (0 … {last}): forward sweep first ({d['n'] + d['k']} steps), then the reverse sweep "
+                  f"({len(w) - d['n'] - d['k']} adjoint updates)", 0, last, key="step")
+    pos = int(st.session_state["step"])
+    _ui._write_qp("step", pos)
+    s = w.steps[pos]
+    if s.phase == "forward":
+        prow, trow = d["primal"].rows[s.row], d["tangent"].rows[s.row]
+        now = (f"**Step {pos}/{last} — {s.caption}** — value {graph.pretty(prow.name)} = {_ui.fmt(prow.value)}, "
+               f"tangent {graph.pretty(trow.name)} = {graph.pretty(trow.rule)} = {_ui.fmt(trow.value)}")
+    else:
+        arow = d["adjoint"].rows[s.row]
+        now = (f"**Step {pos}/{last} — {s.caption}** — {graph.pretty(arow.name)} = {graph.pretty(arow.rule)} "
+               f"= {_ui.fmt(arow.value)}")
+    st.info(now, icon=":material/arrow_forward:")
+
+    g, wcol = st.columns([5, 2])
+    with g:
+        st.subheader("Computational graph")
+        if d["k"] > MAX_GRAPH_STEPS:
+            st.caption(f"The list has {d['k']} steps; graphs of more than {MAX_GRAPH_STEPS} are not drawn.")
+        else:
+            dot = dot_at(c.text, c.point, seed, ybar, pos)
+            st.graphviz_chart(dot, width="stretch")
+            st.caption("Blue: inputs. Green: values known so far. Orange: the current step "
+                       "(and, in the reverse sweep, the edge its adjoint flows along). Dashed: no derivative needed.")
+            _ui.downloads([("Graph (DOT)", dot, "graph.dot", "text/vnd.graphviz")], key="graph")
+    with wcol:
+        st.subheader("Wengert list")
+        if d["k"] <= MAX_LATEX_ROWS:
+            st.latex(d["wengert_latex"])
+        else:
+            st.code(d["wengert"], language=None)
+        st.subheader("Results")
+        ys = d["outputs"]
+        for y, v in zip(ys, d["value"], strict=True):
+            st.markdown(f"**{y}** = `{_ui.fmt(v)}`")
+        jv = ", ".join(_ui.fmt(v) for v in d["jvp"])
+        st.markdown(f"**Forward, one pass:** ẏ = `{jv}` (derivative along the seed)")
+        gr = ", ".join(f"∂/∂{x} = `{_ui.fmt(v)}`" for x, v in zip(d["inputs"], d["gradient"], strict=True))
+        st.markdown(f"**Reverse, one sweep:** {gr}")
+
+    fwd_row = s.row if s.phase == "forward" else None
+    rev_row = s.row if s.phase == "reverse" else None
+    st.markdown("### Forward mode: primal and tangent traces (the survey's Table 2)")
+    a, b = st.columns(2)
+    with a:
+        show_table(d["primal"], fwd_row, view, "primal")
+    with b:
+        show_table(d["tangent"], fwd_row, view, "tangent")
+    st.markdown("### Reverse mode: the adjoint trace (the survey's Table 3, read top-down)")
+    show_table(d["adjoint"], rev_row, view, "adjoint")
+    st.caption("Each adjoint update adds v̄ₖ · ∂vₖ/∂vⱼ to v̄ⱼ: a variable used twice is updated twice. "
+               "The last rows read the gradient off the input adjoints.")
+    _generated_code(c)
+
+
+def _generated_code(c: _ui.Ctx) -> None:
+    """The compiled forward and reverse code, when the compiler module is available."""
+    try:
+        from diffzoo import compile as dzc
+    except ImportError:
+        return
+    src = getattr(dzc, "source", None) or getattr(dzc, "generate_source", None)
+    if src is None:
+        return
+    with st.expander("Generated code (source-to-source compilation of this Wengert list)"):
+        try:
+            for mode in ("primal", "forward", "reverse"):
+                st.markdown(f"**{mode}**")
+                st.code(str(src(c.function.wengert, mode)), language="python")
+        except Exception:  # the compiler is optional here; its absence is not an error
+            st.caption("The generated code is not available for this function.")
+
+
+_ui.run_page("Traces: forward and reverse mode", INTRO, body)
