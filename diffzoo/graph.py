@@ -67,8 +67,11 @@ def to_dot(wl: WengertList, vals: Sequence[float] | None = None, highlight: int 
         "digraph G {",
         f"  rankdir={rankdir if rankdir in ('LR', 'TB') else 'LR'};",
         '  bgcolor="transparent";',
-        '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=14, fillcolor="#ffffff"];',
-        '  edge [color="#555555", arrowsize=0.8];',
+        # Streamlit's stylesheet sets svg text to 0.6rem (10.2 px at the app's font size); lay out for that size.
+        '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=10.5, margin="0.08,0.04",',
+        '        fillcolor="#ffffff", penwidth=0.8];',
+        '  edge [color="#555555", arrowsize=0.6, penwidth=0.9];',
+        "  nodesep=0.15; ranksep=0.3;",
     ]
 
     def label(i: int, head: str) -> str:
@@ -88,20 +91,20 @@ def to_dot(wl: WengertList, vals: Sequence[float] | None = None, highlight: int 
 
     for k, name in enumerate(wl.inputs):
         i = k - off
-        pen = ', penwidth=3' if i == highlight else ""
+        pen = ', penwidth=2' if i == highlight else ""
         lines.append(f'  {_node_id(i)} [label="{label(i, pretty(f"{vname(i)} = {name}"))}", '
                      f'fillcolor="{fill(i, INPUT)}"{pen}];')
     for st in wl.steps:
         i = st.index
         head = pretty(f"{vname(i)} = {wl.definition(st)}")
-        pen = ', penwidth=3' if i == highlight else ""
+        pen = ', penwidth=2' if i == highlight else ""
         style = "" if st.active else ', style="rounded,filled,dashed"'
         lines.append(f'  {_node_id(i)} [label="{label(i, head)}", fillcolor="{fill(i, PLAIN)}"{pen}{style}];')
     for st in wl.steps:
         for a in st.args:
             if isinstance(a, int):
                 hl = highlight_edge is not None and (highlight_edge == (a, st.index) or highlight_edge == (st.index, a))
-                attr = f' [color="{HIGHLIGHT}", penwidth=3]' if hl else ""
+                attr = f' [color="{HIGHLIGHT}", penwidth=2.5]' if hl else ""
                 lines.append(f"  {_node_id(a)} -> {_node_id(st.index)}{attr};")
     outs = list(output_labels) if output_labels is not None else wl.output_names()
     for j, (y, o) in enumerate(zip(outs, wl.outputs, strict=True)):

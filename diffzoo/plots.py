@@ -74,23 +74,27 @@ def error_figure(sweeps: Mapping[str, pd.DataFrame], best: pd.DataFrame | None =
     drawn solid, the others dashed. The model (truncation + rounding bound) is drawn dotted for
     the first sweep, ``best`` steps are marked with stars, ``current`` as a vertical line.
     """
-    fig = _figure(10, 6)
+    fig = _figure(12, 6)
     ax = fig.add_subplot()
     styles = ["-", "--", "-."]
     exact = False
     for k, (label, df) in enumerate(sweeps.items()):
         for scheme, g in df.groupby("scheme", sort=False):
             err = g["error"].to_numpy(dtype=float)
-            exact = exact or bool((err == 0).any())
-            err = np.where(err > 0, err, ZERO_FLOOR)
+            zero = err == 0
+            exact = exact or bool(zero.any())
             name = f"{scheme}" + (f" ({label})" if len(sweeps) > 1 else "")
-            ax.plot(g["eps"], err, styles[k % 3], color=color(scheme), label=name, alpha=1 if k == 0 else 0.75)
+            ax.plot(g["eps"], np.where(zero, np.nan, err), styles[k % 3], color=color(scheme), label=name,
+                    alpha=1 if k == 0 else 0.75)
+            if zero.any():
+                ax.plot(g["eps"].to_numpy()[zero], np.full(int(zero.sum()), ZERO_FLOOR), "|", color=color(scheme),
+                        markersize=10, alpha=0.8)
             if model and k == 0 and np.isfinite(g["truncation"]).any():
                 bound = (g["truncation"] + g["rounding"]).to_numpy(dtype=float)
                 ax.plot(g["eps"], bound, ":", color=color(scheme), linewidth=1.4, alpha=0.8)
     if exact:
         ax.axhline(ZERO_FLOOR, color="gray", linewidth=0.8)
-        ax.annotate("error exactly 0", (0.01, ZERO_FLOOR), xycoords=("axes fraction", "data"), xytext=(0, 4),
+        ax.annotate("error exactly 0 (ticks)", (0.01, ZERO_FLOOR), xycoords=("axes fraction", "data"), xytext=(0, 4),
                     textcoords="offset points", fontsize=11, color="gray")
     if best is not None and len(best):
         for _, r in best.iterrows():

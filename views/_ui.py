@@ -227,7 +227,8 @@ def run_page(title: str, intro: str, body: Callable[[Ctx], None], needs_function
         if c.error_kind == "parse":
             st.warning("Fix the function in the sidebar to see this page. diffzoo says:", icon=":material/edit:")
         else:
-            st.warning("Choose another point in the sidebar: f has no value here. diffzoo says:", icon=":material/edit:")
+            st.warning("Choose another point in the sidebar: f has no value here. diffzoo says:",
+                       icon=":material/edit:")
         st.code(c.error or "", language=None)
         return
     try:

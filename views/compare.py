@@ -61,7 +61,8 @@ def body(c: _ui.Ctx) -> None:
     timing = _timing()
     st.markdown("### Timing")
     if timing is None:
-        st.info("Timings need the module diffzoo.timing, which is not installed in this version.", icon=":material/timer:")
+        st.info("Timings need the module diffzoo.timing, which is not installed in this version.",
+                icon=":material/timer:")
         return
     compiled = _has_compiler()
     left, right = st.columns(2)

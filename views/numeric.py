@@ -98,10 +98,10 @@ def body(c: _ui.Ctx) -> None:
 
     title = f"Error of ∂{y}/∂{wrt} at the point against the step"
     png, svg = error_plot(c.text, c.point, i, out_i, precision, exponent, bool(st.session_state["model"]), title)
-    left, right = st.columns([3, 2])
+    _ui.figure_block(png, svg, "numeric-error",
+                     "Solid: float64 (dashed: float32). Dotted: the error model. Stars: each scheme's best step.")
+    left, right = st.columns(2)
     with left:
-        _ui.figure_block(png, svg, "numeric-error", "Solid: float64 (dashed: float32). Stars: each scheme's best step.")
-    with right:
         st.markdown(f"#### Estimates at h = 1e{exponent}")
         cur = at_step(c.text, c.point, i, out_i, precision, exponent)
         show = cur.assign(estimate=[_ui.fmt(v) for v in cur["estimate"]],
@@ -110,7 +110,8 @@ def body(c: _ui.Ctx) -> None:
         if precision != "both":
             show = show.drop(columns=["precision"])
         st.table(show.rename(columns={"rel_error": "relative error"}), hide_index=True)
-        st.markdown("#### Best step of each scheme")
+    with right:
+        st.markdown("#### Best step of each scheme (on this grid of steps)")
         best = d["best"].assign(eps=[f"{v:.1e}" for v in d["best"]["eps"]],
                                 estimate=[_ui.fmt(v) for v in d["best"]["estimate"]],
                                 error=[f"{v:.2e}" for v in d["best"]["error"]],

@@ -66,6 +66,9 @@ def table_frame(tt: TraceTable, current: int | None) -> Any:
     """The trace as a styled table: values formatted, the current row marked and highlighted."""
     df = tt.frame()
     df["value"] = [_ui.fmt(v) for v in df["value"]]
+    for col in ("variable", "rule", "chain rule"):
+        if col in df:
+            df[col] = [graph.pretty(str(v)) for v in df[col]]
     df.insert(0, "now", ["▶" if i == current else "" for i in range(len(df))])
     if len(df) > 400:
         lo = max(0, (current or 0) - 100)
@@ -179,12 +182,13 @@ def body(c: _ui.Ctx) -> None:
             st.code(d["wengert"], language=None)
         st.subheader("Results")
         ys = d["outputs"]
-        for y, v in zip(ys, d["value"], strict=True):
-            st.markdown(f"**{y}** = `{_ui.fmt(v)}`")
+        lines = [f"**{y}** = {_ui.fmt(v)}" for y, v in zip(ys, d["value"], strict=True)]
         jv = ", ".join(_ui.fmt(v) for v in d["jvp"])
-        st.markdown(f"**Forward, one pass:** ẏ = `{jv}` (derivative along the seed)")
-        gr = ", ".join(f"∂/∂{x} = `{_ui.fmt(v)}`" for x, v in zip(d["inputs"], d["gradient"], strict=True))
-        st.markdown(f"**Reverse, one sweep:** {gr}")
+        lines.append(f"**Forward, one pass** (along the seed): ẏ = {jv}")
+        yb = ys[out_i] if len(ys) > 1 else "y"
+        gr = ", ".join(f"∂{yb}/∂{x} = {_ui.fmt(v)}" for x, v in zip(d["inputs"], d["gradient"], strict=True))
+        lines.append(f"**Reverse, one sweep:** {gr}")
+        st.markdown("\n\n".join(lines))
 
     fwd_row = s.row if s.phase == "forward" else None
     rev_row = s.row if s.phase == "reverse" else None

@@ -1,0 +1,142 @@
+"""The app in a real browser: start ``streamlit run app.py``, open every page in headless Chromium.
+
+For each page: type the survey's function into the box, read 11.652, 5.5 and 1.716 off the page,
+check that the graph (an svg inside the graphviz element) and the plots (img elements) are drawn
+and that no exception box appears; save a screenshot of each page into ``assets/screenshots/``.
+Skips, saying how to install the browser, where Debian's chromium or playwright is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+SURVEY = "ln(x1) + x1*x2 - sin(x2)"
+SHOTS = ROOT / "assets" / "screenshots"
+# page path, screenshot name, what must be drawn: "graph" (graphviz svg) and/or "plot" (img)
+PAGES = [("", "traces", ["graph"]), ("symbolic", "symbolic", ["graph", "plot"]),
+         ("numeric", "numeric", ["plot"]), ("compare", "compare", []), ("logreg", "logreg", ["plot"])]
+FIGURES = {"traces": ["11.652", "5.5", "1.716"], "symbolic": ["11.652", "5.5", "1.716"],
+           "numeric": ["11.652", "5.5"], "compare": ["11.652", "5.5", "1.716"], "logreg": []}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is missing: apt-get install -y chromium")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        pytest.skip("playwright is missing: pip install playwright (and apt-get install -y chromium)")
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+                             "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(60):
+            try:
+                if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("streamlit did not start within 30 s")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def _settle(page, timeout_s: float = 30) -> None:
+    """Wait until the script has finished running (no status widget, no spinner)."""
+    end = time.time() + timeout_s
+    page.wait_for_timeout(600)
+    while time.time() < end:
+        if not page.query_selector('[data-testid="stStatusWidget"]') and not page.query_selector(
+                '[data-testid="stSpinner"]'):
+            return
+        page.wait_for_timeout(250)
+
+
+def _type_function(page, text: str) -> None:
+    box = page.locator('[data-testid="stSidebar"] textarea').first
+    box.click()
+    box.fill(text)
+    box.press("Control+Enter")
+    _settle(page)
+
+
+@pytest.mark.parametrize("path,name,drawn", PAGES)
+def test_page_in_browser(server, browser, path, name, drawn):
+    page = browser.new_page(viewport={"width": 1440, "height": 2400})
+    try:
+        page.goto(f"{server}/{path}?fn=x%5E2%2B1", timeout=60_000)
+        page.wait_for_selector('[data-testid="stApp"]', timeout=60_000)
+        page.wait_for_selector('[data-testid="stSidebar"] textarea', timeout=60_000)
+        _settle(page)
+        _type_function(page, SURVEY)
+        # x1, x2 appear with their example values (2, 5) once the survey text is typed
+        page.wait_for_function("() => document.body.innerText.includes('11.652')", timeout=30_000) \
+            if FIGURES[name] else None
+        _settle(page)
+        text = page.inner_text("body")
+        for figure in FIGURES[name]:
+            assert figure in text, f"{figure} not on the {name} page"
+        if "graph" in drawn:
+            page.wait_for_selector('[data-testid="stGraphVizChart"] svg', timeout=30_000)
+        if "plot" in drawn:
+            page.wait_for_selector('[data-testid="stImage"] img, [data-testid="stFullScreenFrame"] img',
+                                   timeout=30_000)
+        assert not page.query_selector('[data-testid="stException"]'), "an exception box is on the page"
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    finally:
+        page.close()
+
+
+def test_bad_function_in_browser(server, browser):
+    page = browser.new_page(viewport={"width": 1440, "height": 1200})
+    try:
+        page.goto(f"{server}/?fn=sin(x", timeout=60_000)
+        page.wait_for_selector('[data-testid="stSidebar"] textarea', timeout=60_000)
+        _settle(page)
+        text = page.inner_text("body")
+        assert "^" in text and "Fix the function" in text
+        assert page.locator('[data-testid="stSidebar"] textarea').first.input_value() == "sin(x"
+        assert not page.query_selector('[data-testid="stException"]')
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "bad-function.png"), full_page=True)
+    finally:
+        page.close()
