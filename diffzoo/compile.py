@@ -1,0 +1,492 @@
+"""Source-to-source compilation: the Wengert list written out as straight-line Python.
+
+``generate(wl)`` writes three functions, as Tapenade and Zygote do for their languages:
+
+- the primal, one line per step (``v2 = v_m1 * v0``);
+- the tangent sweep (JVP): each step followed by its tangent (``vdot2 = vdot_m1 * v0 + vdot0 * v_m1``);
+- the adjoint sweep (VJP): the primal, then one ``+=`` line per adjoint update, in the order of
+  the adjoint trace (``vbar0 += vbar2 * v_m1``).
+
+The text is built only from diffzoo's own names (``v_m1`` is v_{-1}, ``vbar0``, ``vdot3``,
+``ybar0``), the names of the primitive table (``sin``, ``pow``) and float literals written
+with ``repr(float)``; the user's variable names never appear (inputs are positional). Each
+partial derivative is the table's rule applied to a recording backend that keeps every
+operation (no simplification), so the compiled code performs the very operations the
+interpreter performs, and gives the same floats bit for bit. The text is compiled once with
+``compile`` and run by ``exec`` in a namespace holding only the primitive functions: math's
+for floats, numpy's for arrays (element-wise, so a whole plot or step sweep is one call).
+
+On floats a failure (a log of a negative number, an overflow) is handed to the interpreter,
+which raises :class:`~diffzoo.EvaluationError` naming the step, exactly as without compilation.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from .primitives import PRIMITIVES, Primitive
+from .wengert import Const, Step, WengertList
+
+#: Python operators for the arithmetic primitives: ``x + y`` computes what ``np.add``/``x + y`` do.
+_BINOP = {"add": "+", "sub": "-", "mul": "*", "div": "/"}
+#: Binary primitives written as calls.
+_CALL2 = {"pow"}
+_CHUNK = 40  # names per line in long sums and assignments (keeps every line and expression short)
+
+
+def name(i: int, kind: str = "v") -> str:
+    """``v_m1`` for v_{-1}, ``v0``, ``v12``; ``vbar``/``vdot`` likewise."""
+    return f"{kind}_m{-i}" if i < 0 else f"{kind}{i}"
+
+
+def literal(x: float) -> str:
+    """A float literal (``repr(float)``); negative ones in parentheses; inf and nan by name."""
+    v = float(x)
+    if math.isnan(v):
+        return "nan"
+    if math.isinf(v):
+        return "inf" if v > 0 else "(-inf)"
+    s = repr(v)
+    return f"({s})" if s.startswith("-") else s
+
+
+def namespace(flavour: str) -> dict[str, Any]:
+    """The only names the generated code can see: the primitive table's functions (and inf, nan)."""
+    ns: dict[str, Any] = {"__builtins__": {}, "inf": math.inf, "nan": math.nan}
+    for p in PRIMITIVES.values():
+        if p.name in _BINOP or p.name == "neg":
+            continue
+        ns[p.name] = p.scalar if flavour == "float" else p.array
+    ns["pow"] = math.pow if flavour == "float" else np.power
+    return ns
+
+
+# --- rendering the table's partial rules ---------------------------------------------------------
+
+
+class _Raw:
+    """A backend that writes each operation as Python text, keeping all of them (no simplifying)."""
+
+
+def _raw(op: str) -> Callable[..., str]:
+    def f(*args: Any) -> str:
+        a = [x if isinstance(x, str) else literal(x) for x in args]
+        if op in _BINOP:
+            return f"({a[0]} {_BINOP[op]} {a[1]})"
+        if op == "neg":
+            return f"(-{a[0]})"
+        return f"{op}({', '.join(a)})"
+
+    return f
+
+
+for _n in PRIMITIVES:
+    setattr(_Raw, _n, staticmethod(_raw(_n)))
+
+_TEMPLATES: dict[tuple[str, int], Any] = {}
+
+
+def partial_template(prim: Primitive, j: int) -> Any:
+    """The rule for ∂/∂(argument j) as text over ``{o}``, ``{a0}``, ``{a1}``; a number if it is one."""
+    key = (prim.name, j)
+    if key not in _TEMPLATES or PRIMITIVES.get(prim.name) is not prim:
+        args = [f"{{a{i}}}" for i in range(prim.arity)]
+        r = prim.partials[j](_Raw, "{o}", *args)
+        _TEMPLATES[key] = r if isinstance(r, str) else float(r)
+    return _TEMPLATES[key]
+
+
+def _strip(s: str) -> str:
+    """Drop one pair of outer parentheses if they enclose the whole text."""
+    if not (s.startswith("(") and s.endswith(")")):
+        return s
+    depth = 0
+    for i, c in enumerate(s):
+        depth += c == "("
+        depth -= c == ")"
+        if depth == 0 and i < len(s) - 1:
+            return s
+    return s[1:-1]
+
+
+# --- the generator -----------------------------------------------------------------------------
+
+
+@dataclass
+class Generated:
+    """Generated source texts and their compiled functions, for one Wengert list."""
+
+    wl: WengertList
+    primal_src: str
+    jvp_src: str
+    vjp_src: str
+    partials: int  # partial-derivative rules per sweep (for Cost)
+    _fns: dict[Any, Callable[..., Any]] = field(default_factory=dict, repr=False)
+
+    # -- compiled functions (built on first use, then kept) --
+    def function(self, kind: str, flavour: str = "float", mask: tuple[bool, ...] | None = None) -> Callable:
+        key = (kind, flavour, mask)
+        fn = self._fns.get(key)
+        if fn is None:
+            src = _source(self.wl, kind, checked=flavour == "float", mask=mask)
+            ns = namespace(flavour)
+            exec(compile(src, f"<diffzoo {kind}>", "exec"), ns)  # noqa: S102 - our own text, see module doc
+            fn = ns[kind]
+            self._fns[key] = fn
+        return fn
+
+    # -- floats: results identical to the interpreter, errors re-raised by it --
+    def primal(self, x: Sequence[float]) -> list[float]:
+        """The outputs at ``x`` (floats)."""
+        x = [float(v) for v in x]
+        try:
+            out, check = self.function("primal")(*x)
+            if math.isfinite(check):
+                return list(out)
+        except (ValueError, ArithmeticError):
+            pass
+        return self.wl.output_values(self.wl.evaluate(x))  # raises the interpreter's precise error
+
+    def jvp(self, x: Sequence[float], seed: Sequence[float]) -> tuple[list[float], list[float]]:
+        """(outputs, J · seed): one forward pass."""
+        from . import forward
+
+        x, seed = [float(v) for v in x], [float(s) for s in seed]
+        try:
+            out, dot, check = self.function("jvp")(*x, *seed)
+            if math.isfinite(check):
+                return list(out), list(dot)
+        except (ValueError, ArithmeticError):
+            pass
+        return forward.jvp(self.wl, x, seed)
+
+    def vjp(self, x: Sequence[float], ybar: Sequence[float]) -> tuple[list[float], list[float]]:
+        """(outputs, ȳ · J): one reverse sweep (the primal, then the adjoint updates)."""
+        from . import reverse
+
+        x, ybar = [float(v) for v in x], [float(w) for w in ybar]
+        mask = tuple(w != 0 for w in ybar)
+        try:
+            out, bar, check = self.function("vjp", mask=mask)(*x, *ybar)
+            if math.isfinite(check):
+                return list(out), list(bar)
+        except (ValueError, ArithmeticError):
+            pass
+        return reverse.vjp(self.wl, x, ybar)
+
+    def gradient(self, x: Sequence[float]) -> list[float]:
+        """The gradient of a scalar function: one compiled reverse sweep."""
+        if self.wl.m != 1:
+            raise ValueError(f"gradient needs a scalar function; this one has {self.wl.m} outputs")
+        return self.vjp(x, [1.0])[1]
+
+    def jacobian_forward(self, x: Sequence[float]) -> tuple[list[float], np.ndarray]:
+        """(outputs, J) by n compiled forward passes."""
+        n, m = self.wl.n, self.wl.m
+        J = np.zeros((m, n))
+        out = None
+        for i in range(n):
+            seed = [0.0] * n
+            seed[i] = 1.0
+            out, J[:, i] = self.jvp(x, seed)
+        return (out if out is not None else self.primal(x)), J
+
+    def jacobian_reverse(self, x: Sequence[float]) -> tuple[list[float], np.ndarray]:
+        """(outputs, J) by m compiled reverse sweeps."""
+        n, m = self.wl.n, self.wl.m
+        J = np.zeros((m, n))
+        out = None
+        for j in range(m):
+            ybar = [0.0] * m
+            ybar[j] = 1.0
+            out, J[j, :] = self.vjp(x, ybar)
+        return (out if out is not None else self.primal(x)), J
+
+    # -- arrays: element-wise, nan where a value does not exist --
+    def primal_array(self, *x: Any) -> list[Any]:
+        """The outputs at arrays of points (one array per input, broadcast together)."""
+        with np.errstate(all="ignore"):
+            return [np.asarray(v) for v in self.function("primal", "array")(*x)]
+
+    def jvp_array(self, x: Sequence[Any], seed: Sequence[Any]) -> tuple[list[Any], list[Any]]:
+        with np.errstate(all="ignore"):
+            out, dot = self.function("jvp", "array")(*x, *seed)[:2]
+        return list(out), list(dot)
+
+    def vjp_array(self, x: Sequence[Any], ybar: Sequence[Any]) -> tuple[list[Any], list[Any]]:
+        mask = tuple(True for _ in range(self.wl.m))
+        with np.errstate(all="ignore"):
+            out, bar = self.function("vjp", "array", mask)(*x, *ybar)[:2]
+        return list(out), list(bar)
+
+    def derivative_array(self, x: Any) -> tuple[Any, Any]:
+        """f and f' of a function of one variable over an array of points (for plots)."""
+        if self.wl.n != 1:
+            raise ValueError("derivative_array needs a function of one variable")
+        out, dot = self.jvp_array([np.asarray(x, dtype=float)], [1.0])
+        return out[0], dot[0]
+
+
+def generate(wl: WengertList) -> Generated:
+    """The generated code of ``wl``, made once per list and kept on it."""
+    cached = wl.__dict__.get("_generated")
+    if cached is not None and cached[0] is wl.steps and cached[1] is wl.outputs and cached[2] is wl.inputs:
+        return cached[3]
+    full = tuple(not isinstance(o, Const) for o in wl.outputs)
+    partials = sum(1 for st in wl.steps if st.active for a in st.args if isinstance(a, int))
+    g = Generated(wl, _source(wl, "primal"), _source(wl, "jvp"), _source(wl, "vjp", mask=full), partials)
+    wl.__dict__["_generated"] = (wl.steps, wl.outputs, wl.inputs, g)
+    return g
+
+
+def _operand(a: Any, kind: str = "v") -> str:
+    return name(a, kind) if isinstance(a, int) else literal(a.value)
+
+
+def _step_line(st: Step) -> str:
+    a = [_operand(x) for x in st.args]
+    op = st.prim.name
+    if op in _BINOP:
+        rhs = f"{a[0]} {_BINOP[op]} {a[1]}"
+    elif op == "neg":
+        rhs = f"-{a[0]}"
+    else:
+        rhs = f"{op}({', '.join(a)})"
+    return f"    {name(st.index)} = {rhs}"
+
+
+def _partial(st: Step, j: int) -> Any:
+    """The partial ∂v_k/∂(argument j) as text, or as a float if the rule returns a number."""
+    t = partial_template(st.prim, j)
+    if isinstance(t, float):
+        return t
+    subs = {"o": name(st.index)} | {f"a{i}": _operand(x) for i, x in enumerate(st.args)}
+    return t.format(**subs)
+
+
+def _times(d: str, p: Any) -> tuple[str, str]:
+    """(sign, term) for ``d * p``: ``+ d`` when p is 1, ``- d`` when p is -1 (exact in IEEE arithmetic)."""
+    if isinstance(p, float):
+        if p == 1.0:
+            return "+", d
+        if p == -1.0:
+            return "-", d
+        return "+", f"{d} * {literal(p)}"
+    inner = _strip(p)
+    return "+", f"{d} * {inner if _is_atom(inner) else '(' + inner + ')'}"
+
+
+def _is_atom(s: str) -> bool:
+    """A name, a positive literal, or a call ``f(...)`` whose parentheses close at the end."""
+    if s.replace("_", "").isalnum() or s.replace(".", "", 1).replace("e-", "", 1).isdigit():
+        return True
+    i = s.find("(")
+    return i > 0 and s[:i].isidentifier() and _strip(s[i:]) != s[i:]
+
+
+def _sum_lines(target: str, names: list[str]) -> list[str]:
+    """``target = a + b + ...`` in lines of at most _CHUNK names (a long chain would nest too deeply)."""
+    if not names:
+        return [f"    {target} = 0.0"]
+    lines = []
+    for i in range(0, len(names), _CHUNK):
+        chunk = " + ".join(names[i: i + _CHUNK])
+        lines.append(f"    {target} = {chunk}" if i == 0 else f"    {target} = {target} + ({chunk})")
+    return lines
+
+
+def _tuple(items: list[str]) -> str:
+    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+
+
+def _source(wl: WengertList, kind: str, checked: bool = False, mask: tuple[bool, ...] | None = None) -> str:
+    """The text of ``primal``, ``jvp`` or ``vjp``; ``checked`` adds the finiteness sum floats need."""
+    n, off = wl.n, wl.n - 1
+    ins = [name(i - off) for i in range(n)]
+    active = {st.index for st in wl.steps if st.active}
+    outs = [_operand(o) for o in wl.outputs]
+    steps_v = [name(st.index) for st in wl.steps]
+    lines: list[str] = []
+    if kind == "primal":
+        lines.append(f"def primal({', '.join(ins)}):")
+        lines += [_step_line(st) for st in wl.steps]
+        ret = [_tuple(outs)]
+        if checked:
+            lines += _sum_lines("check", steps_v)
+            ret.append("check")
+        lines.append(f"    return {', '.join(ret)}")
+        return "\n".join(lines) + "\n"
+    if kind == "jvp":
+        dins = [name(i - off, "vdot") for i in range(n)]
+        lines.append(f"def jvp({', '.join(ins + dins)}):")
+        for st in wl.steps:
+            lines.append(_step_line(st))
+            if not st.active:
+                continue
+            terms = []
+            for j, x in enumerate(st.args):
+                if not isinstance(x, int) or (x > 0 and x not in active):
+                    continue  # a constant or an inactive step: its tangent is zero
+                terms.append(_times(name(x, "vdot"), _partial(st, j)))
+            rhs = ("-" if terms[0][0] == "-" else "") + terms[0][1]
+            rhs += "".join(f" {s} {t}" for s, t in terms[1:])
+            lines.append(f"    {name(st.index, 'vdot')} = {rhs}")
+        douts = []
+        for o in wl.outputs:
+            if isinstance(o, Const) or (o > 0 and o not in active):
+                douts.append("0.0")
+            elif o > 0:
+                douts.append(f"{name(o, 'vdot')} + 0.0")  # the interpreter's 0.0 + ... (never -0.0)
+            else:
+                douts.append(name(o, "vdot"))
+        ret = [_tuple(outs), _tuple(douts)]
+        if checked:
+            lines += _sum_lines("check", steps_v + [name(i, "vdot") for i in sorted(active)])
+            ret.append("check")
+        lines.append(f"    return {', '.join(ret)}")
+        return "\n".join(lines) + "\n"
+    # vjp: the primal, then the adjoint updates in the interpreter's order, for the seeded outputs.
+    mask = mask if mask is not None else tuple(True for _ in wl.outputs)
+    ybars = [f"ybar{j}" for j in range(wl.m)]
+    lines.append(f"def vjp({', '.join(ins + ybars)}):")
+    lines += [_step_line(st) for st in wl.steps]
+    reached: set[int] = set()
+    updates: list[str] = []
+    for j, (o, on) in enumerate(zip(wl.outputs, mask)):
+        if isinstance(o, Const) or not on:
+            continue
+        updates.append(f"    {name(o, 'vbar')} += ybar{j}")
+        reached.add(o)
+    for st in reversed(wl.steps):
+        if st.index not in reached or not st.active:
+            continue
+        src = name(st.index, "vbar")
+        for j, x in enumerate(st.args):
+            if isinstance(x, Const) or (x > 0 and x not in active):
+                continue
+            sign, term = _times(src, _partial(st, j))
+            updates.append(f"    {name(x, 'vbar')} {sign}= {term}")
+            reached.add(x)
+    zeros = [name(i - off, "vbar") for i in range(n)] + [name(i, "vbar") for i in sorted(i for i in reached if i > 0)]
+    for i in range(0, len(zeros), _CHUNK):
+        lines.append("    " + " = ".join(zeros[i: i + _CHUNK]) + " = 0.0")
+    lines += updates
+    bars = [name(i - off, "vbar") for i in range(n)]
+    ret = [_tuple(outs), _tuple(bars)]
+    if checked:
+        lines += _sum_lines("check", steps_v + bars)
+        ret.append("check")
+    lines.append(f"    return {', '.join(ret)}")
+    return "\n".join(lines) + "\n"
+
+
+# --- the api's compiled path -------------------------------------------------------------------
+
+
+def compiled_result(function: Any, x: Sequence[float], method: str, seed: Sequence[float] | None = None,
+                    ybar: Sequence[float] | None = None) -> Any:
+    """What ``differentiate(f, x, method, compiled=True)`` returns: the interpreted path's fields.
+
+    The trace (primal values, tangents or adjoint updates) is computed by the interpreter only
+    when it is asked for, so the compiled gradient costs the compiled sweep alone.
+    """
+    from .api import Cost, Result, _check_len
+
+    wl = function.wengert
+    g = generate(wl)
+    x = [float(v) for v in x]
+    pt = dict(zip(function.variables, x))
+    k = len(wl.steps)
+
+    def value(out: list[float]) -> Any:
+        out = [float(v) for v in out]
+        return out[0] if wl.m == 1 else out
+
+    if method == "forward":
+        if seed is not None:
+            seed = [float(s) for s in _check_len(seed, wl.n, "seed")]
+            out, jv = g.jvp(x, seed)
+            trace = LazyForwardTrace(wl, x, [seed])
+            return Result(method, function, pt, value(out), np.full((wl.m, wl.n), np.nan), trace,
+                          Cost(1, k, g.partials, 1), {"jvp": jv, "seed": seed, "compiled": True})
+        out, J = g.jacobian_forward(x)
+        seeds = [list(np.eye(wl.n)[i]) for i in range(wl.n)]
+        return Result(method, function, pt, value(out), J, LazyForwardTrace(wl, x, seeds),
+                      Cost(wl.n, k, wl.n * g.partials, 1), {"compiled": True})
+    if method == "reverse":
+        if ybar is not None:
+            ybar = [float(s) for s in _check_len(ybar, wl.m, "ybar")]
+            out, bar = g.vjp(x, ybar)
+            return Result(method, function, pt, value(out), np.array([bar]), LazyReverseTrace(wl, x, [ybar]),
+                          Cost(1, k, g.partials, 1), {"vjp": bar, "ybar": ybar, "compiled": True})
+        out, J = g.jacobian_reverse(x)
+        ybars = [list(np.eye(wl.m)[j]) for j in range(wl.m)]
+        return Result(method, function, pt, value(out), J, LazyReverseTrace(wl, x, ybars),
+                      Cost(wl.m, k, wl.m * g.partials, 1), {"compiled": True})
+    raise ValueError(f"only forward and reverse mode are compiled, not {method!r}")
+
+
+@functools.cache
+def _lazy_traces() -> tuple[type, type]:
+    from .api import ForwardTrace, ReverseTrace
+
+    class _LazyForward(ForwardTrace):
+        """The interpreted forward trace, computed when first asked for."""
+
+        def __init__(self, wl: WengertList, x: list[float], seeds: list[list[float]]):
+            self.wl, self.x, self.seeds = wl, x, seeds
+            self._vals: list[float] | None = None
+            self._dots: list[list[float]] | None = None
+
+        @property
+        def vals(self) -> list[float]:
+            if self._vals is None:
+                self._vals = self.wl.evaluate(self.x)
+            return self._vals
+
+        @property
+        def dots(self) -> list[list[float]]:
+            from . import forward
+
+            if self._dots is None:
+                self._dots = [forward.tangent_sweep(self.wl, self.vals, s) for s in self.seeds]
+            return self._dots
+
+    class _LazyReverse(ReverseTrace):
+        """The interpreted reverse trace (primal values, then recorded sweeps) when first asked for."""
+
+        def __init__(self, wl: WengertList, x: list[float], ybars: list[list[float]]):
+            self.wl, self.x, self.ybars = wl, x, ybars
+            self._vals: list[float] | None = None
+
+        @property
+        def vals(self) -> list[float]:
+            if self._vals is None:
+                self._vals = self.wl.evaluate(self.x)
+            return self._vals
+
+    return _LazyForward, _LazyReverse
+
+
+def LazyForwardTrace(wl: WengertList, x: list[float], seeds: list[list[float]]) -> Any:  # noqa: N802
+    return _lazy_traces()[0](wl, x, seeds)
+
+
+def LazyReverseTrace(wl: WengertList, x: list[float], ybars: list[list[float]]) -> Any:  # noqa: N802
+    return _lazy_traces()[1](wl, x, ybars)
+
+
+def identifiers(src: str) -> set[str]:
+    """Every identifier in a generated text (for checking that no user text got in)."""
+    import io
+    import tokenize
+
+    return {t.string for t in tokenize.generate_tokens(io.StringIO(src).readline) if t.type == tokenize.NAME}
+
+
+__all__ = ["Generated", "generate", "compiled_result", "namespace", "identifiers", "name", "literal"]
