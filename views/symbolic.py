@@ -117,12 +117,11 @@ def body(c: _ui.Ctx) -> None:
     a, b = st.columns([1, 2])
     a.selectbox("Family", fams, key="family",
                 help="logistic map: l₁ = x, lₙ₊₁ = 4 lₙ (1 − lₙ); nested sin: sin(sin(…x…)); product x1·x2·…·xn")
-    top = swell.MAX_N[fam]
-    n_max = _ui.url_setting("nmax", min(10, top), int, lambda v: 2 <= v <= 40)
-    if not 2 <= n_max <= top:
-        st.session_state["nmax"] = n_max = min(max(2, n_max), top)
-    b.slider("Largest n", 2, top, key="nmax")
-    df, png, svg = swell_data(fam, int(st.session_state["nmax"]))
+    top = max(swell.MAX_N.values())
+    _ui.url_setting("nmax", 12, int, lambda v: 2 <= v <= top)
+    b.slider("Largest n", 2, top, key="nmax",
+             help=f"The logistic map stops at n = {swell.MAX_N['logistic map l_n']}: its tree doubles with each level.")
+    df, png, svg = swell_data(fam, min(int(st.session_state["nmax"]), swell.MAX_N[fam]))
     p, t = st.columns([3, 2])
     with p:
         _ui.figure_block(png, svg, "swell",

@@ -1,0 +1,245 @@
+"""Every page of the Streamlit app through ``AppTest``: default view, changed input, bad input, step control.
+
+The assertions read the figures the pages actually show (table cells, metrics, text), so a page
+that renders without an exception but shows the wrong numbers fails.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGES = ["views/traces.py", "views/symbolic.py", "views/numeric.py", "views/compare.py"]
+SURVEY = ["11.652", "5.5", "1.716"]
+
+
+def page_text(at: AppTest) -> str:
+    """Everything a reader sees in the main area, as one string (tables included)."""
+    parts: list[str] = []
+    for kind in ("title", "markdown", "caption", "info", "warning", "error", "code", "latex", "subheader"):
+        parts += [str(e.value) for e in getattr(at, kind)]
+    parts += [str(m.value) + " " + str(m.label) for m in at.metric]
+    parts += [t.value.to_string() for t in at.table]
+    return "\n".join(parts)
+
+
+def app(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    return at
+
+
+def open_page(path: str, query: dict[str, str] | None = None) -> AppTest:
+    at = app(query)
+    at.run()
+    if path != "views/traces.py":
+        at.switch_page(path).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+# --- every page: default, changed function and point, bad function ------------------------------------
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_default_shows_survey_figures(path):
+    at = open_page(path)
+    text = page_text(at)
+    expected = SURVEY if path != "views/numeric.py" else ["11.652", "5.5"]  # numeric: one partial at a time
+    for figure in expected:
+        assert figure in text, f"{figure} missing on {path}"
+    assert at.text_area(key="fn").value == "ln(x1) + x1*x2 - sin(x2)"
+    assert [n.label for n in at.number_input][:2] == ["x1", "x2"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_changing_function_and_point_changes_figures(path):
+    at = open_page(path)
+    at.text_area(key="fn").input("x^2 + 1").run()
+    no_exception(at)
+    assert [n.label for n in at.number_input] == ["x"]  # one input per variable, as the function changes
+    at.number_input(key="pt_x").set_value(3.0).run()
+    no_exception(at)
+    text = page_text(at)
+    assert "10" in text and "6" in text  # f(3) = 10, f'(3) = 6
+    assert "11.652" not in text
+    at.number_input(key="pt_x").set_value(4.0).run()
+    no_exception(at)
+    text = page_text(at)
+    assert "17" in text and "8" in text  # f(4) = 17, f'(4) = 8
+    assert at.query_params["at_x"] == ["4.0"] or at.query_params["at_x"] == "4.0"
+
+
+@pytest.mark.parametrize("path", PAGES)
+@pytest.mark.parametrize("bad", ["sin(x", "sinn(x)", "x1 +* x2", "__import__('os')"])
+def test_bad_function_shows_error_with_caret(path, bad):
+    at = open_page(path)
+    at.text_area(key="fn").input(bad).run()
+    no_exception(at)
+    assert at.text_area(key="fn").value == bad  # the text stays in the box
+    sidebar_codes = [c.value for c in at.sidebar.code]
+    assert sidebar_codes and "^" in sidebar_codes[0], sidebar_codes
+    text = page_text(at)
+    assert "Fix the function" in text
+    assert "11.652" not in text
+    # fixing it brings the page back
+    at.text_area(key="fn").input("ln(x1) + x1*x2 - sin(x2)").run()
+    no_exception(at)
+    assert "5.5" in page_text(at)
+
+
+def test_point_where_f_is_undefined_shows_a_note():
+    at = open_page("views/traces.py")
+    at.number_input(key="pt_x1").set_value(-1.0).run()
+    no_exception(at)
+    text = page_text(at)
+    assert "Choose another point" in text and "ln" in text
+
+
+# --- traces: the step control ---------------------------------------------------------------------------
+
+
+def _marked_rows(at: AppTest) -> list[tuple[int, int]]:
+    """(table number, row number) of every row marked as the current one."""
+    out = []
+    for k, t in enumerate(at.table):
+        df = t.value
+        if "now" in df:
+            out += [(k, i) for i, v in enumerate(df["now"]) if v == "▶"]
+    return out
+
+
+def test_step_control_walks_forward_then_reverse():
+    at = open_page("views/traces.py")
+    assert _marked_rows(at) == [(0, 0), (1, 0)]  # primal and tangent row v_-1
+    at.button(key="next").click().run()
+    assert _marked_rows(at) == [(0, 1), (1, 1)]
+    assert "v₀ = x2" in at.info[0].value
+    at.slider(key="step").set_value(6).run()  # v_5 = v_4 - v_3, the last forward step
+    assert _marked_rows(at) == [(0, 6), (1, 6)]
+    assert "11.652" in at.info[0].value
+    at.button(key="next").click().run()  # first adjoint row: the seed
+    assert _marked_rows(at) == [(2, 0)]
+    at.slider(key="step").set_value(15).run()  # last update: v̄_-1 += v̄_1 / v_-1 = 5.5
+    assert _marked_rows(at) == [(2, 8)]
+    assert "5.5" in at.info[0].value
+    at.button(key="next").click().run()  # stays at the end
+    assert at.slider(key="step").value == 15
+    at.button(key="prev").click().run()
+    assert _marked_rows(at) == [(2, 7)]
+    assert "1.716" in at.info[0].value  # v̄_0 = v̄_0 + v̄_2 * v_-1
+    assert at.query_params["step"] in (["14"], "14")
+
+
+def test_graph_highlights_current_node_and_shows_known_values():
+    at = open_page("views/traces.py")
+    charts = at.get("graphviz_chart")
+    assert charts, "no graph drawn"
+    spec = charts[0].proto.spec
+    assert "nm1 [" in spec and "#f4a261" in spec.split("nm1 [", 1)[1].split("];")[0]
+    assert "= 11.6521" not in spec  # v_5 not known yet
+    at.slider(key="step").set_value(6).run()
+    spec = at.get("graphviz_chart")[0].proto.spec
+    assert "= 11.6521" in spec
+    at.slider(key="step").set_value(15).run()
+    spec = at.get("graphviz_chart")[0].proto.spec
+    assert "v̄ = 5.5" in spec  # adjoint of v_-1 after the last update
+
+
+def test_seed_direction_and_vector_output():
+    at = open_page("views/traces.py")
+    at.selectbox(key="seed").set_value("x2").run()
+    tangent = at.table[1].value
+    assert tangent["value"].iloc[-1].startswith("1.716")
+    at.selectbox(key="example").set_value("Vector function: x1*x2, cos(x1)").run()
+    no_exception(at)
+    assert at.text_area(key="fn").value == "x1*x2, cos(x1)"
+    assert [n.value for n in at.number_input] == [2.0, 3.0]
+    at.selectbox(key="out").set_value(1).run()
+    text = page_text(at)
+    assert "-0.909297426826" in text  # ∂y2/∂x1 = -sin(2)
+
+
+def test_traces_as_mathematics():
+    at = open_page("views/traces.py", {"view": "Mathematics"})
+    latex = "\n".join(e.value for e in at.latex)
+    assert r"\dot{v}" in latex and r"\bar{v}" in latex and "11.652" in latex
+
+
+def test_url_opens_exact_view():
+    at = open_page("views/traces.py", {"fn": "x/(1+x^2)", "at_x": "5", "step": "3"})
+    assert at.text_area(key="fn").value == "x/(1+x^2)"
+    assert at.number_input(key="pt_x").value == 5.0
+    assert at.slider(key="step").value == 3
+    assert "0.192307692308" in page_text(at)  # 5/26
+
+
+def test_bad_url_values_are_ignored():
+    at = open_page("views/traces.py", {"at_x1": "nan", "step": "many", "seed": "<script>"})
+    no_exception(at)
+    assert at.number_input(key="pt_x1").value == 2.0
+    assert at.slider(key="step").value == 0
+
+
+def test_examples_selector_loads_every_example():
+    import json
+
+    examples = json.loads((Path(APP).parent / "assets" / "examples.json").read_text())["examples"]
+    assert len(examples) >= 7
+    at = open_page("views/traces.py")
+    for ex in examples:
+        at.selectbox(key="example").set_value(ex["name"]).run()
+        no_exception(at)
+        assert at.text_area(key="fn").value == ex["text"]
+        assert "Fix the function" not in page_text(at)
+
+
+# --- the other pages' own controls ------------------------------------------------------------------------
+
+
+def test_numeric_eps_control_changes_estimates():
+    at = open_page("views/numeric.py")
+    at.select_slider(key="eps").set_value(-1).run()
+    est1 = at.table[0].value
+    at.select_slider(key="eps").set_value(-8).run()
+    est2 = at.table[0].value
+    assert not est1.equals(est2)
+    assert at.query_params["eps"] in (["-8"], "-8")
+    at.radio(key="prec").set_value("both").run()
+    no_exception(at)
+    assert set(at.table[0].value["precision"]) == {"float64", "float32"}
+    assert at.get("imgs") or at.get("image")
+
+
+def test_symbolic_swell_family_control():
+    at = open_page("views/symbolic.py")
+    at.selectbox(key="family").set_value("nested sin").run()
+    no_exception(at)
+    swell = at.table[-1].value
+    assert list(swell["n"])[:3] == [1, 2, 3]
+
+
+def test_compare_measures_timings_on_request():
+    at = open_page("views/compare.py")
+    at.slider(key="repeats").set_value(3).run()
+    at.button(key="measure").click().run(timeout=120)
+    no_exception(at)
+    assert "median" in page_text(at)
+
+
+def test_logistic_regression_page():
+    at = open_page("views/logreg.py", {"N": "200", "d": "5"})
+    no_exception(at)
+    text = page_text(at)
+    assert "softplus" in text and "ℓ̄" in text or "ell" in text
+    assert float(at.metric[2].value) < 1e-10  # reverse-mode gradient equals the hand-written one
+    at.number_input(key="d").set_value(8).run()
+    no_exception(at)
