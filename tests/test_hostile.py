@@ -89,6 +89,8 @@ _TOO_LONG = "the function is too long"
 _BUG_MPMATH = ("BUG (compare.py:59): compare.compare computes the 50-digit mpmath reference before any method "
                "evaluates, so an input whose float evaluation overflows raises mpmath's OverflowError('too many digits "
                "in integer') from compare.py:36 instead of the EvaluationError every method gives")
+_BUG_ZERO = ("BUG (compare.py:59): at a point where a derivative divides by zero, the mpmath reference raises "
+             "ZeroDivisionError from compare.py:36 instead of the EvaluationError every method gives")
 _BUG_MPC = ("BUG (compare.py:59): the mpmath reference of a point outside the real domain is complex (mpc), so "
             "compare.py:45 float(v) raises TypeError instead of the EvaluationError every method gives")
 
@@ -177,6 +179,11 @@ CASES: list[Case] = [
     Case("negative-base", "x^0.5", "eval", "negative base -1 has no real power 0.5", step="v_1 = v_0^0.5",
          point={"x": -1}, compare_bug=_BUG_MPC),
     Case("zero-to-negative", "0^(-1)", "eval", "0 cannot be raised to the negative power -1", step="v_1 = 0^-1"),
+    Case("1/x-at-0", "1/x", "eval", "division by zero (1 / 0)", step="v_1 = 1 / v_0", point={"x": 0},
+         compare_bug=_BUG_ZERO),
+    # The value exists (0), the derivative does not; each method says so in its own terms.
+    Case("sqrt(x)-at-0", "sqrt(x)", "eval", "", step="v_", point={"x": 0},
+         compare_bug=_BUG_ZERO),
     Case("exp-tower", "exp(exp(exp(exp(x))))", "eval", "overflows", step="v_4 = exp v_3", point={"x": 1}),
     Case("99-nested-exp", "exp(" * 99 + "x" + ")" * 99, "eval", "overflows", step="v_4 = exp v_3",
          point={"x": 0.7}, compare_bug=_BUG_MPMATH),
