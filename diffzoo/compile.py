@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -133,7 +134,7 @@ class Generated:
         key = (kind, flavour, mask)
         fn = self._fns.get(key)
         if fn is None:
-            src = _source(self.wl, kind, checked=flavour == "float", mask=mask)
+            src = _source(self.wl, kind, checked=flavour == "float", mask=mask, inplace=flavour == "float")
             ns = namespace(flavour)
             exec(compile(src, f"<diffzoo {kind}>", "exec"), ns)  # noqa: S102 - our own text, see module doc
             fn = ns[kind]
@@ -143,9 +144,10 @@ class Generated:
     # -- floats: results identical to the interpreter, errors re-raised by it --
     def primal(self, x: Sequence[float]) -> list[float]:
         """The outputs at ``x`` (floats)."""
-        x = [float(v) for v in x]
+        x = list(map(float, x))
+        fn = self._fns.get(("primal", "float", None)) or self.function("primal")
         try:
-            out, check = self.function("primal")(*x)
+            out, check = fn(*x)
             if math.isfinite(check):
                 return list(out)
         except (ValueError, ArithmeticError):
@@ -156,9 +158,10 @@ class Generated:
         """(outputs, J · seed): one forward pass."""
         from . import forward
 
-        x, seed = [float(v) for v in x], [float(s) for s in seed]
+        x, seed = list(map(float, x)), list(map(float, seed))
+        fn = self._fns.get(("jvp", "float", None)) or self.function("jvp")
         try:
-            out, dot, check = self.function("jvp")(*x, *seed)
+            out, dot, check = fn(*x, *seed)
             if math.isfinite(check):
                 return list(out), list(dot)
         except (ValueError, ArithmeticError):
@@ -169,10 +172,11 @@ class Generated:
         """(outputs, ȳ · J): one reverse sweep (the primal, then the adjoint updates)."""
         from . import reverse
 
-        x, ybar = [float(v) for v in x], [float(w) for w in ybar]
-        mask = tuple(w != 0 for w in ybar)
+        x, ybar = list(map(float, x)), list(map(float, ybar))
+        mask = tuple(map(bool, ybar))  # bool(w) is w != 0
+        fn = self._fns.get(("vjp", "float", mask)) or self.function("vjp", mask=mask)
         try:
-            out, bar, check = self.function("vjp", mask=mask)(*x, *ybar)
+            out, bar, check = fn(*x, *ybar)
             if math.isfinite(check):
                 return list(out), list(bar)
         except (ValueError, ArithmeticError):
@@ -304,8 +308,13 @@ def _tuple(items: list[str]) -> str:
     return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
 
 
-def _source(wl: WengertList, kind: str, checked: bool = False, mask: tuple[bool, ...] | None = None) -> str:
-    """The text of ``primal``, ``jvp`` or ``vjp``; ``checked`` adds the finiteness sum floats need."""
+def _source(wl: WengertList, kind: str, checked: bool = False, mask: tuple[bool, ...] | None = None,
+            inplace: bool = True) -> str:
+    """The text of ``primal``, ``jvp`` or ``vjp``; ``checked`` adds the finiteness sum floats need.
+
+    ``inplace=False`` writes ``a = a + b`` for ``a += b`` (for numpy arrays, where ``+=`` would
+    modify an array that another adjoint may share).
+    """
     n, off = wl.n, wl.n - 1
     ins = [name(i - off) for i in range(n)]
     active = {st.index for st in wl.steps if st.active}
@@ -357,10 +366,21 @@ def _source(wl: WengertList, kind: str, checked: bool = False, mask: tuple[bool,
     lines += [_step_line(st) for st in wl.steps]
     reached: set[int] = set()
     updates: list[str] = []
+
+    def update(target: str, sign: str, term: str, first: bool) -> None:
+        # The first contribution assigns (the interpreter's 0.0 + c differs from c only for c = -0.0,
+        # which the final + 0.0 undoes); later ones accumulate, one line per update.
+        if first:
+            updates.append(f"    {target} = {'-' if sign == '-' else ''}{term}")
+        elif inplace:
+            updates.append(f"    {target} {sign}= {term}")
+        else:  # arrays: never in place (an adjoint may share its array with another)
+            updates.append(f"    {target} = {target} {sign} {term}")
+
     for j, (o, on) in enumerate(zip(wl.outputs, mask)):
         if isinstance(o, Const) or not on:
             continue
-        updates.append(f"    {name(o, 'vbar')} += ybar{j}")
+        update(name(o, "vbar"), "+", f"ybar{j}", o not in reached)
         reached.add(o)
     for st in reversed(wl.steps):
         if st.index not in reached or not st.active:
@@ -370,16 +390,16 @@ def _source(wl: WengertList, kind: str, checked: bool = False, mask: tuple[bool,
             if isinstance(x, Const) or (x > 0 and x not in active):
                 continue
             sign, term = _times(src, _partial(st, j))
-            updates.append(f"    {name(x, 'vbar')} {sign}= {term}")
+            update(name(x, "vbar"), sign, term, x not in reached)
             reached.add(x)
-    zeros = [name(i - off, "vbar") for i in range(n)] + [name(i, "vbar") for i in sorted(i for i in reached if i > 0)]
+    zeros = [name(i - off, "vbar") for i in range(n) if i - off not in reached]
     for i in range(0, len(zeros), _CHUNK):
         lines.append("    " + " = ".join(zeros[i: i + _CHUNK]) + " = 0.0")
     lines += updates
-    bars = [name(i - off, "vbar") for i in range(n)]
+    bars = [name(i - off, "vbar") + (" + 0.0" if i - off in reached else "") for i in range(n)]
     ret = [_tuple(outs), _tuple(bars)]
     if checked:
-        lines += _sum_lines("check", steps_v + bars)
+        lines += _sum_lines("check", steps_v + [name(i - off, "vbar") for i in range(n)])
         ret.append("check")
     lines.append(f"    return {', '.join(ret)}")
     return "\n".join(lines) + "\n"

@@ -14,9 +14,11 @@ reported is the median over rounds (and the minimum, for reference). Times come 
 
 from __future__ import annotations
 
+import gc
 import time
+from collections.abc import Callable, Mapping, Sequence
 from statistics import median
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -28,21 +30,40 @@ from .wengert import WengertList
 COMPILED = ("forward (compiled)", "reverse (compiled)")
 
 
-def interleaved(funcs: Mapping[str, Callable[[], object]], repeats: int, warmup: int = 1) -> dict[str, list[float]]:
-    """Every round calls each function once (the starting one rotates); returns all the times."""
+def interleaved(funcs: Mapping[str, Callable[[], object]], repeats: int, min_time: float = 1e-3) -> dict[str, list[float]]:
+    """Seconds per call of each function, one sample per round; rounds interleave the functions.
+
+    A warm-up call of each function also sets how many calls make one sample (enough to last
+    ``min_time``, so that microsecond jobs are not lost in the clock's noise). Each round calls
+    every function once per sample, starting at a different one each round; garbage collection
+    waits between rounds, as timeit does.
+    """
     names = list(funcs)
-    for _ in range(warmup):
-        for name in names:
-            funcs[name]()
-    times: dict[str, list[float]] = {name: [] for name in names}
     clock = time.perf_counter
-    for r in range(max(1, int(repeats))):
-        k = r % len(names)
-        for name in names[k:] + names[:k]:
-            fn = funcs[name]
-            start = clock()
-            fn()
-            times[name].append(clock() - start)
+    inner: dict[str, int] = {}
+    for name in names:
+        start = clock()
+        funcs[name]()
+        t = clock() - start
+        inner[name] = max(1, min(10_000, int(min_time / t) if t > 0 else 10_000))
+    times: dict[str, list[float]] = {name: [] for name in names}
+    enabled = gc.isenabled()
+    try:
+        for r in range(max(1, int(repeats))):
+            k = r % len(names)
+            gc.collect()
+            gc.disable()  # one job's garbage is not collected in another's time
+            for name in names[k:] + names[:k]:
+                fn, reps = funcs[name], inner[name]
+                start = clock()
+                for _ in range(reps):
+                    fn()
+                times[name].append((clock() - start) / reps)
+            if enabled:
+                gc.enable()
+    finally:
+        if enabled:
+            gc.enable()
     return times
 
 
@@ -139,8 +160,8 @@ def crossover(ns: Sequence[int] = (1, 2, 4, 8, 16, 32), ms: Sequence[int] = (1, 
             wl = parse(families.vector_function(int(n), int(m)), limits=Limits.unbounded()).wengert
             x = chain_point(int(n))
             vals = wl.evaluate(x)
-            times = interleaved({"forward": lambda: forward.jacobian(wl, vals),
-                                 "reverse": lambda: reverse.jacobian(wl, vals)}, repeats)
+            times = interleaved({"forward": lambda wl=wl, vals=vals: forward.jacobian(wl, vals),
+                                 "reverse": lambda wl=wl, vals=vals: reverse.jacobian(wl, vals)}, repeats)
             f, r = median(times["forward"]), median(times["reverse"])
             rows.append({"n": int(n), "m": int(m), "forward_s": f, "reverse_s": r, "ratio": f / r})
     return pd.DataFrame(rows, columns=["n", "m", "forward_s", "reverse_s", "ratio"])
