@@ -85,7 +85,8 @@ def body(c: _ui.Ctx) -> None:
         st.number_input("Learning rate", 0.001, 10.0, step=0.1, key="lr", format="%.3f")
         st.number_input("Steps", 1, 200, step=5, key="gd")
         gd = data["gd"]
-        st.metric("final loss", f"{gd['loss'].iloc[-1]:.6g}", f"{gd['loss'].iloc[-1] - gd['loss'].iloc[0]:.3g}")
+        st.metric("final loss", f"{gd['loss'].iloc[-1]:.6g}", f"{gd['loss'].iloc[-1] - gd['loss'].iloc[0]:.3g}",
+                  delta_color="inverse")
     with g2:
         fig = plots.loss_figure(data["gd"])
         _ui.figure_block(plots.to_png(fig), plots.to_svg(fig), "gradient-descent")

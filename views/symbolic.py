@@ -66,7 +66,7 @@ def swell_data(family: str, n_max: int) -> tuple[pd.DataFrame, bytes, bytes]:
 def body(c: _ui.Ctx) -> None:
     d = derivative_data(c.text, c.point)
     vals = d["value"] if isinstance(d["value"], list) else [d["value"]]
-    st.markdown("**f at the point:** " + ", ".join(f"`{_ui.fmt(v)}`" for v in vals))
+    st.markdown("**f at the point:** " + ", ".join(_ui.fmt(v) for v in vals))
     st.markdown("### The derivative, raw (straight from the chain rule)")
     m1, m2, m3 = st.columns(3)
     tree_total = int(d["sizes"]["tree operations"].sum()) if len(d["sizes"]) else 0
@@ -86,20 +86,6 @@ def body(c: _ui.Ctx) -> None:
                    ("Sizes (CSV)", d["sizes"].to_csv(index=False), "sizes.csv", "text/csv")], key="deriv")
 
     left, right = st.columns(2)
-    with left:
-        st.markdown("### Simplified by sympy")
-        timeout = _ui.url_setting("timeout", 3.0, _ui.finite_float, lambda v: 0.5 <= v <= 10)
-        st.slider("Time limit for simplification (seconds)", 0.5, 10.0, step=0.5, key="timeout")
-        s = simplified(c.text, float(timeout))
-        if s["status"] == "ok":
-            for lab, lx, ops in zip(d["latex_labels"], s["latex"], s["ops"], strict=True):
-                st.latex(rf"{lab} = {lx}")
-                st.caption(f"{ops} operations after simplification")
-        elif s["status"] == "timeout":
-            st.warning(f"Simplification cut short after {timeout:g} s: sympy did not finish in time. "
-                       "The raw derivative above is still exact.", icon=":material/timer:")
-        else:
-            st.warning(f"Not simplified: {s['message']}", icon=":material/info:")
     with right:
         st.markdown("### The derivative as a shared graph")
         if d["dot"] is None:
@@ -130,5 +116,22 @@ def body(c: _ui.Ctx) -> None:
         st.table(df.drop(columns=["family"]), hide_index=True)
         _ui.downloads([("Table (CSV)", df.to_csv(index=False), "swell.csv", "text/csv")], key="swell")
 
+    # Simplification runs last (it may take up to its time limit); everything above is already on the page.
+    with left:
+        st.markdown("### Simplified by sympy")
+        timeout = _ui.url_setting("timeout", 2.0, _ui.finite_float, lambda v: 0.5 <= v <= 10)
+        st.slider("Time limit for simplification (seconds)", 0.5, 10.0, step=0.5, key="timeout")
+        with st.spinner("Simplifying with sympy…"):
+            s = simplified(c.text, float(timeout))
+        if s["status"] == "ok":
+            for lab, lx, ops in zip(d["latex_labels"], s["latex"], s["ops"], strict=True):
+                st.latex(rf"{lab} = {lx}")
+                st.caption(f"{ops} operations after simplification")
+        elif s["status"] == "timeout":
+            st.warning(f"Simplification cut short after {timeout:g} s: sympy did not finish in time. "
+                       "The raw derivative above is still exact.", icon=":material/timer:")
+        else:
+            st.warning(f"Not simplified: {s['message']}", icon=":material/info:")
 
-_ui.run_page("Symbolic differentiation and expression swell", INTRO, body)
+
+_ui.run_page("Symbolic differentiation & swell", INTRO, body)
