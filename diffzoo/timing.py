@@ -30,7 +30,8 @@ from .wengert import WengertList
 COMPILED = ("forward (compiled)", "reverse (compiled)")
 
 
-def interleaved(funcs: Mapping[str, Callable[[], object]], repeats: int, min_time: float = 1e-3) -> dict[str, list[float]]:
+def interleaved(funcs: Mapping[str, Callable[[], object]], repeats: int,
+                min_time: float = 1e-3) -> dict[str, list[float]]:
     """Seconds per call of each function, one sample per round; rounds interleave the functions.
 
     A warm-up call of each function also sets how many calls make one sample (enough to last

@@ -1,0 +1,336 @@
+"""The cheap gradient principle on a scalar benchmark, in diffzoo's own numbers.
+
+f(x) = sum_i sin(x_i) * x_{i+1} (cyclic), n = 10, 100, 1000, 10000 inputs: ``families.chain_sum(n)``.
+Run as ``python benchmarks/bench_scalar.py [--sizes 10 100 1000 10000 --rounds 7]``.
+
+Every job is timed side by side in interleaved rounds (median over rounds; each sample repeats
+a job until it lasts a millisecond), on one core:
+
+- plain Python f, and a hand-written gradient of it (for reference);
+- diffzoo's interpreter: the primal, and the full gradient by reverse mode (one sweep);
+- diffzoo's compiled reverse mode (generated straight-line Python), and its one-off compile time;
+- forward mode's full gradient (n passes) and central differences (2n evaluations), up to
+  n = 1000 only: both are O(n^2), so at n = 10000 they would take minutes and are not measured;
+- a micrograd-style scalar ``Value`` class written here; HIPS autograd, PyTorch eager, JAX eager
+  and ``jax.jit`` when importable (the optional ``bench`` extra), skipped with a note otherwise.
+
+Goals (issue #4) are printed with PASS/FAIL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import platform
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from statistics import median
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run without installing
+
+import diffzoo as dz  # noqa: E402
+from diffzoo import families, forward, numeric, reverse  # noqa: E402
+from diffzoo.compile import _source, generate, namespace  # noqa: E402
+from diffzoo.timing import chain_point, interleaved  # noqa: E402
+
+QUADRATIC_MAX = 1000  # forward mode and central differences are measured up to this n
+
+
+# --- the function written by hand -----------------------------------------------------------------
+
+
+def plain_f(x: list[float]) -> float:
+    n, sin = len(x), math.sin
+    s = 0.0
+    for i in range(n - 1):
+        s += sin(x[i]) * x[i + 1]
+    return s + sin(x[n - 1]) * x[0]
+
+
+def plain_grad(x: list[float]) -> list[float]:
+    """The gradient written by hand: df/dx_i = cos(x_i) x_{i+1} + sin(x_{i-1})."""
+    n, sin, cos = len(x), math.sin, math.cos
+    g = [0.0] * n
+    s = 0.0
+    for i in range(n):
+        j = (i + 1) % n
+        si = sin(x[i])
+        s += si * x[j]
+        g[i] += cos(x[i]) * x[j]
+        g[j] += si
+    return g
+
+
+# --- a micrograd-style scalar reverse mode (Karpathy's design, written here) ----------------------
+
+
+class Value:
+    """A scalar that records how it was computed, and back-propagates through that graph."""
+
+    __slots__ = ("data", "grad", "_backward", "_prev")
+
+    def __init__(self, data: float, prev: tuple = ()):
+        self.data, self.grad, self._prev = data, 0.0, prev
+        self._backward: Callable[[], None] = lambda: None
+
+    def __add__(self, other: Any) -> Value:
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data + other.data, (self, other))
+
+        def backward() -> None:
+            self.grad += out.grad
+            other.grad += out.grad
+
+        out._backward = backward
+        return out
+
+    __radd__ = __add__
+
+    def __mul__(self, other: Any) -> Value:
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data * other.data, (self, other))
+
+        def backward() -> None:
+            self.grad += other.data * out.grad
+            other.grad += self.data * out.grad
+
+        out._backward = backward
+        return out
+
+    def sin(self) -> Value:
+        out = Value(math.sin(self.data), (self,))
+
+        def backward() -> None:
+            self.grad += math.cos(self.data) * out.grad
+
+        out._backward = backward
+        return out
+
+    def backward(self) -> None:
+        order, seen = [], set()
+        stack = [(self, False)]
+        while stack:  # iterative topological sort (n = 10000 would overflow recursion)
+            v, done = stack.pop()
+            if done:
+                order.append(v)
+            elif id(v) not in seen:
+                seen.add(id(v))
+                stack.append((v, True))
+                stack.extend((p, False) for p in v._prev)
+        self.grad = 1.0
+        for v in reversed(order):
+            v._backward()
+
+
+def micrograd_grad(x: list[float]) -> list[float]:
+    xs = [Value(v) for v in x]
+    n = len(xs)
+    s = xs[0].sin() * xs[1 % n]
+    for i in range(1, n):
+        s = s + xs[i].sin() * xs[(i + 1) % n]
+    s.backward()
+    return [v.grad for v in xs]
+
+
+# --- other libraries, when installed ---------------------------------------------------------------
+
+
+def optional_jobs(x: list[float]) -> tuple[dict[str, Callable[[], object]], list[str], dict[str, float]]:
+    """Jobs for the libraries that import; notes for those that do not; one-off compile times."""
+    jobs: dict[str, Callable[[], object]] = {}
+    notes: list[str] = []
+    compile_s: dict[str, float] = {}
+    n = len(x)
+    try:
+        import autograd
+        import autograd.numpy as anp
+
+        def af(v: Any) -> Any:
+            return anp.sum(anp.sin(v) * anp.roll(v, -1))
+
+        ag = autograd.grad(af)
+        import numpy as np
+
+        xa = np.array(x)
+        jobs["HIPS autograd"] = lambda: ag(xa)
+    except ImportError:
+        notes.append("HIPS autograd: not installed (pip install 'diffzoo[bench]'), skipped")
+    try:
+        import torch
+
+        torch.set_num_threads(1)
+
+        def tgrad() -> Any:
+            v = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+            (torch.sin(v) * torch.roll(v, -1)).sum().backward()
+            return v.grad
+
+        jobs["PyTorch eager"] = tgrad
+    except ImportError:
+        notes.append("PyTorch: not installed, skipped")
+    try:
+        import jax
+        import jax.numpy as jnp
+
+        jax.config.update("jax_enable_x64", True)
+
+        def jf(v: Any) -> Any:
+            return jnp.sum(jnp.sin(v) * jnp.roll(v, -1))
+
+        jg = jax.grad(jf)
+        jj = jax.jit(jg)
+        xj = jnp.array(x)
+        jobs["JAX eager"] = lambda: jg(xj).block_until_ready()
+        start = time.perf_counter()
+        jj(xj).block_until_ready()
+        compile_s["jax.jit"] = time.perf_counter() - start
+        jobs["jax.jit"] = lambda: jj(xj).block_until_ready()
+    except ImportError:
+        notes.append("JAX: not installed, skipped")
+    del n
+    return jobs, notes, compile_s
+
+
+# --- measuring -------------------------------------------------------------------------------------
+
+
+def compile_time(wl: dz.WengertList) -> float:
+    """Seconds to write and compile the float gradient code of ``wl`` (what generate() does once)."""
+    start = time.perf_counter()
+    src = _source(wl, "vjp", checked=True, mask=(True,))
+    exec(compile(src, "<bench>", "exec"), namespace("float"))  # noqa: S102 - diffzoo's own generated text
+    return time.perf_counter() - start
+
+
+def measure(n: int, rounds: int) -> dict[str, Any]:
+    fn = dz.parse(families.chain_sum(n), limits=dz.Limits.unbounded())
+    wl = fn.wengert
+    x = chain_point(n)
+    build = time.perf_counter()
+    g = generate(wl)
+    g.gradient(x)
+    ct = compile_time(wl)
+    del build
+    # all methods agree before anything is timed
+    ref = plain_grad(x)
+    got = reverse.grad(wl, x)
+    assert max(abs(a - b) for a, b in zip(got, ref)) <= 1e-12 * max(1.0, max(map(abs, ref)))
+    assert g.gradient(x) == got
+
+    jobs: dict[str, Callable[[], object]] = {
+        "plain f": lambda: plain_f(x),
+        "hand-written gradient": lambda: plain_grad(x),
+        "interpreted primal": lambda: wl.evaluate(x),
+        "interpreted reverse gradient": lambda: reverse.grad(wl, x),
+        "compiled reverse gradient": lambda: g.gradient(x),
+        "micrograd-style Value": lambda: micrograd_grad(x),
+    }
+    if n <= QUADRATIC_MAX:
+        jobs["forward gradient (n passes)"] = lambda: forward.jacobian(wl, wl.evaluate(x))
+        jobs["central differences (2n evals)"] = lambda: numeric.jacobian(wl, x, "central")
+    extra, notes, compile_s = optional_jobs(x)
+    jobs.update(extra)
+    times = interleaved(jobs, rounds)
+    med = {k: median(v) for k, v in times.items()}
+    return {"n": n, "steps": len(wl.steps), "seconds": med, "compile_s": ct, "notes": notes,
+            "jit_compile_s": compile_s}
+
+
+def fmt_time(s: float) -> str:
+    return f"{s * 1e6:,.1f} us" if s < 1e-2 else f"{s * 1e3:,.1f} ms"
+
+
+def run(sizes: list[int], rounds: int) -> list[dict[str, Any]]:
+    """Measure every size; print the table, the ratios and the goals; return the goal rows."""
+    results = [measure(n, rounds) for n in sizes]
+    names = list(dict.fromkeys(k for r in results for k in r["seconds"]))
+    print(f"f(x) = sum_i sin(x_i) x_(i+1);  {rounds} interleaved rounds, median;  Python {platform.python_version()}")
+    header = f"{'job':<32}" + "".join(f"{'n=' + str(r['n']):>14}" for r in results)
+    print(header)
+    for k in names:
+        row = f"{k:<32}"
+        for r in results:
+            row += f"{fmt_time(r['seconds'][k]) if k in r['seconds'] else 'not run':>14}"
+        print(row)
+    print("\nratio to plain f")
+    for k in names:
+        row = f"{k:<32}"
+        for r in results:
+            s = r["seconds"]
+            row += f"{s[k] / s['plain f']:>14.2f}" if k in s else f"{'-':>14}"
+        print(row)
+    print(f"(forward mode and central differences are O(n^2): measured up to n = {QUADRATIC_MAX} only)")
+    for r in results:
+        per = r["compile_s"] / r["steps"] * 1000
+        print(f"compile time, n={r['n']}: {r['compile_s'] * 1e3:.1f} ms for {r['steps']} steps "
+              f"({per * 1e3:.2f} ms per 1000 steps)")
+        for lib, s in r["jit_compile_s"].items():
+            print(f"{lib} compile time, n={r['n']}: {s:.3f} s")
+    notes = sorted({note for r in results for note in r["notes"]})
+    for note in notes:
+        print("note:", note)
+
+    goals: list[dict[str, Any]] = []
+
+    def goal(name: str, value: float, limit: str, ok: bool) -> None:
+        goals.append({"goal": name, "measured": value, "target": limit, "pass": ok})
+
+    for r in results:
+        s, n = r["seconds"], r["n"]
+        rp = s["interpreted reverse gradient"] / s["interpreted primal"]
+        goal(f"interpreted reverse / interpreted primal, n={n}", rp, "<= 2.5", rp <= 2.5)
+        rf = s["interpreted reverse gradient"] / s["plain f"]
+        goal(f"interpreted reverse / plain f, n={n}", rf, "<= 25", rf <= 25)
+        cf = s["compiled reverse gradient"] / s["plain f"]
+        goal(f"compiled reverse / plain f, n={n}", cf, "<= 3", cf <= 3)
+        for lib in ("micrograd-style Value", "HIPS autograd", "PyTorch eager", "JAX eager", "jax.jit"):
+            if lib in s:
+                ratio = s[lib] / s["compiled reverse gradient"]
+                goal(f"{lib} / compiled reverse, n={n}", ratio, "> 1 (diffzoo faster)", ratio > 1)
+    for r in results:
+        per = r["compile_s"] / r["steps"] * 1000
+        goal(f"compile time per 1000 steps (s), n={r['n']}", per, "reported", True)
+    by_n = {r["n"]: r["seconds"] for r in results}
+    if len(by_n) >= 2:
+        lo, hi = min(by_n), max(by_n)
+        a = by_n[lo]["interpreted reverse gradient"] / by_n[lo]["interpreted primal"]
+        b = by_n[hi]["interpreted reverse gradient"] / by_n[hi]["interpreted primal"]
+        q = max(a, b) / min(a, b)
+        goal(f"reverse/primal ratio at n={hi} vs n={lo} (factor)", q, "within 1.5x", q <= 1.5)
+    quad = sorted(n for n in by_n if n <= QUADRATIC_MAX)
+    for job in ("forward gradient (n passes)", "central differences (2n evals)"):
+        for lo, hi in zip(quad, quad[1:]):
+            if lo < 100:
+                continue  # below ~100 inputs fixed per-call costs dominate: growth is not yet linear
+            growth = (by_n[hi][job] / by_n[hi]["interpreted primal"]) / (by_n[lo][job] / by_n[lo]["interpreted primal"])
+            rel = growth / (hi / lo)
+            goal(f"{job}: (cost/primal) growth n={lo}->{hi} / (n growth)", rel, "1 +- 20%", 0.8 <= rel <= 1.2)
+    print()
+    print_goals(goals)
+    return goals
+
+
+def print_goals(goals: list[dict[str, Any]]) -> None:
+    width = max(len(g["goal"]) for g in goals)
+    for g in goals:
+        verdict = "PASS" if g["pass"] else "FAIL"
+        if g["target"] == "reported":
+            verdict = "info"
+        print(f"{g['goal']:<{width}}  {g['measured']:>9.3f}  {g['target']:<22} {verdict}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000, 10000])
+    parser.add_argument("--rounds", type=int, default=7)
+    args = parser.parse_args(argv)
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 100_000))
+    run(args.sizes, args.rounds)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
