@@ -50,15 +50,19 @@ def _node_id(i: int) -> str:
 def to_dot(wl: WengertList, vals: Sequence[float] | None = None, highlight: int | None = None,
            known: Iterable[int] | None = None, tangents: Mapping[int, float] | None = None,
            adjoints: Mapping[int, float] | None = None, highlight_edge: tuple[int, int] | None = None,
-           rankdir: str = "LR", max_steps: int = 400, output_labels: Sequence[str] | None = None) -> str:
+           rankdir: str = "LR", max_steps: int = 400, output_labels: Sequence[str] | None = None,
+           focus: int | None = None, radius: int = 2) -> str:
     """DOT text of the graph of ``wl``.
 
     ``vals`` are the primal values (``vals[i + n - 1]`` is ``v_i``); ``known`` limits which of
     them are written on nodes (all, by default). ``tangents``/``adjoints`` map a variable index
     to its tangent/adjoint known so far. ``highlight`` is the current node, ``highlight_edge``
     a (from, to) pair of variable indices. ``output_labels`` replace the names y, y_1, ... .
+    ``focus`` draws only the variables within ``radius`` edges of that variable (a local view of a
+    big graph); the limit ``max_steps`` then applies to what is drawn.
     """
-    if len(wl.steps) > max_steps:
+    keep = neighbourhood(wl, focus, radius) if focus is not None else None
+    if len(wl.steps) > max_steps and (keep is None or len(keep) > max_steps):
         raise ValueError(f"the graph has {len(wl.steps)} steps; at most {max_steps} are drawn")
     off = wl.n - 1
     shown = set(known) if known is not None else (set(range(1 - wl.n, len(wl.steps) + 1)) if vals else set())
@@ -89,31 +93,57 @@ def to_dot(wl: WengertList, vals: Sequence[float] | None = None, highlight: int 
             return HIGHLIGHT
         return KNOWN if (vals is not None and i in shown and base == PLAIN) else base
 
+    def drawn(i: int) -> bool:
+        return keep is None or i in keep
+
     for k, name in enumerate(wl.inputs):
         i = k - off
+        if not drawn(i):
+            continue
         pen = ', penwidth=2' if i == highlight else ""
         lines.append(f'  {_node_id(i)} [label="{label(i, pretty(f"{vname(i)} = {name}"))}", '
                      f'fillcolor="{fill(i, INPUT)}"{pen}];')
     for st in wl.steps:
         i = st.index
+        if not drawn(i):
+            continue
         head = pretty(f"{vname(i)} = {wl.definition(st)}")
         pen = ', penwidth=2' if i == highlight else ""
         style = "" if st.active else ', style="rounded,filled,dashed"'
         lines.append(f'  {_node_id(i)} [label="{label(i, head)}", fillcolor="{fill(i, PLAIN)}"{pen}{style}];')
     for st in wl.steps:
+        if not drawn(st.index):
+            continue
         for a in st.args:
-            if isinstance(a, int):
+            if isinstance(a, int) and drawn(a):
                 hl = highlight_edge is not None and (highlight_edge == (a, st.index) or highlight_edge == (st.index, a))
                 attr = f' [color="{HIGHLIGHT}", penwidth=2.5]' if hl else ""
                 lines.append(f"  {_node_id(a)} -> {_node_id(st.index)}{attr};")
     outs = list(output_labels) if output_labels is not None else wl.output_names()
     for j, (y, o) in enumerate(zip(outs, wl.outputs, strict=True)):
+        if isinstance(o, int) and not drawn(o):
+            continue
         text = f"{y} = {pretty(wl.operand_text(o))}"
         lines.append(f'  out{j} [label="{escape(text)}", shape=ellipse, fillcolor="#fff3c4"];')
         if not isinstance(o, Const):
             lines.append(f"  {_node_id(o)} -> out{j};")
     lines.append("}")
     return "\n".join(lines)
+
+
+def neighbourhood(wl: WengertList, focus: int, radius: int = 2) -> set[int]:
+    """Variables within ``radius`` edges of ``focus``, following edges either way."""
+    nbrs: dict[int, set[int]] = {}
+    for st in wl.steps:
+        for a in st.args:
+            if isinstance(a, int):
+                nbrs.setdefault(a, set()).add(st.index)
+                nbrs.setdefault(st.index, set()).add(a)
+    seen, frontier = {focus}, {focus}
+    for _ in range(radius):
+        frontier = {b for a in frontier for b in nbrs.get(a, ())} - seen
+        seen |= frontier
+    return seen
 
 
 # --- the step-by-step walk -------------------------------------------------------------------------
@@ -180,4 +210,4 @@ def walk(wl: WengertList, updates: Sequence[Update]) -> Walk:
     return w
 
 
-__all__ = ["to_dot", "walk", "Walk", "WalkStep", "escape", "pretty"]
+__all__ = ["to_dot", "neighbourhood", "walk", "Walk", "WalkStep", "escape", "pretty"]

@@ -243,3 +243,33 @@ def test_logistic_regression_page():
     assert float(at.metric[2].value) < 1e-10  # reverse-mode gradient equals the hand-written one
     at.number_input(key="d").set_value(8).run()
     no_exception(at)
+
+
+def test_big_function_gets_windows_and_a_local_graph():
+    from diffzoo.families import chain_sum
+
+    at = open_page("views/traces.py", {"fn": chain_sum(67)})  # 200 operations
+    no_exception(at)
+    assert len(at.number_input) == 67
+    assert all(len(t.value) <= 30 for t in at.table)
+    at.slider(key="step").set_value(100).run()
+    no_exception(at)
+    assert any((t.value["now"] == "▶").any() for t in at.table)
+    spec = at.get("graphviz_chart")[0].proto.spec
+    assert spec.count("->") < 40  # only the neighbourhood of the current step
+    at.toggle(key="whole").set_value(True).run()
+    assert at.get("graphviz_chart")[0].proto.spec.count("->") > 200
+    at.toggle(key="allrows").set_value(True).run()
+    assert max(len(t.value) for t in at.table) > 200
+
+
+@pytest.mark.parametrize("path", ["views/numeric.py", "views/compare.py", "views/symbolic.py"])
+def test_vector_function_on_other_pages(path):
+    at = open_page(path, {"fn": "x1*x2, cos(x1)", "at_x1": "2", "at_x2": "3"})
+    no_exception(at)
+    text = page_text(at)
+    assert "6" in text and "-0.416146836547" in text or path == "views/numeric.py"
+    if path == "views/numeric.py":
+        at.selectbox(key="out").set_value(1).run()
+        no_exception(at)
+        assert "-0.909297426826" in page_text(at)

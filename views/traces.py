@@ -22,6 +22,8 @@ INTRO = (
 )
 MAX_LATEX_ROWS = 80
 MAX_GRAPH_STEPS = 300
+WINDOW = 30  # rows of a long table shown around the current step
+BIG = 24  # lists longer than this get scrolling boxes instead of shrinking
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -33,15 +35,27 @@ def trace_data(text: str, point: tuple[float, ...], seed: tuple[float, ...], yba
     dots = forward.tangent_sweep(wl, vals, list(seed))
     bar, updates = reverse.adjoint_sweep(wl, vals, list(ybar), record=True)
     tan = tangent_table(wl, vals, dots)
-    tan.title = "Tangent trace, seed " + dz.api.seed_label(wl.inputs, seed)
+    tan.title = "Tangent trace, seed " + short_seed(wl.inputs, seed, "\u0307")
     adj = adjoint_table(wl, updates, bar)
-    adj.title = "Adjoint trace, seed " + dz.api.seed_label(wl.output_names(), ybar, bar=True)
+    adj.title = "Adjoint trace, seed " + short_seed(wl.output_names(), ybar, "\u0304")
     w = graph.walk(wl, updates)
     return {"primal": primal_table(wl, vals), "tangent": tan, "adjoint": adj, "vals": vals, "dots": dots,
             "walk": w, "n": wl.n, "k": len(wl.steps), "wengert": wl.to_text(),
             "wengert_latex": wengert_latex(wl), "value": wl.output_values(vals),
             "jvp": forward.output_tangents(wl, dots), "gradient": bar[: wl.n], "inputs": wl.inputs,
             "outputs": wl.output_names()}
+
+
+def short_seed(names: Any, seed: Any, mark: str) -> str:
+    """``(ẋ1=1, ẋ2=0)`` for a few inputs; ``ẋ3 = 1, others 0`` or ``all 1`` for many."""
+    if len(names) <= 3:
+        return dz.api.seed_label(names, seed, bar=mark == "\u0304")
+    ones = [n for n, s in zip(names, seed, strict=True) if s == 1]
+    if len(ones) == len(names):
+        return "all 1"
+    if len(ones) == 1 and all(s in (0, 1) for s in seed):
+        return f"{ones[0][0]}{mark}{ones[0][1:]} = 1, others 0"
+    return dz.api.seed_label(names, seed, bar=mark == "\u0304")
 
 
 def wengert_latex(wl: Any) -> str:
@@ -54,15 +68,24 @@ def wengert_latex(wl: Any) -> str:
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def dot_at(text: str, point: tuple[float, ...], seed: tuple[float, ...], ybar: tuple[float, ...],
-           position: int) -> str:
-    """The graph's DOT text at one position of the walk."""
+           position: int, local: bool) -> str:
+    """The graph's DOT text at one position of the walk (``local``: only the current step's neighbourhood)."""
     d = trace_data(text, point, seed, ybar)
     wl = dz.parse(text).wengert
     state = d["walk"].state(position, d["vals"], d["dots"], d["n"])
-    return graph.to_dot(wl, d["vals"], max_steps=MAX_GRAPH_STEPS, **state)
+    focus = state["highlight"] if local else None
+    return graph.to_dot(wl, d["vals"], max_steps=MAX_GRAPH_STEPS, focus=focus, radius=2, **state)
 
 
-def table_frame(tt: TraceTable, current: int | None) -> Any:
+def window(n_rows: int, current: int | None, size: int = WINDOW) -> tuple[int, int]:
+    """Rows [lo, hi) to show of a long table: a window around the current row."""
+    if n_rows <= size:
+        return 0, n_rows
+    lo = max(0, min((current or 0) - size // 3, n_rows - size))
+    return lo, lo + size
+
+
+def table_frame(tt: TraceTable, current: int | None, rows: tuple[int, int] | None = None) -> Any:
     """The trace as a styled table: values formatted, the current row marked and highlighted."""
     df = tt.frame()
     df["value"] = [_ui.fmt(v) for v in df["value"]]
@@ -70,9 +93,8 @@ def table_frame(tt: TraceTable, current: int | None) -> Any:
         if col in df:
             df[col] = [graph.pretty(str(v)) for v in df[col]]
     df.insert(0, "now", ["▶" if i == current else "" for i in range(len(df))])
-    if len(df) > 400:
-        lo = max(0, (current or 0) - 100)
-        df = df.iloc[lo: lo + 200]
+    if rows is not None:
+        df = df.iloc[rows[0]: rows[1]]
 
     def paint(row: pd.Series) -> list[str]:
         on = row.name == current
@@ -99,7 +121,11 @@ def show_table(tt: TraceTable, current: int | None, view: str, key: str) -> None
     else:
         if view == "Mathematics":
             st.caption(f"{len(tt.rows)} rows: too many to typeset; shown as a table.")
-        st.table(table_frame(tt, current), hide_index=True)
+        rows = None if st.session_state.get("allrows") else window(len(tt.rows), current)
+        if rows is not None and rows != (0, len(tt.rows)):
+            st.caption(f"Rows {rows[0] + 1}–{rows[1]} of {len(tt.rows)}, around the current step "
+                       "(all rows: the switch above the tables, or the CSV).")
+        st.table(table_frame(tt, current, rows), hide_index=True)
     _ui.downloads([("CSV", tt.to_csv(), f"{key}.csv", "text/csv"),
                    ("LaTeX", tt.to_latex(), f"{key}.tex", "text/x-tex")], key=key)
 
@@ -166,32 +192,45 @@ def body(c: _ui.Ctx) -> None:
     g, wcol = st.columns([5, 2])
     with g:
         st.subheader("Computational graph")
-        if d["k"] > MAX_GRAPH_STEPS:
-            st.caption(f"The list has {d['k']} steps; graphs of more than {MAX_GRAPH_STEPS} are not drawn.")
+        local = False
+        if d["k"] > BIG:
+            _ui.url_setting("whole", False, _ui.as_bool)
+            st.toggle(f"Draw the whole graph ({d['k']} steps; otherwise only the current step's neighbourhood)",
+                      key="whole")
+            local = not st.session_state["whole"]
+        if d["k"] > MAX_GRAPH_STEPS and not local:
+            st.caption(f"The list has {d['k']} steps; whole graphs of more than {MAX_GRAPH_STEPS} are not drawn.")
         else:
-            dot = dot_at(c.text, c.point, seed, ybar, pos)
+            dot = dot_at(c.text, c.point, seed, ybar, pos, local)
             st.graphviz_chart(dot, width="stretch")
             st.caption("Blue: inputs. Green: values known so far. Orange: the current step "
                        "(and, in the reverse sweep, the edge its adjoint flows along). Dashed: no derivative needed.")
             _ui.downloads([("Graph (DOT)", dot, "graph.dot", "text/vnd.graphviz")], key="graph")
     with wcol:
         st.subheader("Wengert list")
-        if d["k"] <= MAX_LATEX_ROWS:
-            st.latex(d["wengert_latex"])
-        else:
-            st.code(d["wengert"], language=None)
+        box = st.container(height=420, border=False) if d["k"] > BIG else st.container()
+        with box:
+            if d["k"] <= MAX_LATEX_ROWS:
+                st.latex(d["wengert_latex"])
+            else:
+                st.code(graph.pretty(d["wengert"]), language=None)
         st.subheader("Results")
         ys = d["outputs"]
         lines = [f"**{y}** = {_ui.fmt(v)}" for y, v in zip(ys, d["value"], strict=True)]
         jv = ", ".join(_ui.fmt(v) for v in d["jvp"])
         lines.append(f"**Forward, one pass** (along the seed): ẏ = {jv}")
         yb = ys[out_i] if len(ys) > 1 else "y"
-        gr = ", ".join(f"∂{yb}/∂{x} = {_ui.fmt(v)}" for x, v in zip(d["inputs"], d["gradient"], strict=True))
-        lines.append(f"**Reverse, one sweep:** {gr}")
+        pairs = list(zip(d["inputs"], d["gradient"], strict=True))
+        gr = ", ".join(f"∂{yb}/∂{x} = {_ui.fmt(v)}" for x, v in pairs[:4])
+        more = f" … ({len(pairs) - 4} more in the adjoint table's last rows)" if len(pairs) > 4 else ""
+        lines.append(f"**Reverse, one sweep:** {gr}{more}")
         st.markdown("\n\n".join(lines))
 
     fwd_row = s.row if s.phase == "forward" else None
     rev_row = s.row if s.phase == "reverse" else None
+    if len(d["primal"].rows) > WINDOW or len(d["adjoint"].rows) > WINDOW:
+        _ui.url_setting("allrows", False, _ui.as_bool)
+        st.toggle("Show every row of the tables", key="allrows")
     st.markdown("### Forward mode: primal and tangent traces (the survey's Table 2)")
     a, b = st.columns(2)
     with a:
@@ -205,22 +244,31 @@ def body(c: _ui.Ctx) -> None:
     _generated_code(c)
 
 
-def _generated_code(c: _ui.Ctx) -> None:
-    """The compiled forward and reverse code, when the compiler module is available."""
+@st.cache_data(max_entries=32, show_spinner=False)
+def generated_sources(text: str) -> dict[str, str] | None:
+    """The straight-line Python that diffzoo.compile writes for this list (None if it is not available)."""
     try:
-        from diffzoo import compile as dzc
+        from diffzoo.compile import generate
     except ImportError:
-        return
-    src = getattr(dzc, "source", None) or getattr(dzc, "generate_source", None)
+        return None
+    g = generate(dz.parse(text).wengert)
+    return {"primal": g.primal_src, "forward (JVP)": g.jvp_src, "reverse (VJP)": g.vjp_src}
+
+
+def _generated_code(c: _ui.Ctx) -> None:
+    """The compiled primal, tangent and adjoint code, line for line with the traces."""
+    src = generated_sources(c.text)
     if src is None:
         return
-    with st.expander("Generated code (source-to-source compilation of this Wengert list)"):
-        try:
-            for mode in ("primal", "forward", "reverse"):
-                st.markdown(f"**{mode}**")
-                st.code(str(src(c.function.wengert, mode)), language="python")
-        except Exception:  # the compiler is optional here; its absence is not an error
-            st.caption("The generated code is not available for this function.")
-
+    st.markdown("### Generated code (source-to-source compilation)")
+    st.caption("The same sweeps written out as straight-line Python from the Wengert list and the primitive table "
+               "(never from your text): one line per primal step, tangent, or adjoint update.")
+    cols = st.columns(len(src))
+    for col, (name, code) in zip(cols, src.items(), strict=True):
+        with col:
+            st.markdown(f"**{name}**")
+            st.code(code, language="python", line_numbers=False, height=min(600, 26 * (code.count("\n") + 2)))
+    _ui.downloads([(f"{name} (.py)", code, f"{name.split()[0]}.py", "text/x-python") for name, code in src.items()],
+                  key="gen")
 
 _ui.run_page("Traces: forward and reverse mode", INTRO, body)
