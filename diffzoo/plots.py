@@ -21,7 +21,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 COLORS = {"forward": "#1f77b4", "backward": "#17becf", "central": "#2ca02c", "complex": "#d62728",
-          "richardson": "#9467bd", "symbolic": "#8c564b", "numeric": "#2ca02c", "reverse": "#d62728"}
+          "richardson": "#9467bd", "symbolic": "#8c564b", "numeric": "#2ca02c", "reverse": "#d62728",
+          "primal": "#444444", "loss": "#444444"}
 _CYCLE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf", "#7f7f7f"]
 ZERO_FLOOR = 1e-17  # where an error of exactly 0 is drawn on a log axis
 STYLE = {"font.size": 13, "axes.titlesize": 15, "axes.labelsize": 14, "legend.fontsize": 11,
@@ -158,7 +159,8 @@ def lines_figure(df: pd.DataFrame, x: str, y: str, hue: str, title: str, xlabel:
     ax = fig.add_subplot()
     for k, (name, g) in enumerate(df.groupby(hue, sort=False)):
         g = g.sort_values(x)
-        ax.plot(g[x], g[y], marker="o", color=color(str(name), k), label=str(name))
+        dashed = "compiled" in str(name) or str(name) in ("primal", "loss only")
+        ax.plot(g[x], g[y], marker="o", color=color(str(name), k), label=str(name), linestyle="--" if dashed else "-")
     if logx:
         ax.set_xscale("log")
     if logy:
@@ -218,7 +220,8 @@ def bar_figure(labels: Sequence[str], values: Sequence[float], title: str, xlabe
     """Horizontal bars (e.g. median time per method), log scale."""
     fig = _figure(9, 0.6 * len(labels) + 1.6)
     ax = fig.add_subplot()
-    ax.barh(list(labels), list(values), color=[color(lab, k) for k, lab in enumerate(labels)])
+    ax.barh(list(labels), list(values), color=[color(lab, k) for k, lab in enumerate(labels)],
+            hatch=["//" if "compiled" in lab else "" for lab in labels])
     ax.set_xscale("log")
     ax.set_xlabel(xlabel)
     ax.set_title(title)

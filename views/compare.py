@@ -38,6 +38,16 @@ def _has_compiler() -> bool:
     return importlib.util.find_spec("diffzoo.compile") is not None
 
 
+def measure(timing: Any, c: _ui.Ctx, repeats: int, compiled: bool) -> pd.DataFrame:
+    """Time every method now (never cached); without the compiled rows if compilation fails."""
+    if compiled:
+        try:
+            return timing.time_methods(c.function, list(c.point), repeats=repeats, compiled=True)
+        except Exception as exc:  # compiled code is an extra; fall back to the interpreters
+            st.caption(f"Compiled methods not timed ({type(exc).__name__}).")
+    return timing.time_methods(c.function, list(c.point), repeats=repeats, compiled=False)
+
+
 def show_comparison(df: pd.DataFrame) -> None:
     show = df.copy()
     for col in show.columns:
@@ -71,8 +81,7 @@ def body(c: _ui.Ctx) -> None:
         repeats = st.slider("Repeats (median of interleaved rounds)", 3, 51, 7, step=2, key="repeats")
         if st.button("Measure timings", key="measure", type="primary"):
             with st.spinner("Measuring…"):
-                st.session_state["_timings"] = (c.text, c.point, timing.time_methods(
-                    c.function, list(c.point), repeats=repeats, compiled=compiled))
+                st.session_state["_timings"] = (c.text, c.point, measure(timing, c, repeats, compiled))
         res = st.session_state.get("_timings")
         if res and res[0] == c.text and res[1] == c.point:
             t = res[2]
@@ -95,7 +104,10 @@ def body(c: _ui.Ctx) -> None:
             else:
                 ns = [n for n in (2, 4, 8, 16, 32, 64, 128, 256) if n <= n_top]
                 with st.spinner("Measuring…"):
-                    st.session_state["_scaling"] = timing.scaling(ns=ns, repeats=3)
+                    try:
+                        st.session_state["_scaling"] = timing.scaling(ns=ns, repeats=3)
+                    except Exception as exc:  # the timing module is optional here; say so, keep the page
+                        st.warning(f"The scaling measurement failed ({type(exc).__name__}).")
         sc = st.session_state.get("_scaling")
         if sc is not None:
             fig = plots.lines_figure(sc, "n", "seconds", "method", "Time for the full gradient against n",
