@@ -16,6 +16,7 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from . import families
@@ -115,5 +116,20 @@ def bounds_at(function: Function, point: Sequence[float], i: int = 0, output: in
     return Bounds(f=d[0], d1=d[1], d2=d[2], d3=d[3], d5=d[5])
 
 
-__all__ = ["swell_table", "swell_row", "logistic_expr", "family_function", "expression_sizes",
+def model_best_steps(sweep: pd.DataFrame) -> pd.DataFrame:
+    """For each scheme, the step where the error model (truncation + rounding) is smallest.
+
+    Unlike the measured best step, which can land on a lucky cancellation (an error of exactly 0
+    at some tiny step), this is the step the theory recommends: (scheme, model_eps, model_error).
+    """
+    df = sweep.assign(model=sweep["truncation"] + sweep["rounding"])
+    df = df[np.isfinite(df["model"])]
+    if df.empty:
+        return pd.DataFrame(columns=["scheme", "model_eps", "model_error"])
+    idx = df.groupby("scheme", sort=False)["model"].idxmin()
+    out = df.loc[idx, ["scheme", "eps", "model"]].reset_index(drop=True)
+    return out.rename(columns={"eps": "model_eps", "model": "model_error"})
+
+
+__all__ = ["model_best_steps", "swell_table", "swell_row", "logistic_expr", "family_function", "expression_sizes",
            "derivatives_along", "bounds_at", "MAX_N"]

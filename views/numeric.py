@@ -111,14 +111,21 @@ def body(c: _ui.Ctx) -> None:
             show = show.drop(columns=["precision"])
         st.table(show.rename(columns={"rel_error": "relative error"}), hide_index=True)
     with right:
-        st.markdown("#### Best step of each scheme (on this grid of steps)")
-        best = d["best"].assign(eps=[f"{v:.1e}" for v in d["best"]["eps"]],
+        st.markdown("#### Best step of each scheme")
+        model = swell.model_best_steps(d["sweeps"][next(iter(d["sweeps"]))])
+        best = d["best"].merge(model, on="scheme", how="left")
+        best = best.assign(model_eps=[f"{v:.1e}" for v in best["model_eps"]])
+        best = best.drop(columns=["model_error"])
+        best = best.assign(eps=[f"{v:.1e}" for v in best["eps"]],
                                 estimate=[_ui.fmt(v) for v in d["best"]["estimate"]],
                                 error=[f"{v:.2e}" for v in d["best"]["error"]],
                                 rel_error=[f"{v:.2e}" for v in d["best"]["rel_error"]])
         if precision != "both":
             best = best.drop(columns=["precision"])
-        st.table(best.rename(columns={"eps": "best h", "rel_error": "relative error"}), hide_index=True)
+        st.table(best.rename(columns={"eps": "best h (measured)", "rel_error": "relative error",
+                                      "model_eps": "best h (model)"}), hide_index=True)
+        st.caption("The measured best step can be a lucky cancellation (an error of exactly 0); "
+                   "the model's best step is what the theory recommends.")
     b = d["bounds"]
     st.caption(f"Model inputs along {wrt} (exact, by nested forward mode): |f| = {b.f:.3g}, |f′| = {b.d1:.3g}, "
                f"|f″| = {b.d2:.3g}, |f‴| = {b.d3:.3g}, |f⁽⁵⁾| = {b.d5:.3g}.")
