@@ -1,0 +1,385 @@
+"""Load test: 30+ students at once in headless Chromium, with and without one hostile student.
+
+Starts ``streamlit run app.py`` on 127.0.0.1 (a free port), then drives N concurrent browser
+sessions (one Chromium, one context per session). Each session opens the app with its own
+function in the URL (``?fn=...&at_x1=...``), reads the gradient off the page, then types R more
+functions of its own into the function box (Ctrl+Enter) and reads each result. Every figure is
+checked against diffzoo's own reverse mode. Reported: sessions completed with correct figures,
+p50/p95 time to results, and the server's memory (RSS of the server and all its children:
+forkserver and sympy workers) before, during and after.
+
+The same run is then repeated with one extra session that sends the slowest hostile inputs over
+and over (simplifications that run into their time limit, ``9^9^9^9``, 10,000-character
+functions), each slightly changed so no cache helps it. Goal: the others' p95 within 2x.
+
+    .venv/bin/python tests/load/load_test.py                # 30 sessions, 3 typed rounds each
+    .venv/bin/python tests/load/load_test.py --sessions 5 --rounds 1 --no-hostile   # quick
+
+Loopback only; every loop and wait is bounded. Exit status 0 when every session got every figure
+right and the memory came back down, 1 otherwise. Needs Debian's /usr/bin/chromium and playwright.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+import diffzoo as dz  # noqa: E402
+from diffzoo import families  # noqa: E402
+
+HOST = "127.0.0.1"  # never anything else
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def fmt(v: float) -> str:
+    """As the app prints figures (views/_ui.py fmt)."""
+    return f"{float(v):.12g}"
+
+
+# --- the server and its memory ----------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def start_server(port: int, log_path: Path) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+           "--server.port", str(port), "--server.address", HOST, "--browser.gatherUsageStats", "false"]
+    log = open(log_path, "wb")  # noqa: SIM115 - closed with the process
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if urllib.request.urlopen(f"http://{HOST}:{port}/_stcore/health", timeout=1).read() == b"ok":
+                return proc
+        except OSError:
+            time.sleep(0.3)
+    stop_server(proc)
+    raise RuntimeError(f"the server did not come up; see {log_path}")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)  # its own session: the server, forkserver and workers only
+        except ProcessLookupError:
+            pass
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(5)
+
+
+def _children() -> dict[int, list[int]]:
+    kids: dict[int, list[int]] = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        kids.setdefault(ppid, []).append(int(d))
+    return kids
+
+
+def tree_rss_mb(pid: int) -> tuple[float, int]:
+    """RSS of ``pid`` and all its descendants (VmRSS from /proc), in MB, and how many processes."""
+    kids = _children()
+    todo, total, count = [pid], 0, 0
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+                        count += 1
+                        break
+        except OSError:
+            pass
+        todo.extend(kids.get(p, []))
+    return total / 1024, count
+
+
+class MemorySampler:
+    def __init__(self, pid: int, every: float = 0.5):
+        self.pid, self.every = pid, every
+        self.samples: list[tuple[float, float, int]] = []
+        self._stop = threading.Event()
+        self._t = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            mb, n = tree_rss_mb(self.pid)
+            self.samples.append((time.monotonic(), mb, n))
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> MemorySampler:
+        self._t.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._t.join(5)
+
+
+# --- what each student types, and what the page must show -------------------------------------------
+
+
+@dataclass
+class Task:
+    text: str
+    point: dict[str, float]
+    expected: str  # the "Reverse, one sweep" line the page must show
+
+
+def task(session: int, round_: int, phase: int) -> Task:
+    """A different function for every session, round and phase (so no cache is shared)."""
+    a = 1 + session / 10 + phase * 7
+    b = 2 + round_
+    c = 1 + round_ / 3 + session / 100
+    text = f"sin({a:g}*x1) + x1*x2^{b} - ln(x2 + {c:g})"
+    point = {"x1": round(0.5 + 0.01 * session, 4), "x2": 1.5}
+    r = dz.differentiate(text, point, method="reverse")
+    expected = ", ".join(f"∂y/∂{x} = {fmt(g)}" for x, g in r.gradient.items())
+    return Task(text, point, expected)
+
+
+SIMPLIFY_DONE = r"Simplification cut short|Not simplified|operations after simplification"
+
+
+def hostile_inputs(k: int) -> list[tuple[str, dict[str, str], str, str]]:
+    """The slowest inputs we know, each changed by ``k`` so no cache serves them.
+
+    (page, query, a regex the page shows once it has answered, an extra action).
+    """
+    long_sum = "+".join([f"sin(x*{1 + k % 7})"] * 1111)[:9_990]
+    long_sum = long_sum[: long_sum.rfind("+")]
+    long_product = "*".join(["x"] * 4_990) + f"*{k + 2}"
+    return [
+        ("symbolic", {"fn": f"(x1+x2+{k + 1})^200", "at_x1": "0.5", "at_x2": "0.5", "timeout": "10"},
+         SIMPLIFY_DONE, ""),
+        ("symbolic", {"fn": families.logistic_map(7).replace("4*", f"{4 + k / 1000:g}*"), "at_x": "0.3",
+                      "timeout": "10"}, SIMPLIFY_DONE, ""),
+        ("", {"fn": f"9^9^9^{9 + k}"}, r"cannot be evaluated", ""),
+        ("", {"fn": long_sum, "at_x": "0.5"}, r"Reverse, one sweep", ""),
+        ("symbolic", {"fn": "x" + "+1" * 4_990 + f"+{k}", "at_x": "0.5", "timeout": "10"}, SIMPLIFY_DONE, ""),
+        ("compare", {"fn": long_product, "at_x": "1"}, r"Every method, side by side", "measure"),
+    ]
+@dataclass
+class SessionResult:
+    times: list[float] = field(default_factory=list)
+    correct: int = 0
+    wanted: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def url(port: int, page: str, query: dict[str, str]) -> str:
+    return f"http://{HOST}:{port}/{page}?" + urllib.parse.urlencode(query, quote_via=urllib.parse.quote)
+
+
+async def student(browser, port: int, i: int, rounds: int, phase: int, wait_s: float, start_at: float
+                  ) -> SessionResult:
+    res = SessionResult(wanted=rounds + 1)
+    await asyncio.sleep(max(0.0, start_at - time.monotonic()))
+    ctx = await browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = await ctx.new_page()
+        first = task(i, 0, phase)
+        q = {"fn": first.text} | {f"at_{k}": repr(v) for k, v in first.point.items()}
+        t0 = time.perf_counter()
+        await page.goto(url(port, "", q), wait_until="domcontentloaded", timeout=wait_s * 1000)
+        await page.get_by_text(first.expected).first.wait_for(timeout=wait_s * 1000)
+        res.times.append(time.perf_counter() - t0)
+        res.correct += 1
+        box = page.locator('[data-testid="stSidebar"] textarea').first
+        for r in range(1, rounds + 1):
+            t = task(i, r, phase)
+            await box.fill(t.text)
+            t0 = time.perf_counter()
+            await box.press("Control+Enter")
+            await page.get_by_text(t.expected).first.wait_for(timeout=wait_s * 1000)
+            res.times.append(time.perf_counter() - t0)
+            res.correct += 1
+    except Exception as exc:  # recorded and reported: a session that did not get its figures
+        res.errors.append(f"session {i}: {type(exc).__name__}: {str(exc).splitlines()[0][:160]}")
+    finally:
+        await ctx.close()
+    return res
+
+
+async def hostile(browser, port: int, stop: asyncio.Event, wait_s: float) -> dict[str, int]:
+    """One student who keeps sending the slowest inputs, each slightly changed, until told to stop."""
+    import re
+
+    done = {"requests": 0, "answered": 0}
+    ctx = await browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = await ctx.new_page()
+        k = 0
+        while not stop.is_set() and k < 500:
+            for name, q, answered, action in hostile_inputs(k):
+                if stop.is_set():
+                    break
+                done["requests"] += 1
+                try:
+                    await page.goto(url(port, name, q), wait_until="domcontentloaded", timeout=wait_s * 1000)
+                    await page.get_by_text(re.compile(answered)).first.wait_for(timeout=wait_s * 1000)
+                    if action == "measure":  # the most expensive button: timings at the largest repeat count
+                        slider = page.get_by_role("slider").first
+                        await slider.focus()
+                        await slider.press("End")
+                        await page.get_by_role("button", name="Measure timings").click()
+                        await page.get_by_text("Timings (CSV)").first.wait_for(timeout=wait_s * 1000)
+                    done["answered"] += 1
+                except Exception:
+                    pass
+            k += 1
+    finally:
+        await ctx.close()
+    return done
+
+
+async def run_phase(port: int, server_pid: int, sessions: int, rounds: int, phase: int, with_hostile: bool,
+                    wait_s: float, settle_s: float) -> dict:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            # Warm up: one page load so imports and the forkserver are counted in "before".
+            warm = await browser.new_context()
+            p = await warm.new_page()
+            w = task(999, 0, phase)
+            await p.goto(url(port, "", {"fn": w.text} | {f"at_{k}": repr(v) for k, v in w.point.items()}))
+            await p.get_by_text(w.expected).first.wait_for(timeout=60_000)
+            await warm.close()
+            await asyncio.sleep(2)
+            before, nproc = tree_rss_mb(server_pid)
+            stop = asyncio.Event()
+            with MemorySampler(server_pid) as mem:
+                t_start = time.monotonic()
+                hostile_task = asyncio.create_task(hostile(browser, port, stop, wait_s)) if with_hostile else None
+                if hostile_task:
+                    await asyncio.sleep(3)  # the hostile session is already busy when the class arrives
+                start = time.monotonic()
+                results = await asyncio.wait_for(asyncio.gather(*[
+                    student(browser, port, i, rounds, phase, wait_s, start + 0.1 * i) for i in range(sessions)]),
+                    timeout=wait_s * (rounds + 2) + 0.1 * sessions + 30)
+                elapsed = time.monotonic() - t_start
+                stop.set()
+                hostile_done = await asyncio.wait_for(hostile_task, timeout=wait_s + 10) if hostile_task else None
+                during = [mb for (t, mb, n) in mem.samples]
+        finally:
+            await browser.close()
+    await asyncio.sleep(settle_s)  # sessions closed: Streamlit drops their state
+    after, _ = tree_rss_mb(server_pid)
+    times = sorted(t for r in results for t in r.times)
+    return {
+        "phase": "with hostile session" if with_hostile else "baseline",
+        "sessions": sessions, "rounds per session": rounds + 1,
+        "sessions with all figures correct": sum(r.correct == r.wanted for r in results),
+        "figures correct": sum(r.correct for r in results), "figures wanted": sum(r.wanted for r in results),
+        "p50 s": statistics.median(times) if times else math.nan,
+        "p95 s": quantile(times, 0.95), "max s": max(times) if times else math.nan,
+        "wall s": elapsed,
+        "rss before MB": before, "rss peak MB": max(during) if during else math.nan,
+        "rss mean during MB": statistics.fmean(during) if during else math.nan,
+        "rss after MB": after, "processes before": nproc,
+        "hostile requests": hostile_done["requests"] if hostile_done else 0,
+        "hostile answered": hostile_done["answered"] if hostile_done else 0,
+        "errors": [e for r in results for e in r.errors][:10],
+    }
+
+
+def quantile(xs: list[float], q: float) -> float:
+    if not xs:
+        return math.nan
+    xs = sorted(xs)
+    k = (len(xs) - 1) * q
+    lo, hi = math.floor(k), math.ceil(k)
+    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
+
+
+def one_phase(args: argparse.Namespace, phase: int, with_hostile: bool) -> dict:
+    port = free_port()
+    log = Path(args.log_dir) / f"load_server_{phase}.log"
+    proc = start_server(port, log)
+    try:
+        return asyncio.run(run_phase(port, proc.pid, args.sessions, args.rounds, phase, with_hostile,
+                                     args.wait, args.settle))
+    finally:
+        stop_server(proc)
+
+
+def table(rows: list[dict]) -> str:
+    keys = ["sessions", "rounds per session", "sessions with all figures correct", "figures correct",
+            "figures wanted", "p50 s", "p95 s", "max s", "wall s", "rss before MB", "rss peak MB",
+            "rss mean during MB", "rss after MB", "hostile requests", "hostile answered"]
+    head = "| | " + " | ".join(r["phase"] for r in rows) + " |"
+    out = [head, "|---" * (len(rows) + 1) + "|"]
+    for k in keys:
+        cells = [f"{r[k]:.2f}" if isinstance(r[k], float) else str(r[k]) for r in rows]
+        out.append(f"| {k} | " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sessions", type=int, default=30)
+    ap.add_argument("--rounds", type=int, default=3, help="typed functions per session after the first (URL) one")
+    ap.add_argument("--wait", type=float, default=90, help="seconds a session waits for one result at most")
+    ap.add_argument("--settle", type=float, default=20, help="seconds after the sessions end before 'after' memory")
+    ap.add_argument("--no-hostile", action="store_true")
+    ap.add_argument("--json", help="also write the figures to this file")
+    ap.add_argument("--log-dir", default="/tmp")
+    args = ap.parse_args(argv)
+    if not os.path.exists(CHROMIUM):
+        print(f"{CHROMIUM} is missing: apt-get install -y chromium", file=sys.stderr)
+        return 2
+    rows = [one_phase(args, 0, False)]
+    if not args.no_hostile:
+        rows.append(one_phase(args, 1, True))
+    print(table(rows))
+    for r in rows:
+        for e in r["errors"]:
+            print(f"  [{r['phase']}] {e}")
+    ok = all(r["sessions with all figures correct"] == r["sessions"] for r in rows)
+    mem_ok = all(r["rss after MB"] < r["rss peak MB"] for r in rows)
+    if len(rows) == 2:
+        ratio = rows[1]["p95 s"] / rows[0]["p95 s"]
+        print(f"\np95 with the hostile session / without: {ratio:.2f}x (goal: at most 2x)")
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=2))
+    print(f"\nall sessions correct: {ok}; memory came back down: {mem_ok}")
+    return 0 if ok and mem_ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
