@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -130,11 +131,14 @@ class Generated:
     _fns: dict[Any, Callable[..., Any]] = field(default_factory=dict, repr=False)
 
     # -- compiled functions (built on first use, then kept) --
-    def function(self, kind: str, flavour: str = "float", mask: tuple[bool, ...] | None = None) -> Callable:
-        key = (kind, flavour, mask)
+    def function(self, kind: str, flavour: str = "float", mask: tuple[bool, ...] | None = None,
+                 unit: int | None = None) -> Callable:
+        """The compiled function ``kind`` (primal, jvp, vjp) for floats or arrays, made on first use."""
+        key = (kind, flavour, mask, unit)
         fn = self._fns.get(key)
         if fn is None:
-            src = _source(self.wl, kind, checked=flavour == "float", mask=mask, inplace=flavour == "float")
+            src = _source(self.wl, kind, checked=flavour == "float", mask=mask, inplace=flavour == "float",
+                          unit=unit)
             ns = namespace(flavour)
             exec(compile(src, f"<diffzoo {kind}>", "exec"), ns)  # noqa: S102 - our own text, see module doc
             fn = ns[kind]
@@ -145,7 +149,7 @@ class Generated:
     def primal(self, x: Sequence[float]) -> list[float]:
         """The outputs at ``x`` (floats)."""
         x = list(map(float, x))
-        fn = self._fns.get(("primal", "float", None)) or self.function("primal")
+        fn = self._fns.get(("primal", "float", None, None)) or self.function("primal")
         try:
             out, check = fn(*x)
             if math.isfinite(check):
@@ -159,7 +163,7 @@ class Generated:
         from . import forward
 
         x, seed = list(map(float, x)), list(map(float, seed))
-        fn = self._fns.get(("jvp", "float", None)) or self.function("jvp")
+        fn = self._fns.get(("jvp", "float", None, None)) or self.function("jvp")
         try:
             out, dot, check = fn(*x, *seed)
             if math.isfinite(check):
@@ -174,7 +178,7 @@ class Generated:
 
         x, ybar = list(map(float, x)), list(map(float, ybar))
         mask = tuple(map(bool, ybar))  # bool(w) is w != 0
-        fn = self._fns.get(("vjp", "float", mask)) or self.function("vjp", mask=mask)
+        fn = self._fns.get(("vjp", "float", mask, None)) or self.function("vjp", mask=mask)
         try:
             out, bar, check = fn(*x, *ybar)
             if math.isfinite(check):
@@ -183,11 +187,27 @@ class Generated:
             pass
         return reverse.vjp(self.wl, x, ybar)
 
+    def unit_vjp(self, x: Sequence[float], j: int) -> tuple[list[float], list[float]]:
+        """(outputs, row j of J): one reverse sweep seeded with ȳ = e_j (the seed a literal 1.0)."""
+        from . import reverse
+
+        x = list(map(float, x))
+        fn = self._fns.get(("vjp", "float", None, j)) or self.function("vjp", unit=j)
+        try:
+            out, bar, check = fn(*x)
+            if math.isfinite(check):
+                return list(out), list(bar)
+        except (ValueError, ArithmeticError):
+            pass
+        ybar = [0.0] * self.wl.m
+        ybar[j] = 1.0
+        return reverse.vjp(self.wl, x, ybar)
+
     def gradient(self, x: Sequence[float]) -> list[float]:
         """The gradient of a scalar function: one compiled reverse sweep."""
         if self.wl.m != 1:
             raise ValueError(f"gradient needs a scalar function; this one has {self.wl.m} outputs")
-        return self.vjp(x, [1.0])[1]
+        return self.unit_vjp(x, 0)[1]
 
     def jacobian_forward(self, x: Sequence[float]) -> tuple[list[float], np.ndarray]:
         """(outputs, J) by n compiled forward passes."""
@@ -206,9 +226,7 @@ class Generated:
         J = np.zeros((m, n))
         out = None
         for j in range(m):
-            ybar = [0.0] * m
-            ybar[j] = 1.0
-            out, J[j, :] = self.vjp(x, ybar)
+            out, J[j, :] = self.unit_vjp(x, j)
         return (out if out is not None else self.primal(x)), J
 
     # -- arrays: element-wise, nan where a value does not exist --
@@ -243,7 +261,8 @@ def generate(wl: WengertList) -> Generated:
         return cached[3]
     full = tuple(not isinstance(o, Const) for o in wl.outputs)
     partials = sum(1 for st in wl.steps if st.active for a in st.args if isinstance(a, int))
-    g = Generated(wl, _source(wl, "primal"), _source(wl, "jvp"), _source(wl, "vjp", mask=full), partials)
+    g = Generated(wl, _source(wl, "primal", shown=True), _source(wl, "jvp", shown=True),
+                  _source(wl, "vjp", mask=full, shown=True), partials)
     wl.__dict__["_generated"] = (wl.steps, wl.outputs, wl.inputs, g)
     return g
 
@@ -293,48 +312,57 @@ def _is_atom(s: str) -> bool:
     return i > 0 and s[:i].isidentifier() and _strip(s[i:]) != s[i:]
 
 
-def _sum_lines(target: str, names: list[str]) -> list[str]:
-    """``target = a + b + ...`` in lines of at most _CHUNK names (a long chain would nest too deeply)."""
-    if not names:
-        return [f"    {target} = 0.0"]
-    lines = []
-    for i in range(0, len(names), _CHUNK):
-        chunk = " + ".join(names[i: i + _CHUNK])
-        lines.append(f"    {target} = {chunk}" if i == 0 else f"    {target} = {target} + ({chunk})")
-    return lines
-
-
 def _tuple(items: list[str]) -> str:
     return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
 
 
-def _source(wl: WengertList, kind: str, checked: bool = False, mask: tuple[bool, ...] | None = None,
-            inplace: bool = True) -> str:
-    """The text of ``primal``, ``jvp`` or ``vjp``; ``checked`` adds the finiteness sum floats need.
+#: Primitives whose float function raises rather than return inf or nan for finite arguments
+#: (math's functions do); any other step's value is checked for finiteness in the float code.
+_NEVER_SILENTLY_NONFINITE = {"sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "asin", "acos",
+                             "atan", "abs", "sigmoid", "sign", "pow", "neg"}
 
-    ``inplace=False`` writes ``a = a + b`` for ``a += b`` (for numpy arrays, where ``+=`` would
-    modify an array that another adjoint may share).
-    """
+
+@dataclass
+class Program:
+    """A generated function as statements: ``targets op rhs`` with op ``=``, ``+=`` or ``-=``."""
+
+    fname: str
+    params: list[str]
+    stmts: list[tuple[list[str], str, str]]
+    returns: list[str]  # the returned tuples, as text
+    checks: list[str]  # variables whose finiteness the float code checks (in definition order)
+
+    def text(self) -> str:
+        """The text shown to people: one line per step and per update, as in the traces."""
+        lines = [f"def {self.fname}({', '.join(self.params)}):"]
+        lines += [f"    {' = '.join(t)} {op} {rhs}" for t, op, rhs in self.stmts]
+        lines.append(f"    return {', '.join(self.returns)}")
+        return "\n".join(lines) + "\n"
+
+
+def _program(wl: WengertList, kind: str, mask: tuple[bool, ...] | None = None, unit: int | None = None) -> Program:
+    """The statements of ``primal``, ``jvp`` or ``vjp`` (``unit=j``: the VJP seeded with ȳ = e_j,
+    the seed written as the literal 1.0 so that multiplying by it can be dropped)."""
     n, off = wl.n, wl.n - 1
     ins = [name(i - off) for i in range(n)]
     active = {st.index for st in wl.steps if st.active}
     outs = [_operand(o) for o in wl.outputs]
-    steps_v = [name(st.index) for st in wl.steps]
-    lines: list[str] = []
+    odd_consts = any(isinstance(a, Const) and not math.isfinite(a.value) for st in wl.steps for a in st.args)
+    checks = list(ins) + [name(st.index) for st in wl.steps
+                          if odd_consts or st.prim.name not in _NEVER_SILENTLY_NONFINITE]
+    stmts: list[tuple[list[str], str, str]] = []
+
+    def step(st: Step) -> None:
+        stmts.append(([name(st.index)], "=", _step_line(st).split(" = ", 1)[1]))
+
     if kind == "primal":
-        lines.append(f"def primal({', '.join(ins)}):")
-        lines += [_step_line(st) for st in wl.steps]
-        ret = [_tuple(outs)]
-        if checked:
-            lines += _sum_lines("check", steps_v)
-            ret.append("check")
-        lines.append(f"    return {', '.join(ret)}")
-        return "\n".join(lines) + "\n"
+        for st in wl.steps:
+            step(st)
+        return Program("primal", ins, stmts, [_tuple(outs)], checks)
     if kind == "jvp":
         dins = [name(i - off, "vdot") for i in range(n)]
-        lines.append(f"def jvp({', '.join(ins + dins)}):")
         for st in wl.steps:
-            lines.append(_step_line(st))
+            step(st)
             if not st.active:
                 continue
             terms = []
@@ -344,7 +372,8 @@ def _source(wl: WengertList, kind: str, checked: bool = False, mask: tuple[bool,
                 terms.append(_times(name(x, "vdot"), _partial(st, j)))
             rhs = ("-" if terms[0][0] == "-" else "") + terms[0][1]
             rhs += "".join(f" {s} {t}" for s, t in terms[1:])
-            lines.append(f"    {name(st.index, 'vdot')} = {rhs}")
+            stmts.append(([name(st.index, "vdot")], "=", rhs))
+            checks.append(name(st.index, "vdot"))
         douts = []
         for o in wl.outputs:
             if isinstance(o, Const) or (o > 0 and o not in active):
@@ -353,34 +382,29 @@ def _source(wl: WengertList, kind: str, checked: bool = False, mask: tuple[bool,
                 douts.append(f"{name(o, 'vdot')} + 0.0")  # the interpreter's 0.0 + ... (never -0.0)
             else:
                 douts.append(name(o, "vdot"))
-        ret = [_tuple(outs), _tuple(douts)]
-        if checked:
-            lines += _sum_lines("check", steps_v + [name(i, "vdot") for i in sorted(active)])
-            ret.append("check")
-        lines.append(f"    return {', '.join(ret)}")
-        return "\n".join(lines) + "\n"
+        return Program("jvp", ins + dins, stmts, [_tuple(outs), _tuple(douts)], checks)
     # vjp: the primal, then the adjoint updates in the interpreter's order, for the seeded outputs.
     mask = mask if mask is not None else tuple(True for _ in wl.outputs)
     ybars = [f"ybar{j}" for j in range(wl.m)]
-    lines.append(f"def vjp({', '.join(ins + ybars)}):")
-    lines += [_step_line(st) for st in wl.steps]
+    if unit is not None:
+        mask, ybars = tuple(j == unit for j in range(wl.m)), []
+    for st in wl.steps:
+        step(st)
     reached: set[int] = set()
-    updates: list[str] = []
+    updates: list[tuple[list[str], str, str]] = []
 
     def update(target: str, sign: str, term: str, first: bool) -> None:
         # The first contribution assigns (the interpreter's 0.0 + c differs from c only for c = -0.0,
         # which the final + 0.0 undoes); later ones accumulate, one line per update.
         if first:
-            updates.append(f"    {target} = {'-' if sign == '-' else ''}{term}")
-        elif inplace:
-            updates.append(f"    {target} {sign}= {term}")
-        else:  # arrays: never in place (an adjoint may share its array with another)
-            updates.append(f"    {target} = {target} {sign} {term}")
+            updates.append(([target], "=", f"{'-' if sign == '-' else ''}{term}"))
+        else:
+            updates.append(([target], f"{sign}=", term))
 
     for j, (o, on) in enumerate(zip(wl.outputs, mask)):
         if isinstance(o, Const) or not on:
             continue
-        update(name(o, "vbar"), "+", f"ybar{j}", o not in reached)
+        update(name(o, "vbar"), "+", "1.0" if unit is not None else f"ybar{j}", o not in reached)
         reached.add(o)
     for st in reversed(wl.steps):
         if st.index not in reached or not st.active:
@@ -394,15 +418,135 @@ def _source(wl: WengertList, kind: str, checked: bool = False, mask: tuple[bool,
             reached.add(x)
     zeros = [name(i - off, "vbar") for i in range(n) if i - off not in reached]
     for i in range(0, len(zeros), _CHUNK):
-        lines.append("    " + " = ".join(zeros[i: i + _CHUNK]) + " = 0.0")
-    lines += updates
+        stmts.append((zeros[i: i + _CHUNK], "=", "0.0"))
+    stmts += updates
     bars = [name(i - off, "vbar") + (" + 0.0" if i - off in reached else "") for i in range(n)]
-    ret = [_tuple(outs), _tuple(bars)]
+    checks += [name(i - off, "vbar") for i in range(n)]
+    return Program("vjp", ins + ybars, stmts, [_tuple(outs), _tuple(bars)], checks)
+
+
+_VAR = re.compile(r"\b(?:vbar|vdot|v)(?:_m\d+|\d+)\b|\bybar\d+\b")
+
+
+def _executable(prog: Program, checked: bool, inplace: bool) -> str:
+    """The text that runs: the shown text with copies propagated and variables kept in few registers.
+
+    A line ``vbar4 = vbar5`` only renames, so later lines read vbar5 instead; every value is
+    kept in a register (``r12``) that is reused once the value is dead, so the function's locals
+    stay few however long the list is (a large frame is what makes long straight-line Python
+    slow). With ``checked``, the sum of the values that could be inf or nan is accumulated in
+    ``check`` a chunk at a time. ``inplace=False`` writes ``a = a + b`` (numpy arrays: ``+=``
+    would modify an array another name may share).
+    """
+    stmts = [(list(t), op, rhs) for t, op, rhs in prog.stmts]
+    # 1. copy propagation (a target assigned once from a bare variable becomes that variable)
+    assigned: dict[str, int] = {}
+    for t, _op, _ in stmts:
+        for v in t:
+            assigned[v] = assigned.get(v, 0) + 1
+    alias: dict[str, str] = {}
+
+    def sub(text: str) -> str:
+        text = _VAR.sub(lambda m: alias.get(m.group(0), m.group(0)), text) if alias else text
+        if text.startswith("1.0 * "):  # 1.0 * x is x, bit for bit (a nan is caught by the check)
+            text = text[6:]
+            text = _strip(text) if text.startswith("(") else text
+        return text
+
+    out_stmts: list[tuple[list[str], str, str]] = []
+    for t, op, rhs in stmts:
+        rhs = sub(rhs)
+        if op == "=" and len(t) == 1 and assigned[t[0]] == 1 and (_VAR.fullmatch(rhs) or rhs == "1.0"):
+            alias[t[0]] = rhs
+            continue
+        out_stmts.append((t, op, rhs))
+    returns = [sub(r) for r in prog.returns]
+    checks = [c2 for c in prog.checks if _VAR.fullmatch(c2 := alias.get(c, c))]
+    # 2. finiteness: add each checked value to ``check`` soon after it is defined
     if checked:
-        lines += _sum_lines("check", steps_v + [name(i - off, "vbar") for i in range(n)])
-        ret.append("check")
-    lines.append(f"    return {', '.join(ret)}")
+        pending = {c for c in checks}
+        with_checks: list[tuple[list[str], str, str]] = []
+        group: list[str] = [c for c in prog.params if c in pending]
+        pending -= set(group)
+        first = True
+
+        def flush() -> None:
+            nonlocal first, group
+            for k in range(0, len(group), _CHUNK):
+                rhs = " + ".join(group[k: k + _CHUNK])
+                with_checks.append((["check"], "=", rhs if first else f"check + ({rhs})"))
+                first = False
+            group = []
+
+        for t, op, rhs in out_stmts:
+            with_checks.append((t, op, rhs))
+            for v in t:
+                if v in pending and op == "=" and not v.startswith("vbar"):
+                    group.append(v)
+                    pending.discard(v)
+            if len(group) >= _CHUNK:
+                flush()
+        group += [c for c in checks if c in pending]  # adjoints: final only at the end
+        flush()
+        if first:
+            with_checks.append((["check"], "=", "0.0"))
+        out_stmts = with_checks
+        returns = returns + ["check"]
+    # 3. registers: liveness, then reuse of dead registers
+    last: dict[str, int] = {}
+    for i, (t, op, rhs) in enumerate(out_stmts):
+        for v in _VAR.findall(rhs):
+            last[v] = i
+        if op != "=":
+            for v in t:
+                last[v] = i
+    end = len(out_stmts)
+    for r in returns:
+        for v in _VAR.findall(r):
+            last[v] = end
+    reg: dict[str, str] = {p: p for p in prog.params}
+    free: list[str] = []
+    count = 0
+    lines = [f"def {prog.fname}({', '.join(prog.params)}):"]
+    for i, (t, op, rhs) in enumerate(out_stmts):
+        text = _VAR.sub(lambda m: reg[m.group(0)], rhs)
+        used = set(_VAR.findall(rhs))
+        for v in used:
+            if last.get(v) == i and v not in t:
+                free.append(reg[v])
+        names = []
+        for v in t:
+            if v == "check":
+                names.append(v)
+                continue
+            if v in reg:
+                names.append(reg[v])
+                continue
+            if free:
+                r = free.pop()
+            else:
+                r, count = f"r{count}", count + 1
+            reg[v] = r
+            names.append(r)
+        if op == "=":
+            if names != [text]:  # a value that stays in its register needs no copy
+                lines.append(f"    {' = '.join(names)} = {text}")
+        elif inplace:
+            lines.append(f"    {names[0]} {op} {text}")
+        else:
+            lines.append(f"    {names[0]} = {names[0]} {op[0]} {text}")
+        for v in t:
+            if last.get(v, -1) <= i and v != "check":
+                free.append(reg[v])  # defined but never read again
+    lines.append(f"    return {', '.join(_VAR.sub(lambda m: reg[m.group(0)], r) for r in returns)}")
     return "\n".join(lines) + "\n"
+
+
+def _source(wl: WengertList, kind: str, checked: bool = False, mask: tuple[bool, ...] | None = None,
+            inplace: bool = True, shown: bool = False, unit: int | None = None) -> str:
+    """The text of ``primal``, ``jvp`` or ``vjp``: as shown (``shown=True``) or as executed."""
+    prog = _program(wl, kind, mask, unit)
+    return prog.text() if shown else _executable(prog, checked, inplace)
 
 
 # --- the api's compiled path -------------------------------------------------------------------

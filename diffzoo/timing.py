@@ -43,6 +43,7 @@ def interleaved(funcs: Mapping[str, Callable[[], object]], repeats: int,
     clock = time.perf_counter
     inner: dict[str, int] = {}
     for name in names:
+        funcs[name]()  # warm-up: one-off costs (code generation, caches) stay out of the figures
         start = clock()
         funcs[name]()
         t = clock() - start

@@ -1,0 +1,58 @@
+"""The timing helpers: the shape of what they return (timings themselves are checked by the benchmarks)."""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+
+import diffzoo as dz
+from diffzoo import timing
+
+
+def test_time_methods_columns_and_rows():
+    df = timing.time_methods("ln(x1) + x1*x2 - sin(x2)", {"x1": 2, "x2": 5}, repeats=3)
+    assert list(df.columns) == ["method", "median_s", "min_s", "repeats"]
+    assert list(df["method"]) == list(dz.METHODS) + ["forward (compiled)", "reverse (compiled)"]
+    assert (df["repeats"] == 3).all()
+    assert (df["min_s"] <= df["median_s"]).all() and (df["min_s"] > 0).all()
+
+
+def test_time_methods_without_compiled_and_subset():
+    df = timing.time_methods(dz.parse("x^2"), 3.0, repeats=2, methods=("forward", "reverse"), compiled=False)
+    assert list(df["method"]) == ["forward", "reverse"]
+
+
+def test_scaling_shape_and_speed():
+    start = time.perf_counter()
+    df = timing.scaling(ns=(2, 8), repeats=2)
+    assert time.perf_counter() - start < 30  # generous: the machine may be busy
+    assert list(df.columns) == ["n", "method", "seconds", "evals"]
+    assert set(df["n"]) == {2, 8}
+    row = df.set_index(["n", "method"])
+    assert row.loc[(8, "forward"), "evals"] == 8
+    assert row.loc[(8, "numeric central"), "evals"] == 16
+    assert row.loc[(8, "reverse"), "evals"] == 1
+    assert {"primal", "reverse", "forward", "numeric central", "symbolic"} <= set(df["method"])
+    assert (df["seconds"] > 0).all()
+    ratios = timing.ratios(df)
+    assert (ratios[ratios["method"] == "primal"]["ratio"] == 1).all()
+
+
+def test_crossover_shape():
+    df = timing.crossover(ns=(1, 4), ms=(1, 4), repeats=2)
+    assert list(df.columns) == ["n", "m", "forward_s", "reverse_s", "ratio"]
+    assert len(df) == 4
+    assert ((df["forward_s"] / df["reverse_s"] - df["ratio"]).abs() < 1e-12).all()
+
+
+def test_interleaved_rotates_and_never_caches():
+    calls: list[str] = []
+    times = timing.interleaved({"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}, repeats=4,
+                               min_time=0)
+    assert all(len(v) == 4 for v in times.values())
+    assert calls.count("a") == calls.count("b") >= 5  # warm-ups, then every round
+    # a second measurement is a new measurement
+    t1 = timing.time_methods("x*y", [1, 2], repeats=2, compiled=False)
+    t2 = timing.time_methods("x*y", [1, 2], repeats=2, compiled=False)
+    assert isinstance(t1, pd.DataFrame) and t1 is not t2
