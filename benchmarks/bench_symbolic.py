@@ -47,7 +47,7 @@ def eval_tree(e: Expr, x: float) -> float:
     return PRIMITIVES[e.op].scalar(*(eval_tree(a, x) for a in e.args))
 
 
-def run(max_n: int = 10, rounds: int = 5) -> list[dict[str, Any]]:
+def run(max_n: int = 10, rounds: int = 5, clock: Any = time.perf_counter) -> list[dict[str, Any]]:
     rows = []
     x = 0.3
     for n in range(1, max_n + 1):
@@ -58,7 +58,7 @@ def run(max_n: int = 10, rounds: int = 5) -> list[dict[str, Any]]:
         jobs = {"cse": lambda wl=wl: wl.evaluate([x])}
         if tree <= TREE_EVAL_MAX:
             jobs["tree"] = lambda d=d: eval_tree(d, x)
-        times = interleaved(jobs, rounds)
+        times = interleaved(jobs, rounds, clock=clock)
         t_cse = median(times["cse"])
         t_tree = median(times["tree"]) if "tree" in times else float("nan")
         if "tree" in times:

@@ -30,17 +30,18 @@ from .wengert import WengertList
 COMPILED = ("forward (compiled)", "reverse (compiled)")
 
 
-def interleaved(funcs: Mapping[str, Callable[[], object]], repeats: int,
-                min_time: float = 1e-3) -> dict[str, list[float]]:
+def interleaved(funcs: Mapping[str, Callable[[], object]], repeats: int, min_time: float = 1e-3,
+                clock: Callable[[], float] = time.perf_counter) -> dict[str, list[float]]:
     """Seconds per call of each function, one sample per round; rounds interleave the functions.
 
     A warm-up call of each function also sets how many calls make one sample (enough to last
     ``min_time``, so that microsecond jobs are not lost in the clock's noise). Each round calls
     every function once per sample, starting at a different one each round; garbage collection
-    waits between rounds, as timeit does.
+    waits between rounds, as timeit does. ``clock`` is ``time.perf_counter`` (wall time); the
+    benchmarks may pass ``time.process_time`` to count only this process's CPU time on a busy
+    machine.
     """
     names = list(funcs)
-    clock = time.perf_counter
     inner: dict[str, int] = {}
     for name in names:
         funcs[name]()  # warm-up: one-off costs (code generation, caches) stay out of the figures
