@@ -129,6 +129,7 @@ class Generated:
     vjp_src: str
     partials: int  # partial-derivative rules per sweep (for Cost)
     _fns: dict[Any, Callable[..., Any]] = field(default_factory=dict, repr=False)
+    _grad: Callable[..., Any] | None = field(default=None, repr=False)
 
     # -- compiled functions (built on first use, then kept) --
     def function(self, kind: str, flavour: str = "float", mask: tuple[bool, ...] | None = None,
@@ -205,9 +206,18 @@ class Generated:
 
     def gradient(self, x: Sequence[float]) -> list[float]:
         """The gradient of a scalar function: one compiled reverse sweep."""
-        if self.wl.m != 1:
-            raise ValueError(f"gradient needs a scalar function; this one has {self.wl.m} outputs")
-        return self.unit_vjp(x, 0)[1]
+        fn = self._grad
+        if fn is None:
+            if self.wl.m != 1:
+                raise ValueError(f"gradient needs a scalar function; this one has {self.wl.m} outputs")
+            fn = self._grad = self.function("vjp", unit=0)
+        try:
+            bar, check = fn(*map(float, x))[1:]
+            if check - check == 0.0:  # finite (inf - inf and nan - nan are nan)
+                return list(bar)
+        except (ValueError, ArithmeticError):
+            pass
+        return self.unit_vjp(x, 0)[1]  # the interpreter: the same numbers, or its precise error
 
     def jacobian_forward(self, x: Sequence[float]) -> tuple[list[float], np.ndarray]:
         """(outputs, J) by n compiled forward passes."""
@@ -462,6 +472,7 @@ def _executable(prog: Program, checked: bool, inplace: bool) -> str:
         out_stmts.append((t, op, rhs))
     returns = [sub(r) for r in prog.returns]
     checks = [c2 for c in prog.checks if _VAR.fullmatch(c2 := alias.get(c, c))]
+    out_stmts = _schedule(out_stmts)
     # 2. finiteness: add each checked value to ``check`` soon after it is defined
     if checked:
         pending = {c for c in checks}
@@ -540,6 +551,52 @@ def _executable(prog: Program, checked: bool, inplace: bool) -> str:
                 free.append(reg[v])  # defined but never read again
     lines.append(f"    return {', '.join(_VAR.sub(lambda m: reg[m.group(0)], r) for r in returns)}")
     return "\n".join(lines) + "\n"
+
+
+def _schedule(stmts: list[tuple[list[str], str, str]]) -> list[tuple[list[str], str, str]]:
+    """Reorder statements depth first, so that a value is used soon after it is made.
+
+    A statement waits for the last writer of every variable it reads, for the previous writer
+    of a variable it accumulates into (so every adjoint is summed in the same order), and for
+    the readers of a value it overwrites. Among the statements ready to run, the one made ready
+    most recently runs first (Kahn's algorithm with a stack): the primal and the adjoint
+    updates that consume it interleave, and few values are alive at any time. Each statement
+    computes the same float from the same operands, so results do not change.
+    """
+    k = len(stmts)
+    deps: list[set[int]] = [set() for _ in range(k)]
+    writer: dict[str, int] = {}
+    readers: dict[str, list[int]] = {}
+    for i, (t, op, rhs) in enumerate(stmts):
+        for v in _VAR.findall(rhs):
+            if v in writer:
+                deps[i].add(writer[v])
+            readers.setdefault(v, []).append(i)
+        for v in t:
+            if v in writer:
+                deps[i].add(writer[v])
+            deps[i].update(r for r in readers.get(v, ()) if r != i)
+            writer[v] = i
+            readers[v] = []
+    users: list[list[int]] = [[] for _ in range(k)]
+    waiting = [len(d) for d in deps]
+    for i, d in enumerate(deps):
+        for j in d:
+            users[j].append(i)
+    stack = [i for i in range(k - 1, -1, -1) if waiting[i] == 0]
+    order: list[int] = []
+    while stack:
+        i = stack.pop()
+        order.append(i)
+        ready = []
+        for u in users[i]:
+            waiting[u] -= 1
+            if waiting[u] == 0:
+                ready.append(u)
+        stack.extend(sorted(ready, reverse=True))
+    if len(order) != k:  # cannot happen for straight-line code; keep the original order if it does
+        return stmts
+    return [stmts[i] for i in order]
 
 
 def _source(wl: WengertList, kind: str, checked: bool = False, mask: tuple[bool, ...] | None = None,

@@ -9,15 +9,16 @@ survey's ``v_0`` and ``v_-1``) is updated twice. One sweep gives a whole row of 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
 from .errors import EvaluationError
 from .forward import _derivative_error
 from .primitives import ArrayBackend, FloatBackend
-from .wengert import Const, _all_floats, WengertList, _plan, rule_form, vname
+from .wengert import Const, WengertList, _plan, rule_form, vname
 
 
 @dataclass(frozen=True)
@@ -39,15 +40,20 @@ def adjoint_sweep(wl: WengertList, vals: list[Any], ybar: Sequence[float],
     Steps that no seeded output depends on are skipped, so their partials are never needed.
     With ``record=True`` every update is also returned, in the order it is computed.
     """
-    if not record and (_all_floats(vals) or not _arrays(vals)):
-        if type(ybar) is not list and type(ybar) is not tuple:
-            ybar = list(ybar)
-        try:
-            bar = _fast_adjoints(wl, vals, ybar)
-            if math.isfinite(sum(bar[: wl.n])):
-                return bar, []
-        except (ValueError, ArithmeticError, IndexError, TypeError):
-            pass  # the step-by-step sweep below says precisely which partial failed
+    if not record:
+        try:  # floats only? (a numpy value anywhere makes the sum a numpy object)
+            floats = type(sum(vals, 0.0)) is float
+        except Exception:  # noqa: BLE001 - not numbers we can add: let the careful path decide
+            floats = False
+        if floats or not _arrays(vals):
+            if type(ybar) is not list and type(ybar) is not tuple:
+                ybar = list(ybar)
+            try:
+                bar = _fast_adjoints(wl, vals, ybar)
+                if math.isfinite(sum(bar[: wl.n])):
+                    return bar, []
+            except (ValueError, ArithmeticError, IndexError, TypeError):
+                pass  # the step-by-step sweep below says precisely which partial failed
     return _adjoint_sweep_steps(wl, vals, ybar, record)
 
 
