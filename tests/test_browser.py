@@ -114,6 +114,15 @@ def test_page_in_browser(server, browser, path, name, drawn):
         text = page.inner_text("body")
         for figure in FIGURES[name]:
             assert figure in text, f"{figure} not on the {name} page"
+        if name == "traces":  # walk into the reverse sweep with the keyboard: the screenshot shows adjoints
+            thumb = page.locator('[data-testid="stSlider"] input[type="range"]').first
+            thumb.focus()
+            thumb.press("End")
+            _settle(page)
+            for _ in range(3):
+                thumb.press("ArrowLeft")
+            _settle(page)
+            page.wait_for_function("() => document.body.innerText.includes('Reverse sweep')", timeout=30_000)
         if "graph" in drawn:
             page.wait_for_selector('[data-testid="stGraphVizChart"] svg', timeout=30_000)
         if "plot" in drawn:
