@@ -22,7 +22,9 @@ which raises :class:`~diffzoo.EvaluationError` naming the step, exactly as witho
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -141,7 +143,9 @@ class Generated:
             src = _source(self.wl, kind, checked=flavour == "float", mask=mask, inplace=flavour == "float",
                           unit=unit)
             ns = namespace(flavour)
-            exec(compile(src, f"<diffzoo {kind}>", "exec"), ns)  # noqa: S102 - our own text, see module doc
+            with _no_gc():
+                code = compile(src, f"<diffzoo {kind}>", "exec")
+            exec(code, ns)  # noqa: S102 - our own text, see module doc
             fn = ns[kind]
             self._fns[key] = fn
         return fn
@@ -567,7 +571,7 @@ def _schedule(stmts: list[tuple[list[str], str, str]]) -> list[tuple[list[str], 
     deps: list[set[int]] = [set() for _ in range(k)]
     writer: dict[str, int] = {}
     readers: dict[str, list[int]] = {}
-    for i, (t, op, rhs) in enumerate(stmts):
+    for i, (t, _op, rhs) in enumerate(stmts):
         for v in _VAR.findall(rhs):
             if v in writer:
                 deps[i].add(writer[v])
@@ -602,8 +606,20 @@ def _schedule(stmts: list[tuple[list[str], str, str]]) -> list[tuple[list[str], 
 def _source(wl: WengertList, kind: str, checked: bool = False, mask: tuple[bool, ...] | None = None,
             inplace: bool = True, shown: bool = False, unit: int | None = None) -> str:
     """The text of ``primal``, ``jvp`` or ``vjp``: as shown (``shown=True``) or as executed."""
-    prog = _program(wl, kind, mask, unit)
-    return prog.text() if shown else _executable(prog, checked, inplace)
+    with _no_gc():  # many small objects, none of them garbage: collecting would only scan them
+        prog = _program(wl, kind, mask, unit)
+        return prog.text() if shown else _executable(prog, checked, inplace)
+
+
+@contextlib.contextmanager
+def _no_gc() -> Any:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 # --- the api's compiled path -------------------------------------------------------------------
