@@ -7,7 +7,8 @@ Every job is timed side by side in interleaved rounds (median over rounds; each 
 a job until it lasts a millisecond), on one core:
 
 - plain Python f, and a hand-written gradient of it (for reference);
-- diffzoo's interpreter: the primal, and the full gradient by reverse mode (one sweep);
+- diffzoo's interpreter: the primal (``wl.evaluate``), and the full gradient by reverse mode
+  (``adjoint_sweep(wl, wl.evaluate(x), [1.0])``: the primal values, then one sweep);
 - diffzoo's compiled reverse mode (generated straight-line Python), and its one-off compile time;
 - forward mode's full gradient (n passes) and central differences (2n evaluations), up to
   n = 1000 only: both are O(n^2), so at n = 10000 they would take minutes and are not measured;
@@ -229,7 +230,7 @@ def measure(n: int, rounds: int, clock: str = "wall") -> dict[str, Any]:
         "plain f": lambda: plain_f(x),
         "hand-written gradient": lambda: plain_grad(x),
         "interpreted primal": lambda: wl.evaluate(x),
-        "interpreted reverse gradient": lambda: reverse.grad(wl, x),
+        "interpreted reverse gradient": lambda: reverse.adjoint_sweep(wl, wl.evaluate(x), [1.0])[0][:n],
         "compiled reverse gradient": lambda: g.gradient(x),
         "micrograd-style Value": lambda: micrograd_grad(x),
     }

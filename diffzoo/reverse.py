@@ -103,6 +103,25 @@ def _reverse_plan(wl: WengertList, seeded: tuple[bool, ...]) -> tuple:
                 spec = ("rule", st.prim.partials[j], (k, *slots))
             pending.append((x + off, k, spec))
             reached[x + off] = True
+    # Copies: a variable whose only contribution has the partial 1 gets 0.0 + bar[k], which is
+    # bar[k] bit for bit (an accumulated adjoint starts at 0.0 and so is never -0.0). Its readers
+    # read bar[k] (or what bar[k] copies) directly, and the copies are written once, at the end.
+    count = [0] * plan.size
+    for i, _ in seeds:
+        count[i] += 1
+    for t, _, _ in pending:
+        count[t] += 1
+    root: dict[int, int] = {}
+    copies: list[tuple[int, int]] = []
+    kept = []
+    for t, k, spec in pending:
+        k = root.get(k, k)
+        if spec[0] == "slot" and spec[1] in plan.ones and count[t] == 1:
+            root[t] = k
+            copies.append((t, k))
+        else:
+            kept.append((t, k, spec))
+    pending = kept
     # Computed partials get slots after the values and constants: maps grouped by function, then rules.
     base = plan.size + len(plan.consts)
     groups: dict[Any, list[int]] = {}
@@ -150,7 +169,19 @@ def _reverse_plan(wl: WengertList, seeded: tuple[bool, ...]) -> tuple:
             j += 1
         runs.append((False, tuple(tuple(u) for u in ups[i:j])))
         i = j
-    rp = (tuple(seeds), tuple(maps), tuple(rules), tuple(runs))
+    # The copies, by source: a contiguous block of targets is one slice assignment.
+    by_root: dict[int, list[int]] = {}
+    for t, k in copies:
+        by_root.setdefault(k, []).append(t)
+    blocks = []
+    for k, ts in by_root.items():
+        ts.sort()
+        start = 0
+        for i in range(1, len(ts) + 1):
+            if i == len(ts) or ts[i] != ts[i - 1] + 1:
+                blocks.append((k, ts[start], ts[i - 1] + 1))
+                start = i
+    rp = (tuple(seeds), tuple(maps), tuple(rules), tuple(runs), tuple(blocks))
     plan.extra[key] = rp
     return rp
 
@@ -166,7 +197,7 @@ def _fast_adjoints(wl: WengertList, vals: list[Any], ybar: Sequence[float]) -> l
     plan = _plan(wl)
     seeded = tuple(map(bool, ybar))  # bool(w) is w != 0 (nan counts as nonzero, as in the sweep)
     rp = plan.extra.get(("reverse", seeded))
-    seeds, maps, rules, runs = rp if rp is not None else _reverse_plan(wl, seeded)
+    seeds, maps, rules, runs, blocks = rp if rp is not None else _reverse_plan(wl, seeded)
     if len(vals) != plan.size:
         raise IndexError("the values do not belong to this list")
     ext = vals + plan.consts
@@ -185,6 +216,11 @@ def _fast_adjoints(wl: WengertList, vals: list[Any], ybar: Sequence[float]) -> l
         else:
             for t, k, s in ups:
                 bar[t] = bar[t] + bar[k] * ext[s]
+    for k, lo, hi in blocks:
+        if hi - lo == 1:
+            bar[lo] = bar[k]
+        else:
+            bar[lo:hi] = [bar[k]] * (hi - lo)
     return bar
 
 
