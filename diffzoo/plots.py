@@ -95,8 +95,8 @@ def error_figure(sweeps: Mapping[str, pd.DataFrame], best: pd.DataFrame | None =
                 ax.plot(g["eps"], bound, ":", color=color(scheme), linewidth=1.4, alpha=0.8)
     if exact:
         ax.axhline(ZERO_FLOOR, color="gray", linewidth=0.8)
-        ax.annotate("error exactly 0 (ticks)", (0.01, ZERO_FLOOR), xycoords=("axes fraction", "data"), xytext=(0, 4),
-                    textcoords="offset points", fontsize=11, color="gray")
+        ax.annotate("ticks: error exactly 0", (0.99, ZERO_FLOOR), xycoords=("axes fraction", "data"), xytext=(0, 5),
+                    textcoords="offset points", fontsize=11, color="gray", ha="right")
     if best is not None and len(best):
         for _, r in best.iterrows():
             if np.isfinite(r["error"]):

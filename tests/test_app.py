@@ -79,7 +79,7 @@ def test_changing_function_and_point_changes_figures(path):
 
 
 @pytest.mark.parametrize("path", PAGES)
-@pytest.mark.parametrize("bad", ["sin(x", "sinn(x)", "x1 +* x2", "__import__('os')"])
+@pytest.mark.parametrize("bad", ["sin(x", "sinn(x)", "x1 +* x2", "__import__('os')", "<img src=x onerror=alert(1)>"])
 def test_bad_function_shows_error_with_caret(path, bad):
     at = open_page(path)
     at.text_area(key="fn").input(bad).run()
@@ -273,3 +273,10 @@ def test_vector_function_on_other_pages(path):
         at.selectbox(key="out").set_value(1).run()
         no_exception(at)
         assert "-0.909297426826" in page_text(at)
+
+
+def test_names_with_markdown_characters_stay_names():
+    at = open_page("views/traces.py", {"fn": "w_1*w_2 + w_3", "at_w_1": "2", "at_w_2": "3", "at_w_3": "1"})
+    no_exception(at)
+    assert "w\\_1" in "\n".join(m.value for m in at.markdown)  # escaped, so never italics
+    assert "7" in page_text(at)

@@ -82,11 +82,11 @@ def browser(server):
 def _settle(page, timeout_s: float = 30) -> None:
     """Wait until the script has finished running (no status widget, no spinner)."""
     end = time.time() + timeout_s
-    page.wait_for_timeout(600)
-    while time.time() < end:
-        if not page.query_selector('[data-testid="stStatusWidget"]') and not page.query_selector(
-                '[data-testid="stSpinner"]'):
-            return
+    page.wait_for_timeout(500)
+    quiet = 0
+    while time.time() < end and quiet < 2:  # two quiet checks in a row: no run in progress, nothing stale
+        busy = page.query_selector('[data-testid="stStatusWidget"], [data-testid="stSpinner"], [data-stale="true"]')
+        quiet = 0 if busy else quiet + 1
         page.wait_for_timeout(250)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -203,7 +204,8 @@ def sidebar() -> Ctx:
             fn.wengert.evaluate(pt)
         except (dz.EvaluationError, dz.PointError, ValueError) as exc:
             ctx.error, ctx.error_kind = str(exc), "point"
-            sb.error(f"f cannot be evaluated at this point: {exc}", icon=":material/warning:")
+            sb.error("f cannot be evaluated at this point:", icon=":material/warning:")
+            sb.code(str(exc), language=None, wrap_lines=True)
     if ctx.note and not ctx.error:
         sb.caption(ctx.note)
     st.session_state["_ctx"] = ctx
@@ -234,11 +236,20 @@ def run_page(title: str, intro: str, body: Callable[[Ctx], None], needs_function
     try:
         body(c)
     except (dz.EvaluationError, dz.PointError, dz.ParseError, dz.LimitError) as exc:
-        st.warning(str(exc), icon=":material/warning:")
+        st.warning("diffzoo could not finish this page:", icon=":material/warning:")
+        st.code(str(exc), language=None, wrap_lines=True)
     except Exception as exc:  # no traceback ever reaches a page
         log.exception("page %s failed", title)
         st.error(f"Something went wrong while drawing this page ({type(exc).__name__}). "
                  "Try another function or point.", icon=":material/error:")
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~$])")
+
+
+def md(text: Any) -> str:
+    """Text with Markdown's special characters escaped: names like w_1 stay names, never formatting."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
 
 
 def fmt(v: Any, digits: int = 12) -> str:

@@ -92,8 +92,8 @@ def body(c: _ui.Ctx) -> None:
     d = numeric_data(c.text, c.point, i, out_i, precision)
     y = outs[out_i]
     m1, m2, m3 = st.columns(3)
-    m1.metric(f"{y} at the point", _ui.fmt(d["value"]))
-    m2.metric(f"exact ∂{y}/∂{wrt} (reverse-mode AD)", _ui.fmt(d["reference"]))
+    m1.metric(f"{_ui.md(y)} at the point", _ui.fmt(d["value"]))
+    m2.metric(f"exact ∂{_ui.md(y)}/∂{_ui.md(wrt)} (reverse-mode AD)", _ui.fmt(d["reference"]))
     m3.metric("chosen step h", f"1e{exponent}")
 
     title = f"Error of ∂{y}/∂{wrt} at the point against the step"
@@ -127,7 +127,7 @@ def body(c: _ui.Ctx) -> None:
         st.caption("The measured best step can be a lucky cancellation (an error of exactly 0); "
                    "the model's best step is what the theory recommends.")
     b = d["bounds"]
-    st.caption(f"Model inputs along {wrt} (exact, by nested forward mode): |f| = {b.f:.3g}, |f′| = {b.d1:.3g}, "
+    st.caption(f"Model inputs along {_ui.md(wrt)} (exact, by nested forward mode): |f| = {b.f:.3g}, |f′| = {b.d1:.3g}, "
                f"|f″| = {b.d2:.3g}, |f‴| = {b.d3:.3g}, |f⁽⁵⁾| = {b.d5:.3g}.")
     sweep_csv = pd.concat([df.assign(precision=dt) for dt, df in d["sweeps"].items()]).to_csv(index=False)
     _ui.downloads([("Sweep (CSV)", sweep_csv, "error-sweep.csv", "text/csv"),

@@ -131,7 +131,7 @@ def body(c: _ui.Ctx) -> None:
             st.warning(f"Simplification cut short after {timeout:g} s: sympy did not finish in time. "
                        "The raw derivative above is still exact.", icon=":material/timer:")
         else:
-            st.warning(f"Not simplified: {s['message']}", icon=":material/info:")
+            st.warning(f"Not simplified: {_ui.md(s['message'])}", icon=":material/info:")
 
 
 _ui.run_page("Symbolic differentiation & swell", INTRO, body)

@@ -179,14 +179,15 @@ def body(c: _ui.Ctx) -> None:
     pos = int(st.session_state["step"])
     _ui._write_qp("step", pos)
     s = w.steps[pos]
+    p, md = graph.pretty, _ui.md
     if s.phase == "forward":
         prow, trow = d["primal"].rows[s.row], d["tangent"].rows[s.row]
-        now = (f"**Step {pos}/{last} — {s.caption}** — value {graph.pretty(prow.name)} = {_ui.fmt(prow.value)}, "
-               f"tangent {graph.pretty(trow.name)} = {graph.pretty(trow.rule)} = {_ui.fmt(trow.value)}")
+        now = (f"**Step {pos}/{last} — {md(s.caption)}** — value {md(p(prow.name))} = {md(_ui.fmt(prow.value))}, "
+               f"tangent {md(p(trow.name))} = {md(p(trow.rule))} = {md(_ui.fmt(trow.value))}")
     else:
         arow = d["adjoint"].rows[s.row]
-        now = (f"**Step {pos}/{last} — {s.caption}** — {graph.pretty(arow.name)} = {graph.pretty(arow.rule)} "
-               f"= {_ui.fmt(arow.value)}")
+        now = (f"**Step {pos}/{last} — {md(s.caption)}** — {md(p(arow.name))} = {md(p(arow.rule))} "
+               f"= {md(_ui.fmt(arow.value))}")
     st.info(now, icon=":material/arrow_forward:")
 
     g, wcol = st.columns([5, 2])
@@ -216,12 +217,12 @@ def body(c: _ui.Ctx) -> None:
                 st.code(graph.pretty(d["wengert"]), language=None)
         st.subheader("Results")
         ys = d["outputs"]
-        lines = [f"**{y}** = {_ui.fmt(v)}" for y, v in zip(ys, d["value"], strict=True)]
-        jv = ", ".join(_ui.fmt(v) for v in d["jvp"])
+        lines = [f"**{md(y)}** = {md(_ui.fmt(v))}" for y, v in zip(ys, d["value"], strict=True)]
+        jv = ", ".join(md(_ui.fmt(v)) for v in d["jvp"])
         lines.append(f"**Forward, one pass** (along the seed): ẏ = {jv}")
         yb = ys[out_i] if len(ys) > 1 else "y"
         pairs = list(zip(d["inputs"], d["gradient"], strict=True))
-        gr = ", ".join(f"∂{yb}/∂{x} = {_ui.fmt(v)}" for x, v in pairs[:4])
+        gr = ", ".join(f"∂{md(yb)}/∂{md(x)} = {md(_ui.fmt(v))}" for x, v in pairs[:4])
         more = f" … ({len(pairs) - 4} more in the adjoint table's last rows)" if len(pairs) > 4 else ""
         lines.append(f"**Reverse, one sweep:** {gr}{more}")
         st.markdown("\n\n".join(lines))
@@ -266,7 +267,7 @@ def _generated_code(c: _ui.Ctx) -> None:
     cols = st.columns(len(src))
     for col, (name, code) in zip(cols, src.items(), strict=True):
         with col:
-            st.markdown(f"**{name}**")
+            st.markdown(f"**{_ui.md(name)}**")
             st.code(code, language="python", line_numbers=False, height=min(600, 26 * (code.count("\n") + 2)))
     _ui.downloads([(f"{name} (.py)", code, f"{name.split()[0]}.py", "text/x-python") for name, code in src.items()],
                   key="gen")
