@@ -108,6 +108,30 @@ def _children() -> dict[int, list[int]]:
     return kids
 
 
+def tree_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of ``pid`` and its descendants (live ones, plus reaped children)."""
+    kids = _children()
+    tick = os.sysconf("SC_CLK_TCK")
+    todo, total = [pid], 0
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += sum(int(x) for x in fields[11:15])  # utime, stime, cutime, cstime
+        except OSError:
+            pass
+        todo.extend(kids.get(p, []))
+    return total / tick
+
+
+def machine_cpu_s() -> float:
+    with open("/proc/stat") as f:
+        parts = f.readline().split()[1:]
+    busy = sum(int(x) for i, x in enumerate(parts) if i not in (3, 4))  # all but idle and iowait
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
 def tree_rss_mb(pid: int) -> tuple[float, int]:
     """RSS of ``pid`` and all its descendants (VmRSS from /proc), in MB, and how many processes."""
     kids = _children()
@@ -204,8 +228,8 @@ def url(port: int, page: str, query: dict[str, str]) -> str:
     return f"http://{HOST}:{port}/{page}?" + urllib.parse.urlencode(query, quote_via=urllib.parse.quote)
 
 
-async def student(browser, port: int, i: int, rounds: int, phase: int, wait_s: float, start_at: float
-                  ) -> SessionResult:
+async def student(browser, port: int, i: int, rounds: int, phase: int, wait_s: float, start_at: float,
+                  think_s: float) -> SessionResult:
     res = SessionResult(wanted=rounds + 1)
     await asyncio.sleep(max(0.0, start_at - time.monotonic()))
     ctx = await browser.new_context(viewport={"width": 1280, "height": 900})
@@ -221,7 +245,8 @@ async def student(browser, port: int, i: int, rounds: int, phase: int, wait_s: f
         box = page.locator('[data-testid="stSidebar"] textarea').first
         for r in range(1, rounds + 1):
             t = task(i, r, phase)
-            await box.fill(t.text)
+            await asyncio.sleep(think_s * (0.5 + ((i * 7 + r * 3) % 10) / 10))  # reading, thinking, typing
+            await box.fill(t.text, timeout=wait_s * 1000)
             t0 = time.perf_counter()
             await box.press("Control+Enter")
             await page.get_by_text(t.expected).first.wait_for(timeout=wait_s * 1000)
@@ -267,7 +292,7 @@ async def hostile(browser, port: int, stop: asyncio.Event, wait_s: float) -> dic
 
 
 async def run_phase(port: int, server_pid: int, sessions: int, rounds: int, phase: int, with_hostile: bool,
-                    wait_s: float, settle_s: float) -> dict:
+                    wait_s: float, settle_s: float, think_s: float, arrive_s: float) -> dict:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as pw:
@@ -283,6 +308,7 @@ async def run_phase(port: int, server_pid: int, sessions: int, rounds: int, phas
             await asyncio.sleep(2)
             before, nproc = tree_rss_mb(server_pid)
             stop = asyncio.Event()
+            cpu0, machine0 = tree_cpu_s(server_pid), machine_cpu_s()
             with MemorySampler(server_pid) as mem:
                 t_start = time.monotonic()
                 hostile_task = asyncio.create_task(hostile(browser, port, stop, wait_s)) if with_hostile else None
@@ -290,16 +316,17 @@ async def run_phase(port: int, server_pid: int, sessions: int, rounds: int, phas
                     await asyncio.sleep(3)  # the hostile session is already busy when the class arrives
                 start = time.monotonic()
                 results = await asyncio.wait_for(asyncio.gather(*[
-                    student(browser, port, i, rounds, phase, wait_s, start + 0.1 * i) for i in range(sessions)]),
-                    timeout=wait_s * (rounds + 2) + 0.1 * sessions + 30)
+                    student(browser, port, i, rounds, phase, wait_s, start + arrive_s * i / max(1, sessions), think_s)
+                    for i in range(sessions)]), timeout=(wait_s + think_s * 1.5) * (rounds + 2) + arrive_s + 30)
                 elapsed = time.monotonic() - t_start
+                server_cpu, machine_cpu = tree_cpu_s(server_pid) - cpu0, machine_cpu_s() - machine0
                 stop.set()
                 hostile_done = await asyncio.wait_for(hostile_task, timeout=wait_s + 10) if hostile_task else None
                 during = [mb for (t, mb, n) in mem.samples]
         finally:
             await browser.close()
     await asyncio.sleep(settle_s)  # sessions closed: Streamlit drops their state
-    after, _ = tree_rss_mb(server_pid)
+    after, nproc_after = tree_rss_mb(server_pid)
     times = sorted(t for r in results for t in r.times)
     return {
         "phase": "with hostile session" if with_hostile else "baseline",
@@ -308,10 +335,10 @@ async def run_phase(port: int, server_pid: int, sessions: int, rounds: int, phas
         "figures correct": sum(r.correct for r in results), "figures wanted": sum(r.wanted for r in results),
         "p50 s": statistics.median(times) if times else math.nan,
         "p95 s": quantile(times, 0.95), "max s": max(times) if times else math.nan,
-        "wall s": elapsed,
+        "wall s": elapsed, "server CPU s": server_cpu, "machine CPU s (server + browser)": machine_cpu,
         "rss before MB": before, "rss peak MB": max(during) if during else math.nan,
         "rss mean during MB": statistics.fmean(during) if during else math.nan,
-        "rss after MB": after, "processes before": nproc,
+        "rss after MB": after, "processes before": nproc, "processes after": nproc_after,
         "hostile requests": hostile_done["requests"] if hostile_done else 0,
         "hostile answered": hostile_done["answered"] if hostile_done else 0,
         "errors": [e for r in results for e in r.errors][:10],
@@ -332,16 +359,19 @@ def one_phase(args: argparse.Namespace, phase: int, with_hostile: bool) -> dict:
     log = Path(args.log_dir) / f"load_server_{phase}.log"
     proc = start_server(port, log)
     try:
-        return asyncio.run(run_phase(port, proc.pid, args.sessions, args.rounds, phase, with_hostile,
-                                     args.wait, args.settle))
+        row = asyncio.run(run_phase(port, proc.pid, args.sessions, args.rounds, phase, with_hostile,
+                                    args.wait, args.settle, args.think, args.arrive))
     finally:
         stop_server(proc)
+    row["server tracebacks"] = log.read_text(errors="replace").count("Traceback")
+    return row
 
 
 def table(rows: list[dict]) -> str:
     keys = ["sessions", "rounds per session", "sessions with all figures correct", "figures correct",
-            "figures wanted", "p50 s", "p95 s", "max s", "wall s", "rss before MB", "rss peak MB",
-            "rss mean during MB", "rss after MB", "hostile requests", "hostile answered"]
+            "figures wanted", "p50 s", "p95 s", "max s", "wall s", "server CPU s", "machine CPU s (server + browser)",
+            "rss before MB", "rss peak MB", "rss mean during MB", "rss after MB", "processes before",
+            "processes after", "hostile requests", "hostile answered", "server tracebacks"]
     head = "| | " + " | ".join(r["phase"] for r in rows) + " |"
     out = [head, "|---" * (len(rows) + 1) + "|"]
     for k in keys:
@@ -356,6 +386,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=3, help="typed functions per session after the first (URL) one")
     ap.add_argument("--wait", type=float, default=90, help="seconds a session waits for one result at most")
     ap.add_argument("--settle", type=float, default=20, help="seconds after the sessions end before 'after' memory")
+    ap.add_argument("--think", type=float, default=5, help="mean seconds a student reads before typing the next one")
+    ap.add_argument("--arrive", type=float, default=10, help="the class arrives over this many seconds")
     ap.add_argument("--no-hostile", action="store_true")
     ap.add_argument("--json", help="also write the figures to this file")
     ap.add_argument("--log-dir", default="/tmp")

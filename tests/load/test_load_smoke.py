@@ -20,7 +20,7 @@ def test_a_few_concurrent_sessions_get_their_figures(tmp_path):
     pytest.importorskip("playwright.async_api")
     import load_test
 
-    args = argparse.Namespace(sessions=4, rounds=1, wait=60, settle=2, log_dir=str(tmp_path))
+    args = argparse.Namespace(sessions=4, rounds=1, wait=60, settle=2, think=1, arrive=1, log_dir=str(tmp_path))
     row = load_test.one_phase(args, phase=0, with_hostile=False)
     assert row["sessions with all figures correct"] == 4, row["errors"]
     assert row["figures correct"] == row["figures wanted"] == 8
