@@ -239,7 +239,7 @@ def measure(n: int, rounds: int, clock: str = "wall") -> dict[str, Any]:
         jobs["central differences (2n evals)"] = lambda: numeric.jacobian(wl, x, "central")
     extra, notes, compile_s = optional_jobs(x)
     jobs.update(extra)
-    times = interleaved(jobs, rounds, clock=CLOCKS[clock])
+    times = interleaved(jobs, rounds, min_time=3e-4, clock=CLOCKS[clock])
     med = {k: median(v) for k, v in times.items()}
     return {"n": n, "steps": len(wl.steps), "seconds": med, "compile_s": ct, "notes": notes,
             "jit_compile_s": compile_s}
