@@ -280,3 +280,34 @@ def test_names_with_markdown_characters_stay_names():
     no_exception(at)
     assert "w\\_1" in "\n".join(m.value for m in at.markdown)  # escaped, so never italics
     assert "7" in page_text(at)
+
+
+@pytest.mark.parametrize("path", [*PAGES, "views/logreg.py"])
+def test_whatever_is_typed_no_exception_reaches_the_page(path):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    at = open_page(path)
+    alphabet = st.sampled_from(list("x12+-*/^()., esinlogqrtpw_") + ["sin(", "ln(", "exp(", "x1", "x2", "1e308"])
+    texts = st.lists(alphabet, max_size=12).map("".join) | st.text(max_size=25)
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(texts)
+    def check(text):
+        if not text.strip() and text != "":
+            text = text.strip()
+        at.text_area(key="fn").input(text).run()
+        assert not at.exception, (text, [e.value for e in at.exception])
+        assert at.text_area(key="fn").value == text
+        assert not [e for e in at.error if "Something went wrong" in e.value], text
+
+    check()
+
+
+@pytest.mark.parametrize("path", PAGES)
+@pytest.mark.parametrize("text", ["1", "pi*2", "x, 1", "x - x", "0*x", "exp(x)^2, x"])
+def test_constants_and_degenerate_functions(path, text):
+    at = open_page(path)
+    at.text_area(key="fn").input(text).run()
+    no_exception(at)
+    assert not [e for e in at.error if "Something went wrong" in e.value], [e.value for e in at.error]

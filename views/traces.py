@@ -163,6 +163,11 @@ def body(c: _ui.Ctx) -> None:
     ybar = tuple(float(j == out_i) for j in range(len(outs)))
     d = trace_data(c.text, c.point, seed, ybar)
     w = d["walk"]
+    if len(w) == 0:
+        st.info("This function is a constant: it has no inputs and no steps, so there is nothing to walk "
+                "through and every derivative is 0.", icon=":material/info:")
+        show_table(d["primal"], None, view, "primal")
+        return
     last = len(w) - 1
     _ui.url_setting("step", 0, int)
     if not 0 <= int(st.session_state["step"]) <= last:
