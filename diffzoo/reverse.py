@@ -9,6 +9,7 @@ survey's ``v_0`` and ``v_-1``) is updated twice. One sweep gives a whole row of 
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -41,7 +42,9 @@ def adjoint_sweep(wl: WengertList, vals: list[Any], ybar: Sequence[float],
     With ``record=True`` every update is also returned, in the order it is computed.
     """
     if not record:
-        try:  # floats only? (a numpy value anywhere makes the sum a numpy object)
+        # Floats only? (a numpy value anywhere makes the sum a numpy object.) Then the prepared
+        # sweep of :func:`_reverse_plan`; any failure is left to the step-by-step sweep below.
+        try:
             floats = type(sum(vals, 0.0)) is float
         except Exception:  # noqa: BLE001 - not numbers we can add: let the careful path decide
             floats = False
@@ -49,7 +52,33 @@ def adjoint_sweep(wl: WengertList, vals: list[Any], ybar: Sequence[float],
             if type(ybar) is not list and type(ybar) is not tuple:
                 ybar = list(ybar)
             try:
-                bar = _fast_adjoints(wl, vals, ybar)
+                plan = _plan(wl)
+                seeded = tuple(map(bool, ybar))  # bool(w) is w != 0 (nan counts as nonzero, as in the sweep)
+                rp = plan.extra.get(seeded) or _reverse_plan(wl, seeded)
+                if len(vals) != plan.size:
+                    raise IndexError("the values do not belong to this list")
+                seeds, maps, rules, runs, blocks = rp
+                ext = vals + plan.consts
+                for fn, get in maps:  # partials such as cos(x), all of one function at once
+                    ext += map(fn, get(ext))
+                if rules:
+                    B = FloatBackend
+                    ext += [rule(B, *[ext[s] for s in slots]) for rule, slots in rules]
+                bar: list[Any] = [0.0] * plan.size
+                for i, j in seeds:
+                    bar[i] = bar[i] + ybar[j]
+                for plain, ups in runs:
+                    if plain:
+                        for t, k in ups:
+                            bar[t] = bar[t] + bar[k]
+                    else:
+                        for t, k, s in ups:
+                            bar[t] = bar[t] + bar[k] * ext[s]
+                for k, lo, hi in blocks:
+                    if hi - lo == 1:
+                        bar[lo] = bar[k]
+                    else:
+                        bar[lo:hi] = [bar[k]] * (hi - lo)
                 if math.isfinite(sum(bar[: wl.n])):
                     return bar, []
             except (ValueError, ArithmeticError, IndexError, TypeError):
@@ -71,7 +100,7 @@ def _reverse_plan(wl: WengertList, seeded: tuple[bool, ...]) -> tuple:
     order the step-by-step sweep performs it.
     """
     plan = _plan(wl)
-    key = ("reverse", seeded)
+    key = seeded  # the only tuple keys of plan.extra
     rp = plan.extra.get(key)
     if rp is not None:
         return rp
@@ -132,7 +161,7 @@ def _reverse_plan(wl: WengertList, seeded: tuple[bool, ...]) -> tuple:
     maps = []
     for fn, srcs in groups.items():
         where[fn] = base
-        maps.append((fn, tuple(srcs)))
+        maps.append((fn, operator.itemgetter(*srcs) if len(srcs) > 1 else _one(srcs[0])))
         base += len(srcs)
     rules = []
     ups = []
@@ -186,42 +215,16 @@ def _reverse_plan(wl: WengertList, seeded: tuple[bool, ...]) -> tuple:
     return rp
 
 
+def _one(i: int) -> Any:
+    """Like ``itemgetter(i)``, but a 1-tuple, as ``itemgetter(i, j, ...)`` gives a tuple."""
+    return lambda seq: (seq[i],)
+
+
 def _run_length(ups: list, i: int, ones: set) -> int:
     j = i
     while j < len(ups) and ups[j][2] in ones:
         j += 1
     return j - i
-
-
-def _fast_adjoints(wl: WengertList, vals: list[Any], ybar: Sequence[float]) -> list[Any]:
-    plan = _plan(wl)
-    seeded = tuple(map(bool, ybar))  # bool(w) is w != 0 (nan counts as nonzero, as in the sweep)
-    rp = plan.extra.get(("reverse", seeded))
-    seeds, maps, rules, runs, blocks = rp if rp is not None else _reverse_plan(wl, seeded)
-    if len(vals) != plan.size:
-        raise IndexError("the values do not belong to this list")
-    ext = vals + plan.consts
-    for fn, srcs in maps:
-        ext += list(map(fn, map(ext.__getitem__, srcs)))
-    if rules:
-        B = FloatBackend
-        ext += [rule(B, *[ext[s] for s in slots]) for rule, slots in rules]
-    bar: list[Any] = [0.0] * plan.size
-    for i, j in seeds:
-        bar[i] = bar[i] + ybar[j]
-    for plain, ups in runs:
-        if plain:
-            for t, k in ups:
-                bar[t] = bar[t] + bar[k]
-        else:
-            for t, k, s in ups:
-                bar[t] = bar[t] + bar[k] * ext[s]
-    for k, lo, hi in blocks:
-        if hi - lo == 1:
-            bar[lo] = bar[k]
-        else:
-            bar[lo:hi] = [bar[k]] * (hi - lo)
-    return bar
 
 
 def _adjoint_sweep_steps(wl: WengertList, vals: list[Any], ybar: Sequence[float],
