@@ -18,6 +18,15 @@ for floats, numpy's for arrays (element-wise, so a whole plot or step sweep is o
 
 On floats a failure (a log of a negative number, an overflow) is handed to the interpreter,
 which raises :class:`~diffzoo.EvaluationError` naming the step, exactly as without compilation.
+
+What is shown (``primal_src``, ``jvp_src``, ``vjp_src``) follows the traces line for line. What
+runs is the same program after three rewrites that change no float: copies are propagated
+(``vbar4 = vbar5`` renames; with the seed ȳ = 1 written as a literal, ``1.0 * x`` is ``x``),
+statements are scheduled depth first (each adjoint still summed in the trace's order), and
+values live in a few reused registers (``r0``, ``r1``...), because a frame with thousands of
+locals is what makes long straight-line Python slow. Float code also sums the values that
+could be inf or nan into ``check``, so that a non-finite value sends the call to the
+interpreter, as the interpreter would have raised.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ import pytest
 
 import diffzoo as dz
 from diffzoo import families, forward, reverse
-from diffzoo.compile import generate, identifiers, namespace
+from diffzoo.compile import _source, generate, identifiers, namespace
 from diffzoo.primitives import PRIMITIVES
 
 
@@ -213,13 +213,17 @@ def _allowed(ident: str) -> bool:
     import re
 
     return (ident in ALLOWED_EXTRA or ident in PRIMITIVES
-            or re.fullmatch(r"(v|vbar|vdot)(_m[1-9]\d*|\d+)|ybar\d+", ident) is not None)
+            or re.fullmatch(r"(v|vbar|vdot)(_m[1-9]\d*|\d+)|ybar\d+|r\d+", ident) is not None)
 
 
 @pytest.mark.parametrize("text", FUNCTIONS + ["theta*alpha + sin(beta_2)", "import_ + exec_*x", "e^pi + x"])
 def test_generated_source_has_only_allowed_identifiers(text):
-    g = generate(dz.parse(text).wengert)
-    for src in (g.primal_src, g.jvp_src, g.vjp_src):
+    wl = dz.parse(text).wengert
+    g = generate(wl)
+    units = {"primal": (None,), "jvp": (None,), "vjp": (0, None)}
+    executed = [_source(wl, kind, checked=c, inplace=c, unit=u) for kind in units for c in (True, False)
+                for u in units[kind]]
+    for src in (g.primal_src, g.jvp_src, g.vjp_src, *executed):
         ids = identifiers(src)
         assert all(_allowed(i) for i in ids), sorted(i for i in ids if not _allowed(i))
         for user in dz.parse(text).variables:
