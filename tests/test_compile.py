@@ -48,6 +48,7 @@ FUNCTIONS = [
     families.logistic_map(4),
     families.vector_function(3, 4),
     families.product(5),
+    "x*0 + y", "-(x*0)*y - y*0", "0*x - (-0.0)*y",  # signed zeros: 0.0 and -0.0 must come out as the interpreter's
 ]
 
 
