@@ -311,3 +311,11 @@ def test_constants_and_degenerate_functions(path, text):
     at.text_area(key="fn").input(text).run()
     no_exception(at)
     assert not [e for e in at.error if "Something went wrong" in e.value], [e.value for e in at.error]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_derivative_undefined_where_f_is_defined(path):
+    at = open_page(path, {"fn": "sqrt(x)", "at_x": "0"})  # f(0) = 0, f'(0) does not exist
+    no_exception(at)
+    assert not [e for e in at.error if "Something went wrong" in e.value], [e.value for e in at.error]
+    assert "Fix the function" not in page_text(at)

@@ -22,8 +22,28 @@ INTRO = (
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def comparison(text: str, point: tuple[float, ...]) -> pd.DataFrame:
-    return compare.compare(dz.parse(text), list(point))
+def comparison(text: str, point: tuple[float, ...]) -> tuple[pd.DataFrame, str]:
+    """The side-by-side table, and a note when the 50-digit reference cannot be computed here."""
+    f = dz.parse(text)
+    try:
+        return compare.compare(f, list(point)), ""
+    except (ArithmeticError, TypeError, ValueError) as exc:
+        note = (f"The 50-digit reference cannot be computed at this point ({type(exc).__name__}); "
+                "the methods' own answers are shown without errors.")
+    rows = []
+    for m in dz.METHODS:
+        try:
+            r = dz.differentiate(f, list(point), m)
+        except (dz.EvaluationError, ArithmeticError, ValueError) as exc:
+            rows.append({"method": m, "value": "—", "note": str(exc)[:120]})
+            continue
+        row: dict[str, Any] = {"method": m, "value": r.value}
+        for j, y in enumerate(f.wengert.output_names()):
+            for i, v in enumerate(f.variables):
+                row[f"∂{y}/∂{v}"] = float(r.jacobian[j, i])
+        row.update({"passes": r.cost.passes, "function evals": r.cost.function_evals})
+        rows.append(row)
+    return pd.DataFrame(rows), note
 
 
 def _timing() -> Any:
@@ -57,12 +77,16 @@ def show_comparison(df: pd.DataFrame) -> None:
             show[col] = [_ui.fmt(v) for v in show[col]]
         elif col == "max rel. error":
             show[col] = [f"{v:.1e}" if v else "0 (exact)" for v in show[col]]
+        elif col in ("passes", "function evals", "primitive evals", "derivative rules"):
+            show[col] = [str(int(v)) if pd.notna(v) else "—" for v in show[col]]
     st.table(show, hide_index=True)
 
 
 def body(c: _ui.Ctx) -> None:
-    df = comparison(c.text, c.point)
+    df, note = comparison(c.text, c.point)
     st.markdown("### Every method, side by side")
+    if note:
+        st.warning(note, icon=":material/info:")
     show_comparison(df)
     st.caption("passes: forward passes or reverse sweeps; function evals: whole evaluations of f; "
                "primitive evals: primitive values computed; derivative rules: partial-derivative rules applied.")
