@@ -166,7 +166,7 @@ class Generated:
         fn = self._fns.get(("primal", "float", None, None)) or self.function("primal")
         try:
             out, check = fn(*x)
-            if math.isfinite(check):
+            if _finite(check, x, out):
                 return list(out)
         except (ValueError, ArithmeticError):
             pass
@@ -180,7 +180,7 @@ class Generated:
         fn = self._fns.get(("jvp", "float", None, None)) or self.function("jvp")
         try:
             out, dot, check = fn(*x, *seed)
-            if math.isfinite(check):
+            if _finite(check, x, out, dot, seed):
                 return list(out), list(dot)
         except (ValueError, ArithmeticError):
             pass
@@ -195,7 +195,7 @@ class Generated:
         fn = self._fns.get(("vjp", "float", mask, None)) or self.function("vjp", mask=mask)
         try:
             out, bar, check = fn(*x, *ybar)
-            if math.isfinite(check):
+            if _finite(check, x, out, bar):
                 return list(out), list(bar)
         except (ValueError, ArithmeticError):
             pass
@@ -209,7 +209,7 @@ class Generated:
         fn = self._fns.get(("vjp", "float", None, j)) or self.function("vjp", unit=j)
         try:
             out, bar, check = fn(*x)
-            if math.isfinite(check):
+            if _finite(check, x, out, bar):
                 return list(out), list(bar)
         except (ValueError, ArithmeticError):
             pass
@@ -225,8 +225,10 @@ class Generated:
                 raise ValueError(f"gradient needs a scalar function; this one has {self.wl.m} outputs")
             fn = self._grad = self.function("vjp", unit=0)
         try:
-            bar, check = fn(*map(float, x))[1:]
-            if check - check == 0.0:  # finite (inf - inf and nan - nan are nan)
+            xs = list(map(float, x))
+            out, bar, check = fn(*xs)
+            s = check + sum(xs) + sum(out) + sum(bar)
+            if s - s == 0.0:  # finite (inf - inf and nan - nan are nan; an overflowing sum only costs a detour)
                 return list(bar)
         except (ValueError, ArithmeticError):
             pass
@@ -275,6 +277,13 @@ class Generated:
             raise ValueError("derivative_array needs a function of one variable")
         out, dot = self.jvp_array([np.asarray(x, dtype=float)], [1.0])
         return out[0], dot[0]
+
+
+def _finite(check: float, *parts: Sequence[float]) -> bool:
+    """Are ``check`` and every number of ``parts`` finite? (A sum overflowing to inf says no: then
+    the interpreter is asked, which gives the same numbers.)"""
+    s = check + sum(map(sum, parts))
+    return s - s == 0.0
 
 
 def generate(wl: WengertList) -> Generated:
@@ -339,10 +348,35 @@ def _tuple(items: list[str]) -> str:
     return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
 
 
-#: Primitives whose float function raises rather than return inf or nan for finite arguments
-#: (math's functions do); any other step's value is checked for finiteness in the float code.
-_NEVER_SILENTLY_NONFINITE = {"sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "asin", "acos",
-                             "atan", "abs", "sigmoid", "sign", "pow", "neg"}
+#: Primitives whose float function, given an inf or nan argument, returns inf or nan or raises:
+#: a non-finite value passes through them. (Not so atan, tanh, sigmoid, exp (of -inf), a
+#: denominator, pow, sign: they can turn inf into a finite number.)
+_PASS_NONFINITE = {"add", "sub", "mul", "neg", "sin", "cos", "tan", "log", "sqrt", "sinh", "cosh", "asin", "acos",
+                   "abs"}
+
+
+@functools.cache
+def passes_nonfinite(prim_name: str) -> bool:
+    """True if a non-finite argument of this primitive can never give a finite value.
+
+    The set above, confirmed on the primitive itself: every combination of inf, -inf or nan
+    with typical finite values must raise or give a non-finite result.
+    """
+    prim = PRIMITIVES.get(prim_name)
+    if prim is None or prim_name not in _PASS_NONFINITE:
+        return False
+    odd = [math.inf, -math.inf, math.nan]
+    finite = [0.0, -0.0, 0.5, -0.5, 1.0, -1.0, 2.5, -2.5, 1e-300, 1e300, -1e300]
+    combos = [(a,) for a in odd] if prim.arity == 1 else (
+        [(a, b) for a in odd for b in odd + finite] + [(b, a) for a in odd for b in finite])
+    for args in combos:
+        try:
+            v = prim.scalar(*args)
+        except (ValueError, ArithmeticError):
+            continue
+        if math.isfinite(v):
+            return False
+    return True
 
 
 @dataclass
@@ -370,9 +404,14 @@ def _program(wl: WengertList, kind: str, mask: tuple[bool, ...] | None = None, u
     ins = [name(i - off) for i in range(n)]
     active = {st.index for st in wl.steps if st.active}
     outs = [_operand(o) for o in wl.outputs]
+    # The float code returns the outputs (and adjoints), and its caller checks them and the inputs.
+    # A non-finite value met on the way either reaches those, or is absorbed by a step that can
+    # turn it finite (atan(inf) = pi/2): the arguments of such steps are summed into ``check``.
+    # Math's functions raise rather than make inf or nan from finite numbers; +, -, *, / may
+    # overflow, but into values that then reach the outputs or an absorbing step.
     odd_consts = any(isinstance(a, Const) and not math.isfinite(a.value) for st in wl.steps for a in st.args)
-    checks = list(ins) + [name(st.index) for st in wl.steps
-                          if odd_consts or st.prim.name not in _NEVER_SILENTLY_NONFINITE]
+    checks = [a for st in wl.steps if odd_consts or not passes_nonfinite(st.prim.name)
+              for a in dict.fromkeys(_operand(x) for x in st.args if isinstance(x, int))]
     stmts: list[tuple[list[str], str, str]] = []
 
     def step(st: Step) -> None:
@@ -444,7 +483,6 @@ def _program(wl: WengertList, kind: str, mask: tuple[bool, ...] | None = None, u
         stmts.append((zeros[i: i + _CHUNK], "=", "0.0"))
     stmts += updates
     bars = [name(i - off, "vbar") + (" + 0.0" if i - off in reached else "") for i in range(n)]
-    checks += [name(i - off, "vbar") for i in range(n)]
     return Program("vjp", ins + ybars, stmts, [_tuple(outs), _tuple(bars)], checks)
 
 
