@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .api import METHODS, Result, as_function, as_point, differentiate
+from .errors import EvaluationError
 from .expr import Expr, fold
 from .parse import Function
 from .primitives import CONSTANTS, PRIMITIVES
@@ -38,36 +39,67 @@ def high_precision(exprs: Sequence[Expr], point: Mapping[str, float], digits: in
 
 
 def reference_jacobian(function: Function, point: Mapping[str, float]) -> np.ndarray:
-    """The Jacobian rounded once, from 50-digit arithmetic."""
+    """The Jacobian rounded once, from 50-digit arithmetic (nan where no real reference exists)."""
+    import mpmath
+
     exprs = jacobian_exprs(function.outputs, function.variables)
     flat = [e for row in exprs for e in row]
-    vals = high_precision(flat, point) if flat else []
-    return np.array([float(v) for v in vals], dtype=float).reshape(function.m, function.n)
+    try:
+        vals = high_precision(flat, point) if flat else []
+    except (ArithmeticError, ValueError):  # a derivative that is undefined here even in exact arithmetic
+        vals = [mpmath.nan] * len(flat)
+    real = [float(v) if isinstance(v, mpmath.mpf) else np.nan for v in vals]
+    return np.array(real, dtype=float).reshape(function.m, function.n)
 
 
 def run_all(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | float,
-            methods: Sequence[str] = METHODS, **numeric: Any) -> dict[str, Result]:
+            methods: Sequence[str] = METHODS, **numeric: Any) -> dict[str, Result | EvaluationError]:
+    """Each method's result, or the EvaluationError it raised (a derivative one method cannot compute).
+
+    If the function itself has no value at the point, that error is raised: there is nothing to compare.
+    """
     function = as_function(f)
-    return {m: differentiate(function, point, m, **(numeric if m == "numeric" else {})) for m in methods}
+    x = as_point(function, point)
+    function.wengert.evaluate(x)
+    out: dict[str, Result | EvaluationError] = {}
+    for m in methods:
+        try:
+            out[m] = differentiate(function, x, m, **(numeric if m == "numeric" else {}))
+        except EvaluationError as exc:
+            out[m] = exc
+    return out
 
 
 def compare(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | float,
             methods: Sequence[str] = METHODS, **numeric: Any) -> pd.DataFrame:
-    """One row per method: value, each partial derivative, max relative error against 50 digits, costs."""
+    """One row per method: value, each partial derivative, max relative error against 50 digits, costs.
+
+    A method that cannot compute the derivative here gets nan figures and its reason in ``note``.
+    """
     function = as_function(f)
     x = dict(zip(function.variables, as_point(function, point)))
+    results = run_all(function, x, methods, **numeric)
+    failures = [r for r in results.values() if isinstance(r, EvaluationError)]
+    if failures and len(failures) == len(results):
+        raise failures[0]  # no method has a derivative here: nothing to compare
     ref = reference_jacobian(function, x)
     rows = []
     names = function.wengert.output_names()
-    for m, r in run_all(function, x, methods, **numeric).items():
-        row: dict[str, Any] = {"method": m, "value": r.value}
+    scale = np.maximum(np.abs(ref), np.finfo(float).tiny)
+    for m, r in results.items():
+        row: dict[str, Any] = {"method": m}
+        ok = isinstance(r, Result)
+        row["value"] = r.value if ok else function.wengert(*x.values())
+        J = r.jacobian if ok else np.full((function.m, function.n), np.nan)
         for j, y in enumerate(names):
             for i, v in enumerate(function.variables):
-                row[f"∂{y}/∂{v}"] = float(r.jacobian[j, i])
-        scale = np.maximum(np.abs(ref), np.finfo(float).tiny)
-        row["max rel. error"] = float(np.max(np.abs(r.jacobian - ref) / scale)) if ref.size else 0.0
-        row.update({"passes": r.cost.passes, "function evals": r.cost.function_evals,
-                    "primitive evals": r.cost.primitive_evals, "derivative rules": r.cost.derivative_evals})
+                row[f"∂{y}/∂{v}"] = float(J[j, i])
+        with np.errstate(invalid="ignore"):
+            row["max rel. error"] = float(np.max(np.abs(J - ref) / scale)) if ref.size else 0.0
+        c = r.cost if ok else None
+        row.update({"passes": c.passes if c else np.nan, "function evals": c.function_evals if c else np.nan,
+                    "primitive evals": c.primitive_evals if c else np.nan,
+                    "derivative rules": c.derivative_evals if c else np.nan, "note": "" if ok else str(r)})
         rows.append(row)
     return pd.DataFrame(rows)
 

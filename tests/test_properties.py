@@ -70,10 +70,11 @@ def test_forward_reverse_symbolic_agree(e, point):
     for method in ("reverse", "symbolic"):
         try:
             r = dz.differentiate(f, x, method=method)
-        except dz.EvaluationError:
-            # symbolic's derivative may need a value forward mode skipped (0 · undefined); not a disagreement
-            # unless forward mode found a finite derivative through a path symbolic also needs.
-            assert method == "symbolic"
+        except dz.EvaluationError as exc:
+            # Forward mode skips a partial whose tangent is exactly 0; reverse and symbolic cannot know the
+            # product will be 0, so at a point where that partial does not exist (sqrt'(0) in ((x-x)^2)^0.5)
+            # they refuse. That is the only disagreement allowed.
+            assert "does not exist" in str(exc), str(exc)
             continue
         np.testing.assert_allclose(r.jacobian, J, rtol=0, atol=tol, err_msg=f"{method}: {to_text(e)} at {point}")
 
