@@ -42,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from . import forward, reverse
 from .primitives import PRIMITIVES, Primitive
 from .wengert import Const, Step, WengertList
 
@@ -174,8 +175,6 @@ class Generated:
 
     def jvp(self, x: Sequence[float], seed: Sequence[float]) -> tuple[list[float], list[float]]:
         """(outputs, J · seed): one forward pass."""
-        from . import forward
-
         x, seed = list(map(float, x)), list(map(float, seed))
         fn = self._fns.get(("jvp", "float", None, None)) or self.function("jvp")
         try:
@@ -188,8 +187,6 @@ class Generated:
 
     def vjp(self, x: Sequence[float], ybar: Sequence[float]) -> tuple[list[float], list[float]]:
         """(outputs, ȳ · J): one reverse sweep (the primal, then the adjoint updates)."""
-        from . import reverse
-
         x, ybar = list(map(float, x)), list(map(float, ybar))
         mask = tuple(map(bool, ybar))  # bool(w) is w != 0
         fn = self._fns.get(("vjp", "float", mask, None)) or self.function("vjp", mask=mask)
@@ -203,8 +200,6 @@ class Generated:
 
     def unit_vjp(self, x: Sequence[float], j: int) -> tuple[list[float], list[float]]:
         """(outputs, row j of J): one reverse sweep seeded with ȳ = e_j (the seed a literal 1.0)."""
-        from . import reverse
-
         x = list(map(float, x))
         fn = self._fns.get(("vjp", "float", None, j)) or self.function("vjp", unit=j)
         try:
@@ -735,8 +730,6 @@ def _lazy_traces() -> tuple[type, type]:
 
         @property
         def dots(self) -> list[list[float]]:
-            from . import forward
-
             if self._dots is None:
                 self._dots = [forward.tangent_sweep(self.wl, self.vals, s) for s in self.seeds]
             return self._dots

@@ -47,7 +47,7 @@ def interleaved(funcs: Mapping[str, Callable[[], object]], repeats: int, min_tim
         start = clock()
         funcs[name]()  # warm-up: one-off costs (code generation, caches) stay out of the figures
         t = clock() - start
-        if t < min_time:  # a quick job: time it again without its one-off costs to size the samples
+        if t < 20 * min_time:  # not a slow job: time it again without its one-off costs to size the samples
             start = clock()
             funcs[name]()
             t = clock() - start
