@@ -128,6 +128,12 @@ def test_page_in_browser(server, browser, path, name, drawn):
         if "plot" in drawn:
             page.wait_for_selector('[data-testid="stImage"] img, [data-testid="stFullScreenFrame"] img',
                                    timeout=30_000)
+        if name == "numeric":  # the SVG is rendered only when asked for: download it
+            with page.expect_download(timeout=30_000) as dl:
+                page.get_by_role("button", name="Download SVG").first.click()
+            svg = Path(dl.value.path()).read_text(encoding="utf-8", errors="replace")
+            assert "<svg" in svg[:2000]
+            _settle(page)
         assert not page.query_selector('[data-testid="stException"]'), "an exception box is on the page"
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)

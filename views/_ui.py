@@ -18,9 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import streamlit as st
+from matplotlib.figure import Figure
 
 import diffzoo as dz
+from diffzoo import plots
 from diffzoo.api import as_point
 from diffzoo.parse import Function
 
@@ -271,8 +274,28 @@ def downloads(items: list[tuple[str, bytes | str, str, str]], key: str) -> None:
                             width="stretch")
 
 
-def figure_block(png: bytes, svg: bytes, name: str, caption: str = "") -> None:
-    """A figure as an image with PNG and SVG downloads under it."""
+def figure_block(png: bytes, svg: bytes | Callable[[], bytes], name: str, caption: str = "") -> None:
+    """A figure as an image with PNG and SVG downloads under it (the SVG may be made only when asked for)."""
     st.image(png, caption=caption or None, width="stretch")
     downloads([("Download PNG", png, f"{name}.png", "image/png"),
                ("Download SVG", svg, f"{name}.svg", "image/svg+xml")], key=name)
+
+
+def _bar(df: pd.DataFrame, title: str, xlabel: str) -> Figure:
+    return plots.bar_figure(list(df["method"]), list(df["median_s"]), title, xlabel)
+
+
+FIGURES: dict[str, Callable[..., Figure]] = {"bar": _bar, "lines": plots.lines_figure, "loss": plots.loss_figure,
+                                             "crossover": plots.crossover_figure, "swell": plots.swell_figure}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def figure_png(kind: str, data: pd.DataFrame, args: tuple) -> bytes:
+    """The PNG of a figure of given data (a picture of a measurement, not the measurement itself)."""
+    return plots.to_png(FIGURES[kind](data, *args))
+
+
+def plot(kind: str, data: pd.DataFrame, *args: Any, name: str, caption: str = "") -> None:
+    """Draw a figure from :mod:`diffzoo.plots` with PNG/SVG downloads; the SVG is rendered on click."""
+    figure_block(figure_png(kind, data, tuple(args)), lambda: plots.to_svg(FIGURES[kind](data, *args)), name,
+                 caption)

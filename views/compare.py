@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 import diffzoo as dz
-from diffzoo import compare, plots
+from diffzoo import compare
 from views import _ui
 
 INTRO = (
@@ -109,9 +109,7 @@ def body(c: _ui.Ctx) -> None:
         res = st.session_state.get("_timings")
         if res and res[0] == c.text and res[1] == c.point:
             t = res[2]
-            fig = plots.bar_figure(list(t["method"]), list(t["median_s"]), "Median time for the full derivative",
-                                   "seconds (log scale)")
-            _ui.figure_block(plots.to_png(fig), plots.to_svg(fig), "timings")
+            _ui.plot("bar", t, "Median time for the full derivative", "seconds (log scale)", name="timings")
             st.table(t.assign(median_s=[f"{v * 1e6:,.1f} µs" for v in t["median_s"]],
                               min_s=[f"{v * 1e6:,.1f} µs" for v in t["min_s"]])
                      .rename(columns={"median_s": "median", "min_s": "min"}), hide_index=True)
@@ -134,10 +132,9 @@ def body(c: _ui.Ctx) -> None:
                         st.warning(f"The scaling measurement failed ({type(exc).__name__}).")
         sc = st.session_state.get("_scaling")
         if sc is not None:
-            fig = plots.lines_figure(sc, "n", "seconds", "method", "Time for the full gradient against n",
-                                     "n inputs", "seconds")
-            _ui.figure_block(plots.to_png(fig), plots.to_svg(fig), "scaling",
-                             "Reverse mode stays a small multiple of one evaluation; forward and numeric grow as n.")
+            _ui.plot("lines", sc, "n", "seconds", "method", "Time for the full gradient against n", "n inputs",
+                     "seconds", name="scaling",
+                     caption="Reverse mode stays a small multiple of one evaluation; forward and numeric grow as n.")
             _ui.downloads([("Scaling (CSV)", sc.to_csv(index=False), "scaling.csv", "text/csv")], key="scaling")
         st.markdown("#### Vector functions: forward against reverse as n and m change")
         if st.button("Measure the crossover", key="cross"):
@@ -145,9 +142,8 @@ def body(c: _ui.Ctx) -> None:
                 st.session_state["_cross"] = timing.crossover(ns=(1, 2, 4, 8, 16), ms=(1, 2, 4, 8, 16), repeats=3)
         cr = st.session_state.get("_cross")
         if cr is not None:
-            fig = plots.crossover_figure(cr)
-            _ui.figure_block(plots.to_png(fig), plots.to_svg(fig), "crossover",
-                             "Forward mode needs n passes, reverse mode m sweeps: reverse wins when m < n.")
+            _ui.plot("crossover", cr, name="crossover",
+                     caption="Forward mode needs n passes, reverse mode m sweeps: reverse wins when m < n.")
             _ui.downloads([("Crossover (CSV)", cr.to_csv(index=False), "crossover.csv", "text/csv")], key="cross")
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from diffzoo import plots, tensor
+from diffzoo import tensor
 from views import _ui
 
 INTRO = (
@@ -88,8 +88,7 @@ def body(c: _ui.Ctx) -> None:
         st.metric("final loss", f"{gd['loss'].iloc[-1]:.6g}", f"{gd['loss'].iloc[-1] - gd['loss'].iloc[0]:.3g}",
                   delta_color="inverse")
     with g2:
-        fig = plots.loss_figure(data["gd"])
-        _ui.figure_block(plots.to_png(fig), plots.to_svg(fig), "gradient-descent")
+        _ui.plot("loss", data["gd"], name="gradient-descent")
 
     st.markdown("### Timing against d: one reverse sweep against d forward passes and 2d evaluations")
     t1, t2 = st.columns([1, 3])
@@ -104,9 +103,8 @@ def body(c: _ui.Ctx) -> None:
     with t2:
         tv = st.session_state.get("_lr_timing")
         if tv is not None:
-            fig = plots.lines_figure(tv, "d", "seconds", "method", "Time for the gradient against d",
-                                     "d features", "seconds (median)")
-            _ui.figure_block(plots.to_png(fig), plots.to_svg(fig), "logreg-timing")
+            _ui.plot("lines", tv, "d", "seconds", "method", "Time for the gradient against d", "d features",
+                     "seconds (median)", name="logreg-timing")
             _ui.downloads([("Timings (CSV)", tv.to_csv(index=False), "logreg-timing.csv", "text/csv")],
                           key="lrt")
         else:

@@ -37,13 +37,15 @@ def numeric_data(text: str, point: tuple[float, ...], i: int, output: int, preci
     return {"sweeps": sweeps, "best": best, "reference": ref, "bounds": b, "value": float(value)}
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def error_plot(text: str, point: tuple[float, ...], i: int, output: int, precision: str, exponent: int,
-               model: bool, title: str) -> tuple[bytes, bytes]:
-    d = numeric_data(text, point, i, output, precision)
+def error_figure(d: dict[str, Any], exponent: int, model: bool, title: str) -> Any:
     first = next(iter(d["sweeps"]))
-    fig = plots.error_figure(d["sweeps"], d["best"][d["best"]["precision"] == first], 10.0**exponent, model, title)
-    return plots.to_png(fig), plots.to_svg(fig)
+    return plots.error_figure(d["sweeps"], d["best"][d["best"]["precision"] == first], 10.0**exponent, model, title)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def error_png(text: str, point: tuple[float, ...], i: int, output: int, precision: str, exponent: int,
+              model: bool, title: str) -> bytes:
+    return plots.to_png(error_figure(numeric_data(text, point, i, output, precision), exponent, model, title))
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
@@ -97,7 +99,9 @@ def body(c: _ui.Ctx) -> None:
     m3.metric("chosen step h", f"1e{exponent}")
 
     title = f"Error of ∂{y}/∂{wrt} at the point against the step"
-    png, svg = error_plot(c.text, c.point, i, out_i, precision, exponent, bool(st.session_state["model"]), title)
+    show_model = bool(st.session_state["model"])
+    png = error_png(c.text, c.point, i, out_i, precision, exponent, show_model, title)
+    svg = lambda: plots.to_svg(error_figure(d, exponent, show_model, title))  # noqa: E731 - made when downloaded
     _ui.figure_block(png, svg, "numeric-error",
                      "Solid: float64 (dashed: float32). Dotted: the error model. Stars: each scheme's best step.")
     left, right = st.columns(2)
@@ -112,8 +116,8 @@ def body(c: _ui.Ctx) -> None:
         st.table(show.rename(columns={"rel_error": "relative error"}), hide_index=True)
     with right:
         st.markdown("#### Best step of each scheme")
-        model = swell.model_best_steps(d["sweeps"][next(iter(d["sweeps"]))])
-        best = d["best"].merge(model, on="scheme", how="left")
+        model_best = swell.model_best_steps(d["sweeps"][next(iter(d["sweeps"]))])
+        best = d["best"].merge(model_best, on="scheme", how="left")
         best = best.assign(model_eps=[f"{v:.1e}" for v in best["model_eps"]])
         best = best.drop(columns=["model_error"])
         best = best.assign(eps=[f"{v:.1e}" for v in best["eps"]],

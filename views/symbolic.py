@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 import diffzoo as dz
-from diffzoo import graph, plots, swell, symbolic
+from diffzoo import graph, swell, symbolic
 from diffzoo.families import FAMILIES
 from diffzoo.wengert import WengertList
 from views import _ui
@@ -57,10 +57,8 @@ def simplified(text: str, timeout: float) -> dict[str, Any]:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def swell_data(family: str, n_max: int) -> tuple[pd.DataFrame, bytes, bytes]:
-    df = swell.swell_table(family, range(1, n_max + 1))
-    fig = plots.swell_figure(df)
-    return df, plots.to_png(fig), plots.to_svg(fig)
+def swell_data(family: str, n_max: int) -> pd.DataFrame:
+    return swell.swell_table(family, range(1, n_max + 1))
 
 
 def body(c: _ui.Ctx) -> None:
@@ -107,11 +105,11 @@ def body(c: _ui.Ctx) -> None:
     _ui.url_setting("nmax", 12, int, lambda v: 2 <= v <= top)
     b.slider("Largest n", 2, top, key="nmax",
              help=f"The logistic map stops at n = {swell.MAX_N['logistic map l_n']}: its tree doubles with each level.")
-    df, png, svg = swell_data(fam, min(int(st.session_state["nmax"]), swell.MAX_N[fam]))
+    df = swell_data(fam, min(int(st.session_state["nmax"]), swell.MAX_N[fam]))
     p, t = st.columns([3, 2])
     with p:
-        _ui.figure_block(png, svg, "swell",
-                         "Operations against n (log scale): the tree grows, the shared graph does not.")
+        _ui.plot("swell", df, name="swell",
+                 caption="Operations against n (log scale): the tree grows, the shared graph does not.")
     with t:
         st.table(df.drop(columns=["family"]), hide_index=True)
         _ui.downloads([("Table (CSV)", df.to_csv(index=False), "swell.csv", "text/csv")], key="swell")
