@@ -52,7 +52,11 @@ def adjoint_sweep(wl: WengertList, vals: list[Any], ybar: Sequence[float],
             if type(ybar) is not list and type(ybar) is not tuple:
                 ybar = list(ybar)
             try:
-                plan = _plan(wl)
+                cached = wl.__dict__.get("_plan")  # _plan(wl), without the call
+                if cached is not None and cached[0] is wl.steps and cached[1] is wl.outputs and cached[2] is wl.inputs:
+                    plan = cached[3]
+                else:
+                    plan = _plan(wl)
                 seeded = tuple(map(bool, ybar))  # bool(w) is w != 0 (nan counts as nonzero, as in the sweep)
                 rp = plan.extra.get(seeded) or _reverse_plan(wl, seeded)
                 if len(vals) != plan.size:
@@ -79,7 +83,7 @@ def adjoint_sweep(wl: WengertList, vals: list[Any], ybar: Sequence[float],
                         bar[lo] = bar[k]
                     else:
                         bar[lo:hi] = [bar[k]] * (hi - lo)
-                if math.isfinite(sum(bar[: wl.n])):
+                if math.isfinite(sum(bar[: plan.n])):
                     return bar, []
             except (ValueError, ArithmeticError, IndexError, TypeError):
                 pass  # the step-by-step sweep below says precisely which partial failed
