@@ -218,7 +218,7 @@ def loss_figure(df: pd.DataFrame) -> Figure:
 @_styled
 def bar_figure(labels: Sequence[str], values: Sequence[float], title: str, xlabel: str) -> Figure:
     """Horizontal bars (e.g. median time per method), log scale."""
-    fig = _figure(9, 0.6 * len(labels) + 1.6)
+    fig = _figure(7, 0.5 * len(labels) + 1.6)
     ax = fig.add_subplot()
     ax.barh(list(labels), list(values), color=[color(lab, k) for k, lab in enumerate(labels)],
             hatch=["//" if "compiled" in lab else "" for lab in labels])

@@ -28,7 +28,7 @@ SURVEY = "ln(x1) + x1*x2 - sin(x2)"
 SHOTS = ROOT / "assets" / "screenshots"
 # page path, screenshot name, what must be drawn: "graph" (graphviz svg) and/or "plot" (img)
 PAGES = [("", "traces", ["graph"]), ("symbolic", "symbolic", ["graph", "plot"]),
-         ("numeric", "numeric", ["plot"]), ("compare", "compare", []), ("logreg", "logreg", ["plot"])]
+         ("numeric", "numeric", ["plot"]), ("compare", "compare", ["plot"]), ("logreg", "logreg", ["plot"])]
 FIGURES = {"traces": ["11.652", "5.5", "1.716"], "symbolic": ["11.652", "5.5", "1.716"],
            "numeric": ["11.652", "5.5"], "compare": ["11.652", "5.5", "1.716"], "logreg": []}
 
@@ -123,11 +123,14 @@ def test_page_in_browser(server, browser, path, name, drawn):
                 thumb.press("ArrowLeft")
             _settle(page)
             page.wait_for_function("() => document.body.innerText.includes('Reverse sweep')", timeout=30_000)
+        if name == "compare":  # measure timings (never cached) so the screenshot shows them
+            page.get_by_role("button", name="Measure timings").click()
+            page.wait_for_selector('[data-testid="stImage"] img', timeout=60_000)
+            _settle(page)
         if "graph" in drawn:
             page.wait_for_selector('[data-testid="stGraphVizChart"] svg', timeout=30_000)
         if "plot" in drawn:
-            page.wait_for_selector('[data-testid="stImage"] img, [data-testid="stFullScreenFrame"] img',
-                                   timeout=30_000)
+            page.wait_for_selector('[data-testid="stImage"] img', timeout=30_000)
         if name == "numeric":  # the SVG is rendered only when asked for: download it
             with page.expect_download(timeout=30_000) as dl:
                 page.get_by_role("button", name="Download SVG").first.click()

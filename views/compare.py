@@ -70,6 +70,8 @@ def measure(timing: Any, c: _ui.Ctx, repeats: int, compiled: bool) -> pd.DataFra
 
 def show_comparison(df: pd.DataFrame) -> None:
     show = df.copy()
+    if "note" in show and not show["note"].fillna("").astype(str).str.strip().any():
+        show = show.drop(columns=["note"])
     for col in show.columns:
         if col == "value":
             show[col] = [", ".join(_ui.fmt(x) for x in v) if isinstance(v, list) else _ui.fmt(v) for v in show[col]]
