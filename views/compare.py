@@ -78,7 +78,7 @@ def show_comparison(df: pd.DataFrame) -> None:
         elif col.startswith("∂"):
             show[col] = [_ui.fmt(v) for v in show[col]]
         elif col == "max rel. error":
-            show[col] = [f"{v:.1e}" if v else "0 (exact)" for v in show[col]]
+            show[col] = ["—" if pd.isna(v) else f"{v:.1e}" if v else "0 (exact)" for v in show[col]]
         elif col in ("passes", "function evals", "primitive evals", "derivative rules"):
             show[col] = [str(int(v)) if pd.notna(v) else "—" for v in show[col]]
     st.table(show, hide_index=True)
