@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from views import _ui
+from pages import _ui
 
 st.set_page_config(page_title="diffzoo — four ways to differentiate", page_icon="🦓", layout="wide",
                    initial_sidebar_state="expanded")
 
 PAGES = [
-    st.Page("views/traces.py", title="Traces: forward & reverse", icon=":material/account_tree:", url_path="traces",
+    st.Page("pages/traces.py", title="Traces: forward & reverse", icon=":material/account_tree:", url_path="traces",
             default=True),
-    st.Page("views/symbolic.py", title="Symbolic & swell", icon=":material/functions:", url_path="symbolic"),
-    st.Page("views/numeric.py", title="Numeric: error vs step", icon=":material/show_chart:", url_path="numeric"),
-    st.Page("views/compare.py", title="Compare & timing", icon=":material/compare_arrows:", url_path="compare"),
-    st.Page("views/logreg.py", title="Logistic regression", icon=":material/model_training:", url_path="logreg"),
+    st.Page("pages/symbolic.py", title="Symbolic & swell", icon=":material/functions:", url_path="symbolic"),
+    st.Page("pages/numeric.py", title="Numeric: error vs step", icon=":material/show_chart:", url_path="numeric"),
+    st.Page("pages/compare.py", title="Compare & timing", icon=":material/compare_arrows:", url_path="compare"),
+    st.Page("pages/logreg.py", title="Logistic regression", icon=":material/model_training:", url_path="logreg"),
 ]
 
 page = st.navigation(PAGES, position="sidebar")

@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGES = ["views/traces.py", "views/symbolic.py", "views/numeric.py", "views/compare.py"]
+PAGES = ["pages/traces.py", "pages/symbolic.py", "pages/numeric.py", "pages/compare.py"]
 SURVEY = ["11.652", "5.5", "1.716"]
 
 
@@ -36,7 +36,7 @@ def app(query: dict[str, str] | None = None) -> AppTest:
 def open_page(path: str, query: dict[str, str] | None = None) -> AppTest:
     at = app(query)
     at.run()
-    if path != "views/traces.py":
+    if path != "pages/traces.py":
         at.switch_page(path).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -53,7 +53,7 @@ def no_exception(at: AppTest) -> None:
 def test_default_shows_survey_figures(path):
     at = open_page(path)
     text = page_text(at)
-    expected = SURVEY if path != "views/numeric.py" else ["11.652", "5.5"]  # numeric: one partial at a time
+    expected = SURVEY if path != "pages/numeric.py" else ["11.652", "5.5"]  # numeric: one partial at a time
     for figure in expected:
         assert figure in text, f"{figure} missing on {path}"
     assert at.text_area(key="fn").value == "ln(x1) + x1*x2 - sin(x2)"
@@ -97,7 +97,7 @@ def test_bad_function_shows_error_with_caret(path, bad):
 
 
 def test_point_where_f_is_undefined_shows_a_note():
-    at = open_page("views/traces.py")
+    at = open_page("pages/traces.py")
     at.number_input(key="pt_x1").set_value(-1.0).run()
     no_exception(at)
     text = page_text(at)
@@ -118,7 +118,7 @@ def _marked_rows(at: AppTest) -> list[tuple[int, int]]:
 
 
 def test_step_control_walks_forward_then_reverse():
-    at = open_page("views/traces.py")
+    at = open_page("pages/traces.py")
     assert _marked_rows(at) == [(0, 0), (1, 0)]  # primal and tangent row v_-1
     at.button(key="next").click().run()
     assert _marked_rows(at) == [(0, 1), (1, 1)]
@@ -140,7 +140,7 @@ def test_step_control_walks_forward_then_reverse():
 
 
 def test_graph_highlights_current_node_and_shows_known_values():
-    at = open_page("views/traces.py")
+    at = open_page("pages/traces.py")
     charts = at.get("graphviz_chart")
     assert charts, "no graph drawn"
     spec = charts[0].proto.spec
@@ -155,7 +155,7 @@ def test_graph_highlights_current_node_and_shows_known_values():
 
 
 def test_seed_direction_and_vector_output():
-    at = open_page("views/traces.py")
+    at = open_page("pages/traces.py")
     at.selectbox(key="seed").set_value("x2").run()
     tangent = at.table[1].value
     assert tangent["value"].iloc[-1].startswith("1.716")
@@ -169,13 +169,13 @@ def test_seed_direction_and_vector_output():
 
 
 def test_traces_as_mathematics():
-    at = open_page("views/traces.py", {"view": "Mathematics"})
+    at = open_page("pages/traces.py", {"view": "Mathematics"})
     latex = "\n".join(e.value for e in at.latex)
     assert r"\dot{v}" in latex and r"\bar{v}" in latex and "11.652" in latex
 
 
 def test_url_opens_exact_view():
-    at = open_page("views/traces.py", {"fn": "x/(1+x^2)", "at_x": "5", "step": "3"})
+    at = open_page("pages/traces.py", {"fn": "x/(1+x^2)", "at_x": "5", "step": "3"})
     assert at.text_area(key="fn").value == "x/(1+x^2)"
     assert at.number_input(key="pt_x").value == 5.0
     assert at.slider(key="step").value == 3
@@ -183,7 +183,7 @@ def test_url_opens_exact_view():
 
 
 def test_bad_url_values_are_ignored():
-    at = open_page("views/traces.py", {"at_x1": "nan", "step": "many", "seed": "<script>"})
+    at = open_page("pages/traces.py", {"at_x1": "nan", "step": "many", "seed": "<script>"})
     no_exception(at)
     assert at.number_input(key="pt_x1").value == 2.0
     assert at.slider(key="step").value == 0
@@ -194,7 +194,7 @@ def test_examples_selector_loads_every_example():
 
     examples = json.loads((Path(APP).parent / "assets" / "examples.json").read_text())["examples"]
     assert len(examples) >= 7
-    at = open_page("views/traces.py")
+    at = open_page("pages/traces.py")
     for ex in examples:
         at.selectbox(key="example").set_value(ex["name"]).run()
         no_exception(at)
@@ -206,7 +206,7 @@ def test_examples_selector_loads_every_example():
 
 
 def test_numeric_eps_control_changes_estimates():
-    at = open_page("views/numeric.py")
+    at = open_page("pages/numeric.py")
     at.select_slider(key="eps").set_value(-1).run()
     est1 = at.table[0].value
     at.select_slider(key="eps").set_value(-8).run()
@@ -220,7 +220,7 @@ def test_numeric_eps_control_changes_estimates():
 
 
 def test_symbolic_swell_family_control():
-    at = open_page("views/symbolic.py")
+    at = open_page("pages/symbolic.py")
     at.selectbox(key="family").set_value("nested sin").run()
     no_exception(at)
     swell = at.table[-1].value
@@ -228,7 +228,7 @@ def test_symbolic_swell_family_control():
 
 
 def test_compare_measures_timings_on_request():
-    at = open_page("views/compare.py")
+    at = open_page("pages/compare.py")
     at.slider(key="repeats").set_value(3).run()
     at.button(key="measure").click().run(timeout=120)
     no_exception(at)
@@ -236,7 +236,7 @@ def test_compare_measures_timings_on_request():
 
 
 def test_logistic_regression_page():
-    at = open_page("views/logreg.py", {"N": "200", "d": "5"})
+    at = open_page("pages/logreg.py", {"N": "200", "d": "5"})
     no_exception(at)
     text = page_text(at)
     assert "softplus" in text and "ℓ̄" in text or "ell" in text
@@ -248,7 +248,7 @@ def test_logistic_regression_page():
 def test_big_function_gets_windows_and_a_local_graph():
     from diffzoo.families import chain_sum
 
-    at = open_page("views/traces.py", {"fn": chain_sum(67)})  # 200 operations
+    at = open_page("pages/traces.py", {"fn": chain_sum(67)})  # 200 operations
     no_exception(at)
     assert len(at.number_input) == 67
     assert all(len(t.value) <= 30 for t in at.table)
@@ -263,26 +263,26 @@ def test_big_function_gets_windows_and_a_local_graph():
     assert max(len(t.value) for t in at.table) > 200
 
 
-@pytest.mark.parametrize("path", ["views/numeric.py", "views/compare.py", "views/symbolic.py"])
+@pytest.mark.parametrize("path", ["pages/numeric.py", "pages/compare.py", "pages/symbolic.py"])
 def test_vector_function_on_other_pages(path):
     at = open_page(path, {"fn": "x1*x2, cos(x1)", "at_x1": "2", "at_x2": "3"})
     no_exception(at)
     text = page_text(at)
-    assert "6" in text and "-0.416146836547" in text or path == "views/numeric.py"
-    if path == "views/numeric.py":
+    assert "6" in text and "-0.416146836547" in text or path == "pages/numeric.py"
+    if path == "pages/numeric.py":
         at.selectbox(key="out").set_value(1).run()
         no_exception(at)
         assert "-0.909297426826" in page_text(at)
 
 
 def test_names_with_markdown_characters_stay_names():
-    at = open_page("views/traces.py", {"fn": "w_1*w_2 + w_3", "at_w_1": "2", "at_w_2": "3", "at_w_3": "1"})
+    at = open_page("pages/traces.py", {"fn": "w_1*w_2 + w_3", "at_w_1": "2", "at_w_2": "3", "at_w_3": "1"})
     no_exception(at)
     assert "w\\_1" in "\n".join(m.value for m in at.markdown)  # escaped, so never italics
     assert "7" in page_text(at)
 
 
-@pytest.mark.parametrize("path", [*PAGES, "views/logreg.py"])
+@pytest.mark.parametrize("path", [*PAGES, "pages/logreg.py"])
 def test_whatever_is_typed_no_exception_reaches_the_page(path):
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st

@@ -27,8 +27,10 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 SURVEY = "ln(x1) + x1*x2 - sin(x2)"
 SHOTS = ROOT / "assets" / "screenshots"
 # page path, screenshot name, what must be drawn: "graph" (graphviz svg) and/or "plot" (img)
-PAGES = [("", "traces", ["graph"]), ("symbolic", "symbolic", ["graph", "plot"]),
-         ("numeric", "numeric", ["plot"]), ("compare", "compare", ["plot"]), ("logreg", "logreg", ["plot"])]
+# The first request to the fresh server is a deep link (/numeric): with a pages/ folder beside app.py,
+# Streamlit starts in its old multipage mode, and the page must still get the entrypoint's sidebar.
+PAGES = [("numeric", "numeric", ["plot"]), ("", "traces", ["graph"]), ("symbolic", "symbolic", ["graph", "plot"]),
+         ("compare", "compare", ["plot"]), ("logreg", "logreg", ["plot"])]
 FIGURES = {"traces": ["11.652", "5.5", "1.716"], "symbolic": ["11.652", "5.5", "1.716"],
            "numeric": ["11.652", "5.5"], "compare": ["11.652", "5.5", "1.716"], "logreg": []}
 

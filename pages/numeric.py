@@ -10,7 +10,7 @@ import streamlit as st
 
 import diffzoo as dz
 from diffzoo import numeric, plots, swell
-from views import _ui
+from pages import _ui
 
 INTRO = (
     "**Numeric differentiation** estimates a derivative from function values at nearby points, "

@@ -11,7 +11,7 @@ import diffzoo as dz
 from diffzoo import graph, swell, symbolic
 from diffzoo.families import FAMILIES
 from diffzoo.wengert import WengertList
-from views import _ui
+from pages import _ui
 
 INTRO = (
     "**Symbolic differentiation** applies the chain rule to the expression itself and returns a new "

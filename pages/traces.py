@@ -10,7 +10,7 @@ import streamlit as st
 import diffzoo as dz
 from diffzoo import forward, graph, reverse
 from diffzoo.traces import TraceTable, adjoint_table, primal_table, tangent_table
-from views import _ui
+from pages import _ui
 
 HL = "#fde2c8"
 INTRO = (

@@ -152,8 +152,24 @@ def _initial_value(v: str) -> float:
     return 1.0
 
 
+def leave_multipage_v1() -> None:
+    """Make sure ``app.py`` and its ``st.navigation`` run, even on a fresh server's first request.
+
+    A ``pages/`` folder beside the entrypoint makes Streamlit start in its old multipage mode,
+    which runs a page file on its own (no sidebar, no function) when the first request after a
+    start is a deep link such as ``/numeric``. ``st.navigation`` switches that mode off for good;
+    this switches it off before anything is drawn and reruns, so the entrypoint runs first.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def sidebar() -> Ctx:
     """Draw the examples selector, the function box and the point; return the parsed context."""
+    leave_multipage_v1()
     exs = examples()
     if "fn" not in st.session_state:
         st.session_state["fn"] = _qp("fn") if _qp("fn") is not None else exs[0]["text"]
@@ -225,6 +241,7 @@ def ctx() -> Ctx:
 
 def run_page(title: str, intro: str, body: Callable[[Ctx], None], needs_function: bool = True) -> None:
     """Title, a plain explanation, then the body; bad input and unexpected errors become short notes."""
+    leave_multipage_v1()
     st.title(title)
     st.markdown(intro)
     c = ctx()

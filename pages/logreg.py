@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from diffzoo import tensor
-from views import _ui
+from pages import _ui
 
 INTRO = (
     "Reverse mode works on arrays just as on numbers. The mean logistic loss "

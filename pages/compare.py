@@ -10,7 +10,7 @@ import streamlit as st
 
 import diffzoo as dz
 from diffzoo import compare
-from views import _ui
+from pages import _ui
 
 INTRO = (
     "All four methods on the same function and point. **Symbolic** differentiates the expression, "
