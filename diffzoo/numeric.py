@@ -173,7 +173,14 @@ def error_sweep(wl: WengertList, point: Sequence[float], reference: float, i: in
 
 
 def best_steps(sweep: pd.DataFrame) -> pd.DataFrame:
-    """For each scheme, the step with the smallest error in a sweep."""
-    ok = sweep[np.isfinite(sweep["error"])]
-    idx = ok.groupby("scheme", sort=False)["error"].idxmin()
-    return ok.loc[idx, ["scheme", "eps", "estimate", "error", "rel_error"]].reset_index(drop=True)
+    """For each scheme, the step where the error is smallest in a sweep.
+
+    The error is smoothed (a running median over 5 neighbouring steps) before taking the minimum,
+    so a lucky exact result at one step (error 0 by cancellation) is not called the best step.
+    """
+    rows = []
+    for _, g in sweep[np.isfinite(sweep["error"])].groupby("scheme", sort=False):
+        g = g.sort_values("eps")
+        smooth = g["error"].rolling(5, center=True, min_periods=1).median()
+        rows.append(g.loc[smooth.idxmin(), ["scheme", "eps", "estimate", "error", "rel_error"]])
+    return pd.DataFrame(rows).reset_index(drop=True)
