@@ -364,7 +364,7 @@ async def run_phase(port: int, server_pid: int, sessions: int, rounds: int, phas
     # Sessions closed: Streamlit drops their state. Wait (bounded) for the last sympy workers to finish too.
     await asyncio.sleep(settle_s)
     for _ in range(int(settle_s) * 2):
-        if tree_rss_mb(server_pid)[1] <= 2:  # the server and, once used, its forkserver
+        if tree_rss_mb(server_pid)[1] <= 3:  # the server and, once used, its forkserver and resource tracker
             break
         await asyncio.sleep(1)
     after, nproc_after = tree_rss_mb(server_pid)
