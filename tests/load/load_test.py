@@ -344,7 +344,8 @@ async def run_phase(port: int, server_pid: int, sessions: int, rounds: int, phas
             await asyncio.sleep(2)
             before, nproc = tree_rss_mb(server_pid)
             stop = asyncio.Event()
-            cpu0, machine0 = tree_cpu_s(server_pid), machine_cpu_s()
+            cpu0, machine0, ours0 = tree_cpu_s(server_pid), machine_cpu_s(), tree_cpu_s(os.getpid())
+            load0 = os.getloadavg()[0]
             with MemorySampler(server_pid) as mem:
                 t_start = time.monotonic()
                 hostile_task = asyncio.create_task(hostile(browser, port, stop, wait_s)) if with_hostile else None
@@ -356,6 +357,7 @@ async def run_phase(port: int, server_pid: int, sessions: int, rounds: int, phas
                     for i in range(sessions)]), timeout=(wait_s + think_s * 1.5) * (rounds + 2) + arrive_s + 30)
                 elapsed = time.monotonic() - t_start
                 server_cpu, machine_cpu = tree_cpu_s(server_pid) - cpu0, machine_cpu_s() - machine0
+                browser_cpu = tree_cpu_s(os.getpid()) - ours0
                 stop.set()
                 hostile_done = await asyncio.wait_for(hostile_task, timeout=wait_s + 10) if hostile_task else None
                 during = [mb for (t, mb, n) in mem.samples]
@@ -381,7 +383,10 @@ async def run_phase(port: int, server_pid: int, sessions: int, rounds: int, phas
         "p95 s": quantile(times, 0.95), "max s": max(times) if times else math.nan,
         "opening: p50 s": quantile(first, 0.5), "opening: p95 s": quantile(first, 0.95),
         "typed: p50 s": quantile(typed, 0.5), "typed: p95 s": quantile(typed, 0.95),
-        "wall s": elapsed, "server CPU s": server_cpu, "machine CPU s (server + browser)": machine_cpu,
+        "wall s": elapsed, "server CPU s": server_cpu, "browser CPU s": browser_cpu,
+        "other processes' CPU s": machine_cpu - server_cpu - browser_cpu, "machine CPU s": machine_cpu,
+        "machine cores x wall s": elapsed * len(os.sched_getaffinity(0) | (SERVER_CPUS or set())),
+        "load average at start": load0,
         "rss before MB": before, "rss peak MB": max(during) if during else math.nan,
         "rss mean during MB": statistics.fmean(during) if during else math.nan,
         "rss after MB": after, "rss after, server process alone MB": server_alone,
@@ -417,7 +422,8 @@ def one_phase(args: argparse.Namespace, phase: int, with_hostile: bool) -> dict:
 def table(rows: list[dict]) -> str:
     keys = ["sessions", "rounds per session", "sessions with all figures correct", "figures correct",
             "figures wanted", "p50 s", "p95 s", "max s", "opening: p50 s", "opening: p95 s", "typed: p50 s",
-            "typed: p95 s", "wall s", "server CPU s", "machine CPU s (server + browser)",
+            "typed: p95 s", "wall s", "server CPU s", "browser CPU s",
+            "other processes' CPU s", "machine CPU s", "machine cores x wall s", "load average at start",
             "rss before MB", "rss peak MB", "rss mean during MB", "rss after MB", "rss after, server process alone MB",
             "processes before",
             "processes after", "hostile requests", "hostile answered", "server tracebacks"]
