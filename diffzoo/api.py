@@ -269,7 +269,9 @@ def differentiate(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | 
             ybar = [float(s) for s in _check_len(ybar, wl.m, "ybar")]
             bar, _ = reverse.adjoint_sweep(wl, vals, ybar)
             trace = ReverseTrace(wl, vals, [ybar])
-            return Result(method, function, pt, value, np.array([bar[: wl.n]]), trace, Cost(1, k, partials, 1),
+            # One sweep gives ȳ·J, not J: like a forward pass's JVP, it goes in details, and the
+            # Jacobian (so gradient and derivative) stays unknown rather than being ȳ·J mislabelled.
+            return Result(method, function, pt, value, np.full((wl.m, wl.n), np.nan), trace, Cost(1, k, partials, 1),
                           {"vjp": bar[: wl.n], "ybar": ybar})
         J, _ = reverse.jacobian(wl, vals)
         ybars = [[float(i == j) for i in range(wl.m)] for j in range(wl.m)]
@@ -289,7 +291,9 @@ def differentiate(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | 
         cost = Cost(0, k, len(dl.steps) if dl else 0, 1)
         return Result(method, function, pt, value, J, SymbolicTrace(function, exprs, J), cost,
                       {"expressions": exprs})
-    J, evals, steps = numeric.jacobian(wl, x, scheme, eps, relative)
+    # f(x) is already known (the value): forward and backward differences reuse it, so they cost
+    # n evaluations besides it (n + 1 in all), central 2n, Richardson 4n, complex step n.
+    J, evals, steps = numeric.jacobian(wl, x, scheme, eps, relative, f0=wl.output_values(vals))
     return Result(method, function, pt, value, J, NumericTrace(function, scheme, steps, J),
                   Cost(0, k * (evals + 1), 0, evals + 1), {"scheme": scheme, "steps": steps})
 

@@ -701,7 +701,8 @@ def compiled_result(function: Any, x: Sequence[float], method: str, seed: Sequen
         if ybar is not None:
             ybar = [float(s) for s in _check_len(ybar, wl.m, "ybar")]
             out, bar = g.vjp(x, ybar)
-            return Result(method, function, pt, value(out), np.array([bar]), LazyReverseTrace(wl, x, [ybar]),
+            unknown = np.full((wl.m, wl.n), np.nan)  # one sweep gives ȳ·J, not J (see api.differentiate)
+            return Result(method, function, pt, value(out), unknown, LazyReverseTrace(wl, x, [ybar]),
                           Cost(1, k, g.partials, 1), {"vjp": bar, "ybar": ybar, "compiled": True})
         out, J = g.jacobian_reverse(x)
         ybars = [list(np.eye(wl.m)[j]) for j in range(wl.m)]

@@ -73,18 +73,28 @@ def estimate(wl: WengertList, point: Sequence[float], i: int, scheme: str, eps: 
         p[i] = np.complex128(complex(x[i], h))
         return np.imag(np.asarray(wl.output_values(wl.evaluate(p)), dtype=complex)) / h, 1, h
     d1 = (at(h) - at(-h)) / (2 * h)
-    h2 = h / 2
+    h2 = step(x[i], h / 2, relative=False)  # the half step made representable too
     d2 = (at(h2) - at(-h2)) / (2 * h2)
     return (4 * d2 - d1) / 3, 4, h
 
 
 def jacobian(wl: WengertList, point: Sequence[float], scheme: str = "central", eps: float | None = None,
-             relative: bool = True) -> tuple[np.ndarray, int, list[float]]:
-    """The m x n Jacobian column by column: (J, function evaluations, the step used per input)."""
+             relative: bool = True, f0: Sequence[float] | None = None) -> tuple[np.ndarray, int, list[float]]:
+    """The m x n Jacobian column by column: (J, function evaluations, the step used per input).
+
+    ``f0``, the outputs at ``point`` if the caller has them, saves forward and backward differences
+    their evaluation at the point (then n evaluations, not n + 1, are counted and made).
+    """
     J = np.zeros((wl.m, wl.n))
     evals, steps = 0, []
-    f0 = _outputs(wl, point) if scheme in ("forward", "backward") else None
-    evals += f0 is not None
+    if scheme in ("forward", "backward"):
+        if f0 is None:
+            f0 = _outputs(wl, point)
+            evals += 1
+        else:
+            f0 = np.asarray(f0, dtype=float)
+    else:
+        f0 = None
     for i in range(wl.n):
         col, k, h = estimate(wl, point, i, scheme, eps, relative, f0)
         J[:, i] = col
@@ -147,7 +157,8 @@ def sweep_estimates(wl: WengertList, point: Sequence[float], i: int, output: int
         if scheme == "complex":
             return np.imag(at(1j * h, complex_step=True)) / h
         d1 = (at(h) - at(-h)) / (2 * h)
-        h2 = h / 2
+        h2 = (xi + h / 2) - xi  # the half step made representable too
+        h2 = np.where(h2 == 0, h / 2, h2)
         d2 = (at(h2) - at(-h2)) / (2 * h2)
         return (4 * d2 - d1) / 3
 

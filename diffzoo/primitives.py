@@ -114,8 +114,35 @@ def _pow_domain(x: float, y: float) -> str | None:
     if x == 0 and y < 0:
         return f"0 cannot be raised to the negative power {_fmt(y)}"
     if x < 0 and y != int(y):
-        return f"a negative base {_fmt(x)} has no real power {_fmt(y)} (the exponent is not an integer)"
+        shown = _fmt(y)
+        if float(shown) == int(float(shown)):  # 3.0000000447 would read "3": show every digit
+            shown = repr(float(y))
+        return f"a negative base {_fmt(x)} has no real power {shown} (the exponent is not an integer)"
     return None
+
+
+# --- the two partials of pow, with their limits at a zero base -----------------------------------
+
+
+def _zero(v: Any) -> bool:
+    """Is ``v`` the plain number 0? (Expressions, duals and arrays are never taken for one.)"""
+    return type(v) in (int, float) and v == 0
+
+
+def _pow_dx(B: Any, o: Any, x: Any, y: Any) -> Any:
+    """∂(x^y)/∂x = y x^(y-1); 0 when y = 0, where x^0 is the constant 1 (0^0 = 1 too, as math.pow says),
+    even at x = 0, where the formula's 0 * 0^-1 does not exist."""
+    if _zero(y):
+        return 0
+    return B.mul(y, B.pow(x, B.sub(y, 1)))
+
+
+def _pow_dy(B: Any, o: Any, x: Any, y: Any) -> Any:
+    """∂(x^y)/∂y = x^y ln x; 0 at x = 0 with y > 0, where 0^y is 0 for every nearby y (the formula's
+    0 * ln 0 does not exist). As in PyTorch's and JAX's rules for pow."""
+    if _zero(x) and type(y) in (int, float) and y > 0:
+        return 0
+    return B.mul(o, B.log(x))
 
 
 # --- the table -----------------------------------------------------------------------------------
@@ -138,7 +165,7 @@ _TABLE = [
               (lambda B, o, x: -1,),
               "-{0}", "Neg", lambda x: -x, text="-{0}", user=False),
     Primitive("pow", 2, math.pow, np.power,
-              (lambda B, o, x, y: B.mul(y, B.pow(x, B.sub(y, 1))), lambda B, o, x, y: B.mul(o, B.log(x))),
+              (_pow_dx, _pow_dy),
               "{{{0}}}^{{{1}}}", "Pow", lambda x, y: x**y, _pow_domain, text="{0} ^ {1}", user=False),
     Primitive("sin", 1, math.sin, np.sin, (lambda B, o, x: B.cos(x),),
               r"\sin{0}", "sin", _mp("sin"), text="sin {0}"),

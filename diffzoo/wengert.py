@@ -182,7 +182,13 @@ class WengertList:
         return to_latex(self.step_expr(st))
 
     def output_names(self) -> list[str]:
-        return ["y"] if self.m == 1 else [f"y_{j + 1}" for j in range(self.m)]
+        """``y`` (or ``y_1 .. y_m``), unless an input is called so: then ``f``, ``g``... the first free letter.
+
+        (With an input ``y``, ``ẏ``, ``ȳ`` and ``∂y/∂y`` would name two different things.)
+        """
+        bases = {name.partition("_")[0].rstrip("0123456789") for name in self.inputs}
+        letter = next((c for c in "yfgzuwhq" if c not in bases), "out")
+        return [letter] if self.m == 1 else [f"{letter}_{j + 1}" for j in range(self.m)]
 
     def step_exprs(self) -> dict[int, Expr]:
         """Each variable as an expression in the inputs (shared, so it costs one node a step)."""

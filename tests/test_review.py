@@ -1,0 +1,164 @@
+"""A reviewer's cases: edge points, result fields and presentation that no other test reached.
+
+Each expected figure says where it comes from (a closed form, or central differences).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+
+import numpy as np
+import pytest
+
+import diffzoo as dz
+from diffzoo.compare import compare, reference_jacobian
+from diffzoo.forward import derivative
+from diffzoo.numeric import error_sweep
+
+# --- a VJP is not a Jacobian --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_reverse_vjp_does_not_pose_as_the_gradient(compiled):
+    # f = x^2 at 3: f' = 2x = 6 (closed form); one sweep seeded with ybar = 2 gives ybar * f' = 12.
+    r = dz.differentiate("x^2", [3], method="reverse", ybar=[2.0], compiled=compiled)
+    assert r.details["vjp"] == [12.0]
+    assert r.gradient != {"x": 12.0} and r.derivative != 12.0  # 12 is 2 f', not f'
+    assert r.jacobian.shape == (1, 1) and np.isnan(r.jacobian).all()  # unknown, as after one forward pass
+    assert dz.differentiate("x^2", [3], method="reverse", compiled=compiled).derivative == 6.0
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_reverse_vjp_of_a_vector_function_keeps_the_m_by_n_shape(compiled):
+    # f = (x*y, x*y) at (2, 3), ybar = (1, -1): ybar J = (3 - 3, 2 - 2) = (0, 0) (closed form).
+    # f has two outputs: it has no gradient, and its Jacobian is 2 x 2, whatever one sweep computed.
+    r = dz.differentiate("x*y, x*y", [2, 3], method="reverse", ybar=[1.0, -1.0], compiled=compiled)
+    assert r.details["vjp"] == [0.0, 0.0]
+    assert r.jacobian.shape == (2, 2)
+    assert r.gradient is None
+    r = dz.differentiate("x, x", [2], method="reverse", ybar=[1.0, 2.0], compiled=compiled)
+    assert r.details["vjp"] == [3.0]
+    assert r.derivative is None  # two outputs: no single f'(x)
+
+
+# --- names: an input called y ---------------------------------------------------------------------
+
+
+def _nfd(s):
+    return unicodedata.normalize("NFD", s)
+
+
+def test_an_input_named_y_does_not_share_its_name_with_the_output():
+    # f(x, y) = x*y + y at (1, 2): ∂f/∂x = y = 2, ∂f/∂y = x + 1 = 2 (closed form).
+    f = dz.parse("x*y + y")
+    df = compare(f, {"x": 1, "y": 2})
+    partial_cols = [c for c in df.columns if c.startswith("∂")]
+    assert len(partial_cols) == 2 and "∂y/∂y" not in partial_cols
+    assert list(df.set_index("method").loc["reverse", partial_cols]) == [2.0, 2.0]
+    fwd = dz.differentiate(f, [1, 2], method="forward", seed=[1, 0])
+    tables = fwd.trace.tables()
+    (tangent,) = [t for k, t in tables.items() if k.startswith("tangent")]
+    names = [r.name for r in tangent.rows]
+    assert len(names) == len(set(names)), names  # ẏ once: the input's tangent, not also the output's
+    primal = [r.name for r in tables["primal"].rows]
+    assert primal[-1] not in f.variables
+    rev = dz.differentiate(f, [1, 2], method="reverse")
+    (adj,) = [t for k, t in rev.trace.tables().items() if k.startswith("adjoint")]
+    seed_rule = adj.rows[0].rule  # the seed row: v̄_k = (output's bar)
+    results = [r.name for r in adj.rows if r.generic == "result"]
+    assert _nfd(seed_rule) not in {_nfd(n) for n in results}  # ȳ is the input's adjoint only
+    assert dz.parse(SURVEY).wengert.output_names() == ["y"]  # unchanged where there is no clash
+
+
+SURVEY = "ln(x1) + x1*x2 - sin(x2)"
+
+
+# --- pow at a zero base ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse", "symbolic"])
+def test_x_to_the_zero_at_zero_has_derivative_zero(method):
+    # x^0 = 1 for every x (0^0 = 1, as math.pow and the value here say): d/dx = 0 (closed form).
+    r = dz.differentiate("x^0", [0.0], method=method)
+    assert r.value == 1.0 and r.derivative == 0.0
+    if method != "symbolic":
+        assert dz.differentiate("x^0", [0.0], method=method, compiled=True).derivative == 0.0
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse"])
+@pytest.mark.parametrize("compiled", [False, True])
+def test_x_to_the_y_at_a_zero_base(method, compiled):
+    # 0^y = 0 for every y > 0, so at (0, 2): ∂/∂y = 0, and ∂/∂x = y x^(y-1) = 2 * 0 = 0 (closed form);
+    # central differences agree (they give exactly 0).
+    r = dz.differentiate("x^y", [0.0, 2.0], method=method, compiled=compiled)
+    assert r.gradient == {"x": 0.0, "y": 0.0}
+    num = dz.differentiate("x^y", [0.0, 2.0], method="numeric", scheme="central")
+    assert num.gradient == {"x": 0.0, "y": 0.0}
+    # 0^x at 2: d/dx = 0 (the function is 0 for x > 0).
+    assert dz.differentiate("0^x", [2.0], method=method, compiled=compiled).derivative == 0.0
+
+
+@pytest.mark.parametrize(("point", "fragment"), [([0.0, 0.0], "does not exist"), ([-2.0, 3.0], "does not exist")])
+def test_x_to_the_y_still_refuses_where_the_y_partial_does_not_exist(point, fragment):
+    # At (0, 0), 0^y jumps (0 for y > 0, 1 at 0, inf below); at (-2, 3), (-2)^y is not real for y near 3.
+    with pytest.raises(dz.EvaluationError, match=fragment):
+        dz.differentiate("x^y", point, method="reverse")
+
+
+def test_third_derivative_of_x_squared_at_zero_by_nested_duals():
+    # (x^2)''' = 0 everywhere (closed form); the innermost rule is d/dx x^0, at x = 0.
+    assert derivative(derivative(derivative(lambda x: x**2.0)))(0.0) == 0.0
+    assert derivative(derivative(lambda x: x**2.0))(0.0) == 2.0
+
+
+def test_negative_base_message_does_not_round_the_exponent_to_an_integer():
+    # Forward differences in y at (-2, 3) evaluate (-2)^(3 + h): the message must not say "power 3".
+    with pytest.raises(dz.EvaluationError) as info:
+        dz.differentiate("x^y", [-2.0, 3.0], method="numeric", scheme="forward")
+    shown = re.search(r"no real power (\S+)", str(info.value)).group(1)
+    assert float(shown) != int(float(shown)), str(info.value)
+
+
+# --- numeric ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("x", [0.3, 1.7, -7.1, 123.456, 0.0])
+@pytest.mark.parametrize("scheme", ["forward", "backward", "central", "richardson", "complex"])
+def test_every_scheme_is_exact_on_the_identity(scheme, x):
+    # f(x) = x: f' = 1 (closed form). With representable steps x ± h (and x ± h/2) every stencil
+    # point and difference is exact, so every scheme returns exactly 1.
+    assert dz.differentiate("x", [x], method="numeric", scheme=scheme).derivative == 1.0
+
+
+def test_richardson_sweep_is_exact_on_the_identity_for_moderate_steps():
+    sweep = error_sweep(dz.parse("x").wengert, [1.7], 1.0, eps=np.logspace(-10, -1, 37), schemes=["richardson"])
+    assert (sweep["error"] == 0).all()
+
+
+@pytest.mark.parametrize(("scheme", "per_input"), [("forward", 1), ("backward", 1), ("central", 2),
+                                                   ("richardson", 4), ("complex", 1)])
+def test_numeric_cost_counts_f_at_the_point_once(scheme, per_input):
+    # n = 3 inputs: forward/backward differences need f(x) and f(x + h e_i): n + 1 evaluations in all,
+    # f(x) being the value the result reports anyway; central 2n + 1 (the value), and so on.
+    r = dz.differentiate("x1*x2*x3", [1, 2, 3], method="numeric", scheme=scheme)
+    assert r.cost.function_evals == 1 + per_input * 3
+    assert r.gradient == pytest.approx({"x1": 6.0, "x2": 3.0, "x3": 2.0}, rel=1e-6)
+
+
+# --- compare ------------------------------------------------------------------------------------------
+
+
+def test_relative_error_against_an_exact_zero_is_not_a_huge_number():
+    # (x^3)' at 0 = 0 exactly; central differences give about 4e-13: no finite relative error.
+    df = compare("x^3", {"x": 0.0}).set_index("method")
+    assert df.loc["forward", "max rel. error"] == 0.0
+    assert df.loc["numeric", "∂y/∂x"] != 0.0
+    assert df.loc["numeric", "max rel. error"] == math.inf
+
+
+def test_reference_entry_by_entry():
+    # sqrt(x) + y at (0, 1): ∂/∂x = 1/(2 sqrt x) does not exist; ∂/∂y = 1 does (closed form).
+    ref = reference_jacobian(dz.parse("sqrt(x) + y"), {"x": 0.0, "y": 1.0})
+    assert math.isnan(ref[0, 0]) and ref[0, 1] == 1.0
