@@ -26,4 +26,7 @@ PAGES = [
 page = st.navigation(PAGES, position="sidebar")
 st.sidebar.markdown("### Function and point")
 _ui.sidebar()
+if page.url_path == "logreg":  # say so where the function is, not only in the page's text
+    st.sidebar.info("The logistic-regression page uses its own generated data set, not this function.",
+                    icon=":material/info:")
 page.run()

@@ -25,8 +25,10 @@ COLORS = {"forward": "#1f77b4", "backward": "#17becf", "central": "#2ca02c", "co
           "primal": "#444444", "loss": "#444444"}
 _CYCLE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf", "#7f7f7f"]
 ZERO_FLOOR = 1e-17  # where an error of exactly 0 is drawn on a log axis
-STYLE = {"font.size": 13, "axes.titlesize": 15, "axes.labelsize": 14, "legend.fontsize": 11,
-         "xtick.labelsize": 12, "ytick.labelsize": 12, "lines.linewidth": 2.2}
+STYLE = {"font.size": 14, "axes.titlesize": 16, "axes.labelsize": 15, "legend.fontsize": 13,
+         "xtick.labelsize": 13, "ytick.labelsize": 13, "lines.linewidth": 2.4}
+# Figure sizes are chosen for the column each figure is shown in, so that the page scales fonts by
+# about 0.7-1.0 at a 1280-pixel window: a figure drawn wider than its column shrinks its text.
 
 
 def _figure(width: float = 9.0, height: float = 5.2) -> Figure:
@@ -75,7 +77,7 @@ def error_figure(sweeps: Mapping[str, pd.DataFrame], best: pd.DataFrame | None =
     drawn solid, the others dashed. The model (truncation + rounding bound) is drawn dotted for
     the first sweep, ``best`` steps are marked with stars, ``current`` as a vertical line.
     """
-    fig = _figure(12, 6)
+    fig = _figure(10.5, 5.6)
     ax = fig.add_subplot()
     styles = ["-", "--", "-."]
     exact = False
@@ -130,14 +132,15 @@ def error_figure(sweeps: Mapping[str, pd.DataFrame], best: pd.DataFrame | None =
 @_styled
 def swell_figure(df: pd.DataFrame, title: str = "") -> Figure:
     """Derivative size against n on a log axis: written-out tree against shared graph."""
-    fig = _figure(9, 5.2)
+    fig = _figure(6.6, 4.8)
     ax = fig.add_subplot()
     series = [("derivative tree ops", "derivative as a tree", "#d62728", "o"),
               ("derivative shared ops", "derivative, shared (Wengert list)", "#2ca02c", "s"),
               ("f Wengert length", "f itself (Wengert list length)", "#1f77b4", "^")]
     for col, label, c, mk in series:
-        if col in df:
-            ax.plot(df["n"], df[col], marker=mk, color=c, label=label)
+        if col in df:  # 0 operations (n = 1: f is just x) has no place on a log axis: left out, not clipped
+            v = df[col].to_numpy(dtype=float)
+            ax.plot(df["n"], np.where(v > 0, v, np.nan), marker=mk, color=c, label=label)
     ax.set_yscale("log")
     ax.set_xlabel("n (depth / size of the family member)")
     ax.set_ylabel("operations")
@@ -155,7 +158,7 @@ def swell_figure(df: pd.DataFrame, title: str = "") -> Figure:
 def lines_figure(df: pd.DataFrame, x: str, y: str, hue: str, title: str, xlabel: str, ylabel: str,
                  logx: bool = True, logy: bool = True) -> Figure:
     """One line per value of ``hue``: y against x (timings against size, loss against step)."""
-    fig = _figure(9, 5.2)
+    fig = _figure(6.6, 4.8)
     ax = fig.add_subplot()
     for k, (name, g) in enumerate(df.groupby(hue, sort=False)):
         g = g.sort_values(x)
@@ -176,7 +179,7 @@ def lines_figure(df: pd.DataFrame, x: str, y: str, hue: str, title: str, xlabel:
 @_styled
 def crossover_figure(df: pd.DataFrame) -> Figure:
     """Forward/reverse time ratio over (n, m): above 1 reverse mode wins."""
-    fig = _figure(8, 5.5)
+    fig = _figure(6.6, 5.2)
     ax = fig.add_subplot()
     ns = sorted(df["n"].unique())
     ms = sorted(df["m"].unique())
@@ -201,7 +204,7 @@ def crossover_figure(df: pd.DataFrame) -> Figure:
 @_styled
 def loss_figure(df: pd.DataFrame) -> Figure:
     """Gradient descent: loss (left axis) and gradient norm (right axis, log) against step."""
-    fig = _figure(9, 4.6)
+    fig = _figure(8, 4.4)
     ax = fig.add_subplot()
     ax.plot(df["step"], df["loss"], marker="o", color="#1f77b4", label="loss")
     ax.set_xlabel("gradient-descent step")
@@ -211,6 +214,8 @@ def loss_figure(df: pd.DataFrame) -> Figure:
     ax2.plot(df["step"], df["grad_norm"], marker="s", color="#d62728", label="gradient norm")
     ax2.set_yscale("log")
     ax2.set_ylabel("‖gradient‖ (log)", color="#d62728")
+    lines = ax.get_lines()[:1] + ax2.get_lines()[:1]
+    ax.legend(lines, [ln.get_label() for ln in lines], loc="upper right", frameon=False)
     ax.set_title("Gradient descent with reverse-mode gradients")
     return fig
 
@@ -218,7 +223,7 @@ def loss_figure(df: pd.DataFrame) -> Figure:
 @_styled
 def bar_figure(labels: Sequence[str], values: Sequence[float], title: str, xlabel: str) -> Figure:
     """Horizontal bars (e.g. median time per method), log scale."""
-    fig = _figure(7, 0.5 * len(labels) + 1.6)
+    fig = _figure(6.6, 0.55 * len(labels) + 1.8)
     ax = fig.add_subplot()
     ax.barh(list(labels), list(values), color=[color(lab, k) for k, lab in enumerate(labels)],
             hatch=["//" if "compiled" in lab else "" for lab in labels])

@@ -23,13 +23,14 @@ import streamlit as st
 from matplotlib.figure import Figure
 
 import diffzoo as dz
-from diffzoo import plots
+from diffzoo import graph, plots
 from diffzoo.api import as_point
 from diffzoo.parse import Function
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES_FILE = ROOT / "assets" / "examples.json"
 CUSTOM = "(your own function)"
+SIDEBAR_CARET = 20  # columns of the function shown around the caret in the sidebar (no sideways scrolling)
 log = logging.getLogger("diffzoo.app")
 
 
@@ -48,6 +49,7 @@ class Ctx:
     point: tuple[float, ...] = ()
     error: str | None = None  # a parse error (with its caret) or an evaluation error
     error_kind: str = ""
+    error_parts: tuple[str, str, int, str] | None = None  # a parse error's message, text, position, hint
     note: str = ""
     variables: tuple[str, ...] = field(default_factory=tuple)
 
@@ -189,6 +191,9 @@ def sidebar() -> Ctx:
         fn = dz.parse(text)
     except dz.ParseError as exc:
         ctx.error, ctx.error_kind = str(exc), "parse"
+        if isinstance(getattr(exc, "text", None), str):
+            ctx.error_parts = (str(exc.message), exc.text, int(exc.pos), str(exc.hint or ""))
+            ctx.error = parse_error_text(ctx.error_parts)
         fn = None
     except Exception as exc:  # the parser should only raise ParseError; never show a traceback
         log.exception("parse failed")
@@ -196,7 +201,12 @@ def sidebar() -> Ctx:
         fn = None
     if ctx.error:
         sb.error("This is not a function diffzoo can read:", icon=":material/warning:")
-        sb.code(ctx.error, language=None)
+        if ctx.error_parts:  # a narrow window around the caret (the sidebar is narrow), the words wrapped
+            message, bad, pos, hint = ctx.error_parts
+            sb.code(graph.caret(bad, pos, width=SIDEBAR_CARET), language=None)
+            sb.caption(md(f"{message} (at position {pos + 1}). {hint}".strip()))
+        else:
+            sb.code(ctx.error, language=None, wrap_lines=True)
     variables = tuple(fn.variables) if fn else tuple(st.session_state.get("_last_vars", ()))
     if fn:
         st.session_state["_last_vars"] = variables
@@ -231,6 +241,12 @@ def sidebar() -> Ctx:
     return ctx
 
 
+def parse_error_text(parts: tuple[str, str, int, str], width: int = 70) -> str:
+    """A parse error as the main area shows it: message, the text with a caret under the position, hint."""
+    message, bad, pos, hint = parts
+    return "\n".join(x for x in (f"{message} (at position {pos + 1})", graph.caret(bad, pos, width), hint) if x)
+
+
 def ctx() -> Ctx:
     c = st.session_state.get("_ctx")
     return c if isinstance(c, Ctx) else Ctx(text="", error="no function yet", error_kind="parse")
@@ -247,16 +263,26 @@ def run_page(title: str, intro: str, body: Callable[[Ctx], None], needs_function
     c = ctx()
     if needs_function and not c.ok:
         if c.error_kind == "parse":
-            st.warning("Fix the function in the sidebar to see this page. diffzoo says:", icon=":material/edit:")
+            if c.error_parts:  # the words wrap; the function and its caret stay on their own unwrapped lines
+                message, bad, pos, hint = c.error_parts
+                st.warning(md(f"Fix the function in the sidebar to see this page. diffzoo says: {message} "
+                              f"(at position {pos + 1})"), icon=":material/edit:")
+                st.code(graph.caret(bad, pos, 70), language=None)
+                if hint:
+                    st.markdown(md(hint))
+            else:
+                st.warning("Fix the function in the sidebar to see this page. diffzoo says:", icon=":material/edit:")
+                st.code(c.error or "", language=None, wrap_lines=True)
         else:
             st.warning("Choose another point in the sidebar: f has no value here. diffzoo says:",
                        icon=":material/edit:")
-        st.code(c.error or "", language=None)
+            st.code(c.error or "", language=None, wrap_lines=True)
         return
     try:
         body(c)
     except (dz.EvaluationError, dz.PointError, dz.ParseError, dz.LimitError) as exc:
-        st.warning("diffzoo could not finish this page:", icon=":material/warning:")
+        st.warning("diffzoo could not finish this page at this point (f may have a value here but no derivative): "
+                   "choose another point in the sidebar. diffzoo says:", icon=":material/warning:")
         st.code(str(exc), language=None, wrap_lines=True)
     except Exception as exc:  # no traceback ever reaches a page
         log.exception("page %s failed", title)

@@ -68,20 +68,46 @@ def measure(timing: Any, c: _ui.Ctx, repeats: int, compiled: bool) -> pd.DataFra
     return timing.time_methods(c.function, list(c.point), repeats=repeats, compiled=False)
 
 
-def show_comparison(df: pd.DataFrame) -> None:
-    show = df.copy()
+COSTS = ["max rel. error", "passes", "function evals", "primitive evals", "derivative rules", "note"]
+
+
+def derivative_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """Values and partial derivatives with one column per method: as many rows as partials, never too wide."""
+    methods = [str(m) for m in df["method"]]
+    rows: list[dict[str, str]] = []
+    values = [v if isinstance(v, list) else [v] for v in df["value"]]
+    n_out = max((len(v) for v in values), default=0)
+    names = [c[1:].split("/∂")[0] for c in df.columns if str(c).startswith("∂")]
+    outs = list(dict.fromkeys(names)) if names else ["y"]
+    for j in range(n_out):
+        label = outs[j] if j < len(outs) and n_out > 1 else "f"
+        rows.append({"": f"{label} (value)", **{m: _ui.fmt(v[j]) if j < len(v) else "—"
+                                                 for m, v in zip(methods, values, strict=True)}})
+    for col in [c for c in df.columns if str(c).startswith("∂")]:
+        rows.append({"": col, **{m: _ui.fmt(v) for m, v in zip(methods, df[col], strict=True)}})
+    return pd.DataFrame(rows)
+
+
+def cost_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """Accuracy and work of each method (one row per method)."""
+    show = df[["method", *[c for c in COSTS if c in df]]].copy()
     if "note" in show and not show["note"].fillna("").astype(str).str.strip().any():
         show = show.drop(columns=["note"])
     for col in show.columns:
-        if col == "value":
-            show[col] = [", ".join(_ui.fmt(x) for x in v) if isinstance(v, list) else _ui.fmt(v) for v in show[col]]
-        elif col.startswith("∂"):
-            show[col] = [_ui.fmt(v) for v in show[col]]
-        elif col == "max rel. error":
+        if col == "max rel. error":
             show[col] = ["—" if pd.isna(v) else f"{v:.1e}" if v else "0 (exact)" for v in show[col]]
         elif col in ("passes", "function evals", "primitive evals", "derivative rules"):
             show[col] = [str(int(v)) if pd.notna(v) else "—" for v in show[col]]
-    st.table(show, hide_index=True)
+    return show
+
+
+def show_comparison(df: pd.DataFrame) -> None:
+    # Two tables instead of one: methods as columns for the numbers (a function of 12 variables adds rows,
+    # not columns that run off the page), and one row per method for accuracy and cost.
+    st.markdown("#### Value and derivatives, by method")
+    st.table(derivative_rows(df), hide_index=True)
+    st.markdown("#### Accuracy and work")
+    st.table(cost_rows(df), hide_index=True)
 
 
 def body(c: _ui.Ctx) -> None:
@@ -104,7 +130,8 @@ def body(c: _ui.Ctx) -> None:
     left, right = st.columns(2)
     with left:
         st.markdown("#### This function, every method")
-        repeats = st.slider("Repeats (median of interleaved rounds)", 3, 51, 7, step=2, key="repeats")
+        _ui.url_setting("repeats", 7, int, lambda v: 3 <= v <= 51 and v % 2 == 1)
+        repeats = st.slider("Repeats (median of interleaved rounds)", 3, 51, step=2, key="repeats")
         if st.button("Measure timings", key="measure", type="primary"):
             with st.spinner("Measuring…"):
                 st.session_state["_timings"] = (c.text, c.point, measure(timing, c, repeats, compiled))
@@ -120,7 +147,8 @@ def body(c: _ui.Ctx) -> None:
             st.caption("Press the button to measure (takes a moment; nothing is cached).")
     with right:
         st.markdown("#### Scaling: full gradient of Σ sin(xᵢ)·xᵢ₊₁ as n grows")
-        n_top = st.select_slider("Largest n", [16, 32, 64, 128, 256], value=64, key="scale_n")
+        _ui.url_setting("scale_n", 64, int, lambda v: v in (16, 32, 64, 128, 256))
+        n_top = st.select_slider("Largest n", [16, 32, 64, 128, 256], key="scale_n")
         if st.button("Measure scaling", key="scale"):
             if not compiled:
                 st.info("The scaling chart needs diffzoo.compile (source-to-source compilation), "

@@ -62,22 +62,21 @@ def body(c: _ui.Ctx) -> None:
     m2.metric("‖∂ℓ/∂w‖ at w = 0 (one reverse sweep)", f"{data['grad_norm']:.6g}")
     m3.metric("max |reverse − handwritten gradient|", f"{data['check']:.1e}")
 
-    left, right = st.columns(2)
-    with left:
-        st.markdown("### The Wengert list of array steps")
-        wf = data["wengert"]
-        st.latex(r"\begin{aligned}" + r"\\ ".join(x.replace("=", "&=", 1) for x in wf["latex"]) + r"\end{aligned}")
-        st.table(wf[["i", "out", "definition"]], hide_index=True)
-        st.markdown("### Primal values at w = 0")
-        st.table(_table(data["primal"]), hide_index=True)
-    with right:
-        st.markdown("### The adjoint trace (reverse sweep, array level)")
-        st.table(_table(data["adjoint"]), hide_index=True)
-        st.caption("Each row adds a contribution to an adjoint; `unbroadcast` sums a broadcast dimension back. "
-                   "norm and head describe the adjoint after the update.")
-        _ui.downloads([("Adjoint trace (CSV)", data["adjoint"].to_csv(index=False), "logreg-adjoint.csv", "text/csv"),
-                       ("Wengert list (CSV)", wf.to_csv(index=False), "logreg-wengert.csv", "text/csv")],
-                      key="logreg")
+    # Full-width sections: in half a 1280-pixel window the array tables wrap every cell onto three lines.
+    st.markdown("### The Wengert list of array steps")
+    wf = data["wengert"]
+    left, right = st.columns(2, vertical_alignment="center")
+    left.latex(r"\begin{aligned}" + r"\\ ".join(x.replace("=", "&=", 1) for x in wf["latex"]) + r"\end{aligned}")
+    right.table(wf[["i", "out", "definition"]].rename(columns={"i": "equation", "out": "defines"}), hide_index=True)
+    st.markdown("### Primal values at w = 0")
+    st.table(_table(data["primal"]), hide_index=True)
+    st.markdown("### The adjoint trace (reverse sweep, array level)")
+    st.table(_table(data["adjoint"]).rename(columns={"eq": "equation"}), hide_index=True)
+    st.caption("Each row adds a contribution to an adjoint; `unbroadcast` sums a broadcast dimension back. "
+               "norm and head describe the adjoint after the update.")
+    _ui.downloads([("Adjoint trace (CSV)", data["adjoint"].to_csv(index=False), "logreg-adjoint.csv", "text/csv"),
+                   ("Wengert list (CSV)", wf.to_csv(index=False), "logreg-wengert.csv", "text/csv")],
+                  key="logreg")
 
     st.markdown("### Gradient descent")
     g1, g2 = st.columns([1, 3])
@@ -93,8 +92,10 @@ def body(c: _ui.Ctx) -> None:
     st.markdown("### Timing against d: one reverse sweep against d forward passes and 2d evaluations")
     t1, t2 = st.columns([1, 3])
     with t1:
-        tN = st.select_slider("N for timing", [100, 300, 1000, 3000], value=1000, key="tN")
-        dmax = st.select_slider("Largest d", [16, 32, 64, 128, 256], value=64, key="tdmax")
+        _ui.url_setting("tN", 1000, int, lambda v: v in (100, 300, 1000, 3000))
+        _ui.url_setting("tdmax", 64, int, lambda v: v in (16, 32, 64, 128, 256))
+        tN = st.select_slider("N for timing", [100, 300, 1000, 3000], key="tN")
+        dmax = st.select_slider("Largest d", [16, 32, 64, 128, 256], key="tdmax")
         go = st.button("Measure timings", key="tmeasure", type="primary")
     if go:
         ds = [v for v in (1, 2, 4, 8, 16, 32, 64, 128, 256) if v <= dmax]

@@ -104,7 +104,8 @@ def body(c: _ui.Ctx) -> None:
     svg = lambda: plots.to_svg(error_figure(d, exponent, show_model, title))  # noqa: E731 - made when downloaded
     _ui.figure_block(png, svg, "numeric-error",
                      "Solid: float64 (dashed: float32). Dotted: the error model. Stars: each scheme's best step.")
-    left, right = st.columns(2)
+    # The two tables one above the other: side by side, the best-step table is cut off at 1280 pixels.
+    left, right = st.container(), st.container()
     with left:
         st.markdown(f"#### Estimates at h = 1e{exponent}")
         cur = at_step(c.text, c.point, i, out_i, precision, exponent)

@@ -176,7 +176,7 @@ def body(c: _ui.Ctx) -> None:
 
     st.markdown("### Step through the sweeps")
     b1, sl, b2 = st.columns([1.3, 8, 1.3], vertical_alignment="bottom")
-    b1.button("◀ Back", on_click=_move, args=(-1, last), key="prev", width="stretch")
+    b1.button("◀ Previous", on_click=_move, args=(-1, last), key="prev", width="stretch")
     b2.button("Next ▶", on_click=_move, args=(1, last), key="next", width="stretch")
     if last > 0:
         sl.slider(f"Step (0 … {last}): forward sweep first ({d['n'] + d['k']} steps), then the reverse sweep "
@@ -199,10 +199,10 @@ def body(c: _ui.Ctx) -> None:
     with g:
         st.subheader("Computational graph")
         local = False
-        if d["k"] > BIG:
+        if d["n"] + d["k"] > BIG:  # nodes drawn: inputs and steps; more than fit readably on a projector
             _ui.url_setting("whole", False, _ui.as_bool)
-            st.toggle(f"Draw the whole graph ({d['k']} steps; otherwise only the current step's neighbourhood)",
-                      key="whole")
+            st.toggle(f"Draw the whole graph ({d['n']} inputs, {d['k']} steps)", key="whole",
+                      help="Off: only the current step and its neighbours, large enough to read on a projector.")
             local = not st.session_state["whole"]
         if d["k"] > MAX_GRAPH_STEPS and not local:
             st.caption(f"The list has {d['k']} steps; whole graphs of more than {MAX_GRAPH_STEPS} are not drawn.")
@@ -214,7 +214,7 @@ def body(c: _ui.Ctx) -> None:
             _ui.downloads([("Graph (DOT)", dot, "graph.dot", "text/vnd.graphviz")], key="graph")
     with wcol:
         st.subheader("Wengert list")
-        box = st.container(height=420, border=False) if d["k"] > BIG else st.container()
+        box = st.container(height=420, border=False) if d["n"] + d["k"] > BIG else st.container()
         with box:
             if d["k"] <= MAX_LATEX_ROWS:
                 st.latex(d["wengert_latex"])
@@ -269,11 +269,12 @@ def _generated_code(c: _ui.Ctx) -> None:
     st.markdown("### Generated code (source-to-source compilation)")
     st.caption("The same sweeps written out as straight-line Python from the Wengert list and the primitive table "
                "(never from your text): one line per primal step, tangent, or adjoint update.")
-    cols = st.columns(len(src))
-    for col, (name, code) in zip(cols, src.items(), strict=True):
-        with col:
-            st.markdown(f"**{_ui.md(name)}**")
-            st.code(code, language="python", line_numbers=False, height=min(600, 26 * (code.count("\n") + 2)))
+    # One tab per sweep, each the page's full width: three side-by-side columns cut the long lines off.
+    tabs = st.tabs([f"{name}" for name in src])
+    for tab, code in zip(tabs, src.values(), strict=True):
+        with tab:
+            st.code(code, language="python", line_numbers=True,
+                    height=min(640, 28 * (code.count("\n") + 2)))
     _ui.downloads([(f"{name} (.py)", code, f"{name.split()[0]}.py", "text/x-python") for name, code in src.items()],
                   key="gen")
 

@@ -319,3 +319,95 @@ def test_derivative_undefined_where_f_is_defined(path):
     no_exception(at)
     assert not [e for e in at.error if "Something went wrong" in e.value], [e.value for e in at.error]
     assert "Fix the function" not in page_text(at)
+
+
+# --- review fixes: narrow sidebar errors, wide code, readable tables and figures -------------------------
+
+
+def test_sidebar_error_fits_the_sidebar_and_keeps_its_caret():
+    long = "sin(x1)*x2+" * 700 + "(x +"  # 7,704 characters, an error near the end
+    at = open_page("pages/traces.py")
+    at.text_area(key="fn").input(long).run()
+    no_exception(at)
+    code = at.sidebar.code[0].value
+    lines = code.split("\n")
+    assert len(lines) == 2 and max(len(x) for x in lines) <= 30, code  # no sideways scrolling in the sidebar
+    assert lines[1].index("^") == lines[0].index("(x +")  # under the '(' that is never closed
+    assert "position 7701" in at.sidebar.caption[0].value  # the words wrap as text under the code
+    assert at.text_area(key="fn").value == long
+    main = [c.value for c in at.main.code]
+    assert main and max(len(x) for x in main[0].split("\n")) <= 80  # main area: the function window and caret
+
+
+def test_caret_stays_under_fullwidth_characters():
+    from diffzoo.graph import caret
+
+    text, line = caret("x + ｓｉｎ(x)", 6).split("\n")
+    assert line.rstrip().endswith("^")
+    pad = line[2:line.index("^")]
+    assert pad == "    \u3000\u3000"  # 4 ASCII columns, then one ideographic space per fullwidth letter
+    assert caret("x+" * 10_000, 10_000, width=20).split("\n")[0].startswith("  ...")
+    text, line = caret("a\tb", 2).split("\n")
+    assert text == "  a?b" and line == "    ^"
+
+
+def test_generated_code_in_full_width_tabs():
+    at = open_page("pages/traces.py")
+    tabs = at.tabs
+    assert [t.label for t in tabs] == ["primal", "forward (JVP)", "reverse (VJP)"]
+    codes = [c.value for c in at.main.code if "def " in c.value]
+    assert any("def vjp" in c for c in codes) and any("def jvp" in c for c in codes)
+
+
+def test_many_inputs_start_with_the_local_graph():
+    text = "+".join(f"x{i}*x{i + 1}" for i in range(1, 12))  # 12 inputs, 21 steps: 33 nodes
+    at = open_page("pages/traces.py", {"fn": text})
+    no_exception(at)
+    assert not at.toggle(key="whole").value
+    assert at.get("graphviz_chart")[0].proto.spec.count("->") < 10
+    at.toggle(key="whole").set_value(True).run()
+    assert at.get("graphviz_chart")[0].proto.spec.count("->") > 30
+
+
+def test_compare_tables_grow_down_not_sideways():
+    text = "+".join(f"x{i}*x{i + 1}" for i in range(1, 12))
+    at = open_page("pages/compare.py", {"fn": text})
+    no_exception(at)
+    deriv, cost = at.table[0].value, at.table[1].value
+    assert list(deriv.columns) == ["", "symbolic", "numeric", "forward", "reverse"]
+    assert len(deriv) == 1 + 12 and deriv.iloc[0, 0] == "f (value)"
+    assert list(cost["method"]) == ["symbolic", "numeric", "forward", "reverse"]
+    assert "∂y/∂x1" not in cost.columns
+
+
+def test_compare_vector_function_values_by_output():
+    at = open_page("pages/compare.py", {"fn": "x1*x2, cos(x1)", "at_x1": "2", "at_x2": "3"})
+    deriv = at.table[0].value
+    assert list(deriv[""])[:2] == ["y_1 (value)", "y_2 (value)"]
+    assert deriv.set_index("").loc["∂y_2/∂x1", "reverse"] == "-0.909297426826"
+
+
+def test_compare_settings_in_the_url():
+    at = open_page("pages/compare.py", {"repeats": "11", "scale_n": "128"})
+    assert at.slider(key="repeats").value == 11
+    assert at.select_slider(key="scale_n").value == 128
+    at.slider(key="repeats").set_value(5).run()
+    assert at.query_params["repeats"] in (["5"], "5")
+
+
+def test_logreg_says_the_sidebar_function_is_not_used():
+    at = open_page("pages/logreg.py", {"N": "200", "d": "5"})
+    no_exception(at)
+    assert any("not this function" in i.value for i in at.sidebar.info)
+    assert "equation" in at.table[-1].value.columns  # the adjoint trace, full width, its columns named
+
+
+def test_swell_figure_leaves_out_zero_operations():
+    import math
+
+    from diffzoo import plots, swell
+
+    fig = plots.swell_figure(swell.swell_table("logistic map l_n", range(1, 5)))
+    for line in fig.axes[0].get_lines():
+        y = list(line.get_ydata())
+        assert math.isnan(y[0]) and all(v > 0 for v in y[1:])  # n = 1 (f = x, 0 ops) is not drawn at 0

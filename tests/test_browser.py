@@ -160,3 +160,27 @@ def test_bad_function_in_browser(server, browser):
         page.screenshot(path=str(SHOTS / "bad-function.png"), full_page=True)
     finally:
         page.close()
+
+
+# What a projector shows: a 1280-pixel window. Nothing may run off the side of its box there.
+NARROW = [("numeric", ""), ("compare", "?fn=" + "%2B".join(f"x{i}*x{i + 1}" for i in range(1, 12))),
+          ("logreg", ""), ("", "?fn=" + "sin(x1)*x2%2B" * 700 + "(x%20%2B")]
+
+
+@pytest.mark.parametrize("path,query", NARROW)
+def test_nothing_overflows_at_1280_pixels(server, browser, path, query):
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    try:
+        page.goto(f"{server}/{path}{query}", timeout=60_000)
+        page.wait_for_selector('[data-testid="stSidebar"] textarea', timeout=60_000)
+        _settle(page)
+        page.wait_for_selector('[data-testid="stTable"], [data-testid="stSidebar"] pre', timeout=30_000)
+        wide = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stTable"], pre')]
+            .map(e => [e.getAttribute('data-testid') || e.tagName,
+                       Math.max(e.scrollWidth, ...[...e.querySelectorAll('*')].map(c => c.scrollWidth)),
+                       Math.ceil(e.getBoundingClientRect().width)])
+            .filter(([, inner, outer]) => inner > outer + 1)""")
+        assert not wide, f"cut off at 1280 pixels on /{path}: {wide}"
+        assert not page.query_selector('[data-testid="stException"]')
+    finally:
+        page.close()
