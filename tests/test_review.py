@@ -162,3 +162,12 @@ def test_reference_entry_by_entry():
     # sqrt(x) + y at (0, 1): ∂/∂x = 1/(2 sqrt x) does not exist; ∂/∂y = 1 does (closed form).
     ref = reference_jacobian(dz.parse("sqrt(x) + y"), {"x": 0.0, "y": 1.0})
     assert math.isnan(ref[0, 0]) and ref[0, 1] == 1.0
+
+
+@pytest.mark.parametrize("x", [1e20, 1e18, 1e300, -3e15])
+def test_complex_step_stays_small_at_large_x(x):
+    # sin'(x) = cos(x) (closed form, math.cos is correctly rounded here to ~1 ulp). The complex step
+    # has no cancellation, so a tiny step is exact to rounding at any x; a step of 1e-20 |x| is not
+    # small at x = 1e20 (error 17%) and overflows cosh at x = 1e300.
+    got = dz.differentiate("sin(x)", [x], method="numeric", scheme="complex").derivative
+    assert got == pytest.approx(math.cos(x), rel=1e-14)
