@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .errors import EvaluationError
 from .wengert import WengertList
 
 SCHEMES = ("forward", "backward", "central", "complex", "richardson")
@@ -63,7 +64,14 @@ def estimate(wl: WengertList, point: Sequence[float], i: int, scheme: str, eps: 
     def at(dx: Any) -> np.ndarray:
         p: list[Any] = list(x)
         p[i] = x[i] + dx
-        return _outputs(wl, p)
+        try:
+            return _outputs(wl, p)
+        except EvaluationError as exc:  # say that it is the stencil, not the point, that has no value
+            sign = "+" if dx > 0 else "-"
+            shown = "h" if abs(dx) == h else "h/2"
+            what = "Richardson extrapolation needs" if scheme == "richardson" else f"{scheme} differences need"
+            raise EvaluationError(f"{what} f at {wl.inputs[i]} {sign} {shown} = {p[i]:.10g} "
+                                  f"(h = {h:.3g}), where {exc.message}", exc.step) from None
 
     if scheme == "forward":
         base = _outputs(wl, x) if f0 is None else f0

@@ -171,3 +171,17 @@ def test_complex_step_stays_small_at_large_x(x):
     # small at x = 1e20 (error 17%) and overflows cosh at x = 1e300.
     got = dz.differentiate("sin(x)", [x], method="numeric", scheme="complex").derivative
     assert got == pytest.approx(math.cos(x), rel=1e-14)
+
+
+@pytest.mark.parametrize(("text", "point", "scheme", "where"), [
+    ("sqrt(x)", [0.0], "central", "x - h"),  # h = 6.06e-7 (eps^(1/3) * 0.1): sqrt(-h) has no value
+    ("ln(x)", [1e-9], "backward", "x - h"),
+    ("x^y", [-2.0, 3.0], "forward", "y + h"),
+])
+def test_numeric_domain_error_names_the_stencil_point(text, point, scheme, where):
+    # The point itself is inside the domain (the value exists); the stencil point is not. The message
+    # must say so rather than report a value such as -6.05545e-07 the user never typed.
+    dz.parse(text).wengert(*point)  # the value at the point exists
+    with pytest.raises(dz.EvaluationError) as info:
+        dz.differentiate(text, point, method="numeric", scheme=scheme)
+    assert f"f at {where} = " in info.value.message and "differences need" in info.value.message
