@@ -185,3 +185,17 @@ def test_numeric_domain_error_names_the_stencil_point(text, point, scheme, where
     with pytest.raises(dz.EvaluationError) as info:
         dz.differentiate(text, point, method="numeric", scheme=scheme)
     assert f"f at {where} = " in info.value.message and "differences need" in info.value.message
+
+
+@pytest.mark.parametrize("x", [0.9999999999, -0.99999999, 1 - 2**-40, 0.999, -0.5])
+@pytest.mark.parametrize(("text", "sign"), [("asin(x)", 1), ("acos(x)", -1)])
+@pytest.mark.parametrize("method", ["forward", "reverse", "symbolic"])
+def test_asin_acos_derivative_near_plus_minus_one_is_accurate(text, sign, x, method):
+    # asin'(x) = -acos'(x) = 1/sqrt(1 - x^2), evaluated with mpmath at 50 digits (x is exact data).
+    # 1 - x*x in floats cancels near ±1 (2.8e-10 relative error at -0.99999999).
+    import mpmath
+
+    with mpmath.workdps(50):
+        exact = float(sign / mpmath.sqrt(1 - mpmath.mpf(x) ** 2))
+    got = dz.differentiate(text, [x], method=method).derivative
+    assert got == pytest.approx(exact, rel=4e-16)
