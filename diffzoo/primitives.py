@@ -197,7 +197,9 @@ _TABLE = [
               r"\arctan{0}", "atan", _mp("atan"), text="atan {0}"),
     Primitive("abs", 1, abs, _abs_np, (lambda B, o, x: B.sign(x),),
               r"\left|{0}\right|", "Abs", _mp("fabs"), text="abs {0}"),
-    Primitive("sigmoid", 1, _sigmoid, _sigmoid_np, (lambda B, o, x: B.mul(o, B.sub(1, o)),),
+    # σ'(x) = σ(x) σ(-x), which is σ(x)(1 - σ(x)) without the cancellation of 1 - σ(x) for large x
+    # (3.6e-8 relative error at x = 20, and 0 instead of 4.2e-18 at x = 40).
+    Primitive("sigmoid", 1, _sigmoid, _sigmoid_np, (lambda B, o, x: B.mul(o, B.sigmoid(B.neg(x))),),
               r"\sigma{0}", "sigmoid", _mp_sigmoid, text="sigmoid {0}"),
     # sign is the derivative of abs (0 at 0, by convention); its own derivative is 0 almost everywhere.
     Primitive("sign", 1, _sign, lambda x: np.sign(np.real(x)), (lambda B, o, x: 0,),

@@ -170,7 +170,7 @@ def test_complex_step_stays_small_at_large_x(x):
     # has no cancellation, so a tiny step is exact to rounding at any x; a step of 1e-20 |x| is not
     # small at x = 1e20 (error 17%) and overflows cosh at x = 1e300.
     got = dz.differentiate("sin(x)", [x], method="numeric", scheme="complex").derivative
-    assert got == pytest.approx(math.cos(x), rel=1e-14)
+    assert got == pytest.approx(math.cos(x), rel=1e-14, abs=0)
 
 
 @pytest.mark.parametrize(("text", "point", "scheme", "where"), [
@@ -198,4 +198,18 @@ def test_asin_acos_derivative_near_plus_minus_one_is_accurate(text, sign, x, met
     with mpmath.workdps(50):
         exact = float(sign / mpmath.sqrt(1 - mpmath.mpf(x) ** 2))
     got = dz.differentiate(text, [x], method=method).derivative
-    assert got == pytest.approx(exact, rel=4e-16)
+    assert got == pytest.approx(exact, rel=4e-16, abs=0)
+
+
+@pytest.mark.parametrize("x", [20.0, 40.0, 700.0, -20.0, -40.0, 0.5])
+@pytest.mark.parametrize("method", ["forward", "reverse", "symbolic"])
+def test_sigmoid_derivative_in_both_tails(x, method):
+    # σ'(x) = e^-x / (1 + e^-x)^2, with mpmath at 50 digits: 2.0611536e-09 at ±20, 4.2483543e-18 at ±40,
+    # 9.86e-305 at 700. σ(1 - σ) loses it for large positive x (1 - σ cancels).
+    import mpmath
+
+    with mpmath.workdps(50):
+        t = mpmath.exp(-mpmath.mpf(x))
+        exact = float(t / (1 + t) ** 2)
+    got = dz.differentiate("sigmoid(x)", [x], method=method).derivative
+    assert got == pytest.approx(exact, rel=1e-15, abs=0)
