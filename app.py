@@ -30,3 +30,4 @@ if page.url_path == "logreg":  # say so where the function is, not only in the p
     st.sidebar.info("The logistic-regression page uses its own generated data set, not this function.",
                     icon=":material/info:")
 page.run()
+_ui.flush_url(points_set=_ui.ctx().function is not None)

@@ -220,6 +220,14 @@ def loss_figure(df: pd.DataFrame) -> Figure:
     return fig
 
 
+def time_label(seconds: float) -> str:
+    """A duration as people read it: 12.3 µs, 4.56 ms, 1.2 s."""
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if seconds >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds * 1e9:.3g} ns"
+
+
 @_styled
 def bar_figure(labels: Sequence[str], values: Sequence[float], title: str, xlabel: str) -> Figure:
     """Horizontal bars (e.g. median time per method), log scale."""
@@ -228,6 +236,13 @@ def bar_figure(labels: Sequence[str], values: Sequence[float], title: str, xlabe
     ax.barh(list(labels), list(values), color=[color(lab, k) for k, lab in enumerate(labels)],
             hatch=["//" if "compiled" in lab else "" for lab in labels])
     ax.set_xscale("log")
+    finite = [float(v) for v in values if np.isfinite(v) and v > 0]
+    if finite:  # each bar's value written at its end: a log axis has too few ticks to read a time off
+        for k, v in enumerate(values):
+            if np.isfinite(v) and v > 0:
+                ax.annotate(time_label(v) if "second" in xlabel else f"{v:.3g}", (v, k), xytext=(4, 0),
+                            textcoords="offset points", va="center", fontsize=12)
+        ax.set_xlim(min(finite) / 1.5, max(finite) * 3)
     ax.set_xlabel(xlabel)
     ax.set_title(title)
     ax.invert_yaxis()

@@ -100,9 +100,56 @@ def url_setting(key: str, default: Any, cast: Callable[[str], Any] = str,
 
 
 def _write_qp(key: str, value: Any) -> None:
-    s = _fmt_qp(value)
-    if st.query_params.get(key) != s:
-        st.query_params[key] = s
+    """Note ``key=value`` for the URL; :func:`flush_url` writes the whole view at once, at the end of the run."""
+    want = st.session_state.setdefault("_qp_want", {})
+    want[key] = _fmt_qp(value)
+
+
+def _url_now() -> dict[str, str]:
+    try:
+        return {k: v for k, v in st.query_params.to_dict().items() if isinstance(v, str)}
+    except Exception:  # a malformed query string is ignored, never shown
+        return {}
+
+
+def follow_history() -> None:
+    """Adopt the URL when the browser's Back or Forward button changed it, so the previous view comes back.
+
+    Streamlit reruns the script with the old address after Back, but the widgets keep their state;
+    the URL differing from what the last run wrote tells that the address was navigated to, so the
+    settings it holds are read again, as on a fresh page.
+    """
+    written = st.session_state.get("_qp_written")
+    st.session_state["_qp_want"] = {}
+    now = _url_now()
+    if written is None or not now or now == written:  # a page change arrives with an empty query string
+        return
+    for k in set(now) | set(written):
+        if k == "fn":
+            continue
+        key = f"pt_{k[3:]}" if k.startswith("at_") else k
+        if key in st.session_state and not key.startswith("_"):
+            del st.session_state[key]
+    if "fn" in now and len(now["fn"]) <= 20_000:
+        st.session_state["fn"] = now["fn"]
+        st.session_state.pop("_example_point", None)
+    st.session_state["_qp_written"] = now
+
+
+def flush_url(points_set: bool = True) -> None:
+    """Write the view's settings to the URL in one change (one entry in the browser's history).
+
+    What the URL holds and this run did not set stays (another page's settings, so a shared link keeps
+    them), except the point's ``at_`` entries when this run set the point (``points_set``): those of
+    variables the function no longer has go.
+    """
+    want = dict(st.session_state.get("_qp_want") or {})
+    now = _url_now()
+    merged = {k: v for k, v in now.items() if not (points_set and k.startswith("at_"))}
+    merged.update(want)
+    if merged != now:
+        st.query_params.from_dict(merged)
+    st.session_state["_qp_written"] = merged
 
 
 def _fmt_qp(value: Any) -> str:
@@ -172,6 +219,7 @@ def leave_multipage_v1() -> None:
 def sidebar() -> Ctx:
     """Draw the examples selector, the function box and the point; return the parsed context."""
     leave_multipage_v1()
+    follow_history()
     exs = examples()
     if "fn" not in st.session_state:
         st.session_state["fn"] = _qp("fn") if _qp("fn") is not None else exs[0]["text"]
@@ -223,8 +271,6 @@ def sidebar() -> Ctx:
             cols[k % len(cols)].number_input(v, key=key, step=0.1, format="%.6g")
             values.append(float(st.session_state[key]))
     if fn:
-        for k in [k for k in st.query_params if k.startswith("at_") and k[3:] not in variables]:
-            del st.query_params[k]
         for v, x in zip(variables, values, strict=True):
             _write_qp(f"at_{v}", x)
         ctx.function, ctx.point = fn, tuple(values)

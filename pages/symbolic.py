@@ -22,6 +22,11 @@ INTRO = (
     "against depth for families of functions."
 )
 MAX_GRAPH = 150
+MANY = 8  # more partial derivatives than this are shown in scrolling boxes
+
+
+def box(scroll: bool) -> Any:
+    return st.container(height=440, border=True) if scroll else st.container()
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -71,10 +76,15 @@ def body(c: _ui.Ctx) -> None:
     m1.metric("f: Wengert list length", d["f_steps"])
     m2.metric("derivative written out as trees", f"{tree_total:,} ops")
     m3.metric("derivative with sharing", f"{d['shared']['shared']:,} ops")
-    for lab, raw, v in zip(d["latex_labels"], d["raw"], d["values"], strict=True):
-        st.latex(rf"{lab} = {raw} \;=\; {_ui.fmt(v)}")
+    many = len(d["labels"]) > MANY
+    if many:
+        st.caption(f"{len(d['labels'])} partial derivatives: scroll inside the boxes to see them all.")
+    with box(many):  # many partials scroll in a box, so the rest of the page stays near the top
+        for lab, raw, v in zip(d["latex_labels"], d["raw"], d["values"], strict=True):
+            st.latex(rf"{lab} = {raw} \;=\; {_ui.fmt(v)}")
     st.markdown("**Sizes per partial derivative** (tree: every shared part counted each time it appears)")
-    st.table(d["sizes"], hide_index=True)
+    with box(many):
+        st.table(d["sizes"], hide_index=True)
     _ui.downloads([("Derivatives (text)", "\n".join(f"{a} = {b}" for a, b in zip(d["labels"], d["text"],
                                                                                       strict=True)),
                     "derivatives.txt", "text/plain"),
@@ -122,9 +132,10 @@ def body(c: _ui.Ctx) -> None:
         with st.spinner("Simplifying with sympy…"):
             s = simplified(c.text, float(timeout))
         if s["status"] == "ok":
-            for lab, lx, ops in zip(d["latex_labels"], s["latex"], s["ops"], strict=True):
-                st.latex(rf"{lab} = {lx}")
-                st.caption(f"{ops} operations after simplification")
+            with box(len(s["latex"]) > MANY):
+                for lab, lx, ops in zip(d["latex_labels"], s["latex"], s["ops"], strict=True):
+                    st.latex(rf"{lab} = {lx}")
+                    st.caption(f"{ops} operations after simplification")
         elif s["status"] == "timeout":
             st.warning(f"Simplification cut short after {timeout:g} s: sympy did not finish in time. "
                        "The raw derivative above is still exact.", icon=":material/timer:")

@@ -172,7 +172,6 @@ def body(c: _ui.Ctx) -> None:
     _ui.url_setting("step", 0, int)
     if not 0 <= int(st.session_state["step"]) <= last:
         st.session_state["step"] = max(0, min(last, int(st.session_state["step"])))
-        st.query_params["step"] = str(st.session_state["step"])
 
     st.markdown("### Step through the sweeps")
     b1, sl, b2 = st.columns([1.3, 8, 1.3], vertical_alignment="bottom")

@@ -411,3 +411,38 @@ def test_swell_figure_leaves_out_zero_operations():
     for line in fig.axes[0].get_lines():
         y = list(line.get_ydata())
         assert math.isnan(y[0]) and all(v > 0 for v in y[1:])  # n = 1 (f = x, 0 ops) is not drawn at 0
+
+
+def test_url_changed_by_back_button_restores_that_view():
+    at = open_page("pages/traces.py", {"fn": "x/(1+x^2)", "at_x": "5"})
+    at.button(key="next").click().run()
+    at.button(key="next").click().run()
+    assert at.slider(key="step").value == 2
+    at.number_input(key="pt_x").set_value(2.0).run()
+    # the browser's Back button: Streamlit reruns with the older address, the widgets still hold the newer view
+    at.query_params["step"] = "1"
+    at.query_params["at_x"] = "5.0"
+    at.run()
+    no_exception(at)
+    assert at.slider(key="step").value == 1
+    assert at.number_input(key="pt_x").value == 5.0
+    assert "0.192307692308" in page_text(at)  # f(5) = 5/26, shown again
+    at.button(key="next").click().run()  # and the page goes on from there
+    assert at.slider(key="step").value == 2
+
+
+def test_timing_bars_carry_their_values():
+    from diffzoo import plots
+
+    fig = plots.bar_figure(["forward", "reverse"], [1.5e-5, 2.5e-3], "t", "seconds (log scale)")
+    labels = [t.get_text() for t in fig.axes[0].texts]
+    assert labels == ["15 µs", "2.5 ms"]
+
+
+def test_many_partials_scroll_in_boxes_on_the_symbolic_page():
+    from diffzoo.families import chain_sum
+
+    at = open_page("pages/symbolic.py", {"fn": chain_sum(20)})
+    no_exception(at)
+    assert any("20 partial derivatives" in c.value for c in at.caption)
+    assert len(at.latex) >= 20 and "Expression swell" in page_text(at)

@@ -184,3 +184,35 @@ def test_nothing_overflows_at_1280_pixels(server, browser, path, query):
         assert not page.query_selector('[data-testid="stException"]')
     finally:
         page.close()
+
+
+def test_back_button_restores_the_previous_view(server, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    try:
+        page.goto(f"{server}/?fn=x%2F(1%2Bx%5E2)&at_x=5", timeout=60_000)
+        page.wait_for_selector('[data-testid="stSidebar"] textarea', timeout=60_000)
+        _settle(page)
+        start = page.evaluate("history.length")
+        for _ in range(2):
+            page.get_by_role("button", name="Next ▶").click()
+            _settle(page)
+        assert "step=2" in page.url
+        assert page.evaluate("history.length") == start + 2  # one history entry per change, not one per setting
+        shared = page.url
+        page.go_back()
+        _settle(page)
+        assert "step=1" in page.url and "Step 1/" in page.inner_text('[data-testid="stMain"]')
+        page.go_forward()
+        _settle(page)
+        assert "Step 2/" in page.inner_text('[data-testid="stMain"]')
+        fresh = browser.new_page(viewport={"width": 1280, "height": 800})  # the copied address opens that view
+        try:
+            fresh.goto(shared, timeout=60_000)
+            fresh.wait_for_selector('[data-testid="stSidebar"] textarea', timeout=60_000)
+            _settle(fresh)
+            assert "Step 2/" in fresh.inner_text('[data-testid="stMain"]')
+        finally:
+            fresh.close()
+        assert not page.query_selector('[data-testid="stException"]')
+    finally:
+        page.close()
