@@ -219,6 +219,9 @@ def as_point(function: Function, point: Mapping[str, Any] | Sequence[Any] | floa
     for name, v in zip(names, values):
         try:
             x = float(v)
+        except OverflowError:  # an integer beyond 1.8e308: as '1e400' is, refused as not finite
+            raise PointError(f"the value of {name} must be a finite number; {str(v)[:20]}... "
+                             "is too large for a 64-bit float") from None
         except (TypeError, ValueError):
             raise PointError(f"the value of {name} is not a number: {str(v)[:40]!r}") from None
         if not np.isfinite(x):

@@ -213,3 +213,9 @@ def test_sigmoid_derivative_in_both_tails(x, method):
         exact = float(t / (1 + t) ** 2)
     got = dz.differentiate("sigmoid(x)", [x], method=method).derivative
     assert got == pytest.approx(exact, rel=1e-15, abs=0)
+
+
+def test_an_integer_too_large_for_a_float_is_a_point_error():
+    # 10**400 > 1.8e308: like the text '1e400', refused as a PointError (not an OverflowError escaping).
+    with pytest.raises(dz.PointError, match="finite"):
+        dz.differentiate("x", {"x": 10**400})
