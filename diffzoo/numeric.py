@@ -189,7 +189,8 @@ def error_sweep(wl: WengertList, point: Sequence[float], reference: float, i: in
     for scheme in schemes:
         est = sweep_estimates(wl, point, i, output, scheme, hs, dtype).astype(float)
         err = np.abs(est - reference)
-        rel = err / abs(reference) if reference != 0 else err
+        # Against an exact 0 no finite relative error exists (the absolute one is in "error").
+        rel = err / abs(reference) if reference != 0 else np.where(err == 0, 0.0, np.inf)
         trunc, rnd = error_model(scheme, hs, bounds, unit) if bounds else (np.nan * hs, np.nan * hs)
         frames.append(pd.DataFrame({"scheme": scheme, "eps": hs, "estimate": est, "error": err,
                                     "rel_error": rel, "truncation": trunc, "rounding": rnd}))

@@ -219,3 +219,11 @@ def test_an_integer_too_large_for_a_float_is_a_point_error():
     # 10**400 > 1.8e308: like the text '1e400', refused as a PointError (not an OverflowError escaping).
     with pytest.raises(dz.PointError, match="finite"):
         dz.differentiate("x", {"x": 10**400})
+
+
+def test_error_sweep_relative_error_against_an_exact_zero():
+    # (x^3)' at 0 = 0 (closed form): forward differences give h^2 > 0, an absolute error, and no finite
+    # relative one; the column must not repeat the absolute error under the name "rel_error".
+    sweep = error_sweep(dz.parse("x^3").wengert, [0.0], 0.0, eps=np.array([1e-3, 1e-2]), schemes=["forward"])
+    assert (sweep["error"] > 0).all()
+    assert (sweep["rel_error"] == math.inf).all()
