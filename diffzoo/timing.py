@@ -31,7 +31,7 @@ COMPILED = ("forward (compiled)", "reverse (compiled)")
 
 
 def interleaved(funcs: Mapping[str, Callable[[], object]], repeats: int, min_time: float = 1e-3,
-                clock: Callable[[], float] = time.perf_counter) -> dict[str, list[float]]:
+                clock: Callable[[], float] = time.perf_counter, budget: float | None = None) -> dict[str, list[float]]:
     """Seconds per call of each function, one sample per round; rounds interleave the functions.
 
     A warm-up call of each function also sets how many calls make one sample (enough to last
@@ -39,8 +39,10 @@ def interleaved(funcs: Mapping[str, Callable[[], object]], repeats: int, min_tim
     every function once per sample, starting at a different one each round; garbage collection
     waits between rounds, as timeit does. ``clock`` is ``time.perf_counter`` (wall time); the
     benchmarks may pass ``time.process_time`` to count only this process's CPU time on a busy
-    machine.
+    machine. With a ``budget`` (seconds), no new round starts once it is spent (at least one round
+    runs), so a user asking for many repeats of a slow function cannot hold the server for long.
     """
+    began = time.perf_counter()
     names = list(funcs)
     inner: dict[str, int] = {}
     for name in names:
@@ -56,6 +58,8 @@ def interleaved(funcs: Mapping[str, Callable[[], object]], repeats: int, min_tim
     enabled = gc.isenabled()
     try:
         for r in range(max(1, int(repeats))):
+            if r and budget is not None and time.perf_counter() - began > budget:
+                break
             k = r % len(names)
             gc.collect()
             gc.disable()  # one job's garbage is not collected in another's time
@@ -74,8 +78,11 @@ def interleaved(funcs: Mapping[str, Callable[[], object]], repeats: int, min_tim
 
 
 def time_methods(f: Function | str, point: Any, repeats: int = 7, methods: Sequence[str] = METHODS,
-                 compiled: bool = True) -> pd.DataFrame:
+                 compiled: bool = True, budget: float | None = 5.0) -> pd.DataFrame:
     """Each method's full gradient/Jacobian of ``f`` at ``point``: columns method, median_s, min_s, repeats.
+
+    ``repeats`` rounds at most, stopping early once ``budget`` seconds are spent (``repeats`` in the
+    result says how many ran).
 
     With ``compiled=True`` the rows "forward (compiled)" and "reverse (compiled)" are added (their
     one-off code generation happens in the warm-up call, not in the timed rounds).
@@ -90,7 +97,7 @@ def time_methods(f: Function | str, point: Any, repeats: int = 7, methods: Seque
     if compiled:
         funcs["forward (compiled)"] = lambda: differentiate(function, x, "forward", compiled=True)
         funcs["reverse (compiled)"] = lambda: differentiate(function, x, "reverse", compiled=True)
-    times = interleaved(funcs, repeats)
+    times = interleaved(funcs, repeats, budget=budget)
     rows = [{"method": m, "median_s": median(ts), "min_s": min(ts), "repeats": len(ts)} for m, ts in times.items()]
     return pd.DataFrame(rows, columns=["method", "median_s", "min_s", "repeats"])
 

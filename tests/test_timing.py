@@ -56,3 +56,15 @@ def test_interleaved_rotates_and_never_caches():
     t1 = timing.time_methods("x*y", [1, 2], repeats=2, compiled=False)
     t2 = timing.time_methods("x*y", [1, 2], repeats=2, compiled=False)
     assert isinstance(t1, pd.DataFrame) and t1 is not t2
+
+
+def test_interleaved_stops_when_its_budget_is_spent():
+    # 100 rounds of a 20 ms job would take 2 s; a 0.2 s budget stops after about 10 rounds.
+    import time as _time
+
+    from diffzoo.timing import interleaved
+
+    start = _time.perf_counter()
+    times = interleaved({"sleep": lambda: _time.sleep(0.02)}, repeats=100, budget=0.2)
+    assert 1 <= len(times["sleep"]) < 20
+    assert _time.perf_counter() - start < 1.0
