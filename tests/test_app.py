@@ -446,3 +446,30 @@ def test_many_partials_scroll_in_boxes_on_the_symbolic_page():
     no_exception(at)
     assert any("20 partial derivatives" in c.value for c in at.caption)
     assert len(at.latex) >= 20 and "Expression swell" in page_text(at)
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_example_on_every_page(path):
+    import json
+
+    examples = json.loads((Path(APP).parent / "assets" / "examples.json").read_text())["examples"]
+    at = open_page(path)
+    for ex in examples:
+        at.selectbox(key="example").set_value(ex["name"]).run()
+        no_exception(at)
+        text = page_text(at)
+        for bad in ("Fix the function", "Choose another point", "could not finish", "Something went wrong"):
+            assert bad not in text, (path, ex["name"], bad)
+        shown = {n.label: n.value for n in at.number_input if n.label in ex["point"]}
+        assert shown == {k: float(v) for k, v in ex["point"].items()}, (path, ex["name"])  # its point, loaded
+
+
+def test_twenty_thousand_characters_are_refused_politely():
+    at = open_page("pages/traces.py")
+    text = "x+" * 10_000
+    at.text_area(key="fn").input(text).run()
+    no_exception(at)
+    assert at.text_area(key="fn").value == text
+    assert "too long" in at.sidebar.caption[0].value
+    assert max(len(x) for x in at.sidebar.code[0].value.split("\n")) <= 30
+    assert "fn" not in at.query_params or len(at.query_params["fn"]) < 100  # the refused text is not put in the URL
