@@ -6,19 +6,42 @@ where (a caret under the position), and what would work instead.
 
 from __future__ import annotations
 
+import unicodedata
+
+
+def _columns(c: str) -> int:
+    """How many monospace columns ``c`` takes: 2 for wide/fullwidth characters, 0 for combining marks."""
+    if unicodedata.combining(c):
+        return 0
+    return 2 if unicodedata.east_asian_width(c) in ("W", "F") else 1
+
 
 def caret(text: str, pos: int, width: int = 70) -> str:
-    """Two lines: a window of ``text`` around ``pos`` and a caret under that position."""
-    pos = max(0, min(pos, len(text)))
-    start = max(0, pos - width // 2)
-    end = min(len(text), start + width)
-    start = max(0, min(start, end - width))
-    shown = text[start:end]
+    """Two lines: a window of ``text`` (at most ``width`` columns) around ``pos``, and a caret under ``pos``.
+
+    Unlike a plain count of characters, the caret stays under the right character when the text
+    holds fullwidth letters (``ｓｉｎ``): each one is matched in the caret line by an ideographic
+    space, which a browser draws exactly as wide. Control characters are shown as ``?``.
+    """
+    text = "".join(c if c.isprintable() else "?" for c in str(text))
+    pos = max(0, min(int(pos), len(text)))
+    start, end, used = pos, pos, 0
+    # grow the window around pos, left first, until it is full
+    while used < width and (start > 0 or end < len(text)):
+        if end < len(text) and (end - pos <= pos - start or start == 0):
+            w = _columns(text[end])
+            if used + w > width:
+                break
+            used, end = used + w, end + 1
+        else:
+            w = _columns(text[start - 1])
+            if used + w > width:
+                break
+            used, start = used + w, start - 1
     prefix = "..." if start > 0 else ""
     suffix = "..." if end < len(text) else ""
-    # Control characters would break the alignment of the caret; show them as '?'.
-    shown = "".join(c if c.isprintable() else "?" for c in shown)
-    return f"  {prefix}{shown}{suffix}\n  {' ' * (len(prefix) + pos - start)}^"
+    pad = "".join("\u3000" if _columns(c) == 2 else ("" if _columns(c) == 0 else " ") for c in text[start:pos])
+    return f"  {prefix}{text[start:end]}{suffix}\n  {' ' * len(prefix)}{pad}^"
 
 
 class ParseError(ValueError):

@@ -23,8 +23,9 @@ import streamlit as st
 from matplotlib.figure import Figure
 
 import diffzoo as dz
-from diffzoo import graph, plots
+from diffzoo import plots
 from diffzoo.api import as_point
+from diffzoo.errors import caret
 from diffzoo.parse import Function
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -251,7 +252,7 @@ def sidebar() -> Ctx:
         sb.error("This is not a function diffzoo can read:", icon=":material/warning:")
         if ctx.error_parts:  # a narrow window around the caret (the sidebar is narrow), the words wrapped
             message, bad, pos, hint = ctx.error_parts
-            sb.code(graph.caret(bad, pos, width=SIDEBAR_CARET), language=None)
+            sb.code(caret(bad, pos, width=SIDEBAR_CARET), language=None)
             sb.caption(md(f"{message} (at position {pos + 1}). {hint}".strip()))
         else:
             sb.code(ctx.error, language=None, wrap_lines=True)
@@ -290,7 +291,7 @@ def sidebar() -> Ctx:
 def parse_error_text(parts: tuple[str, str, int, str], width: int = 70) -> str:
     """A parse error as the main area shows it: message, the text with a caret under the position, hint."""
     message, bad, pos, hint = parts
-    return "\n".join(x for x in (f"{message} (at position {pos + 1})", graph.caret(bad, pos, width), hint) if x)
+    return "\n".join(x for x in (f"{message} (at position {pos + 1})", caret(bad, pos, width), hint) if x)
 
 
 def ctx() -> Ctx:
@@ -313,7 +314,7 @@ def run_page(title: str, intro: str, body: Callable[[Ctx], None], needs_function
                 message, bad, pos, hint = c.error_parts
                 st.warning(md(f"Fix the function in the sidebar to see this page. diffzoo says: {message} "
                               f"(at position {pos + 1})"), icon=":material/edit:")
-                st.code(graph.caret(bad, pos, 70), language=None)
+                st.code(caret(bad, pos, 70), language=None)
                 if hint:
                     st.markdown(md(hint))
             else:

@@ -340,7 +340,7 @@ def test_sidebar_error_fits_the_sidebar_and_keeps_its_caret():
 
 
 def test_caret_stays_under_fullwidth_characters():
-    from diffzoo.graph import caret
+    from diffzoo.errors import caret
 
     text, line = caret("x + ｓｉｎ(x)", 6).split("\n")
     assert line.rstrip().endswith("^")
