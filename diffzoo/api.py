@@ -286,8 +286,9 @@ def differentiate(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | 
         if dl is not None:
             try:
                 dvals = dl.output_values(dl.evaluate(x))
-            except EvaluationError as exc:
-                raise EvaluationError(f"the derivative does not exist here: {exc.message}", exc.step) from None
+            except EvaluationError as exc:  # name the failing step as part of the derivative's own list
+                raise EvaluationError(f"the derivative has no value here: {exc.message}",
+                                      f"{exc.step} (a step of the derivative expression)") from None
             J = np.array(dvals, dtype=float).reshape(wl.m, wl.n)
         else:
             J = np.zeros((wl.m, wl.n))

@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from .api import METHODS, PointError, differentiate
-from .errors import EvaluationError, ParseError
+from .errors import EvaluationError, LimitError, ParseError
 from .parse import parse
 from .traces import TraceTable
 
@@ -79,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(_trace(f, point, args.seed, args.format))
         else:
             print(_compare(f, point, args.format))
-    except (ParseError, EvaluationError, PointError) as exc:
+    except (ParseError, EvaluationError, PointError, LimitError) as exc:
         print(f"diffzoo: error: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .api import METHODS, Result, as_function, as_point, differentiate
-from .errors import EvaluationError
+from .errors import EvaluationError, LimitError
 from .expr import Expr, fold
 from .parse import Function
 from .primitives import CONSTANTS, PRIMITIVES
@@ -39,10 +39,16 @@ def high_precision(exprs: Sequence[Expr], point: Mapping[str, float], digits: in
 
 
 def reference_jacobian(function: Function, point: Mapping[str, float]) -> np.ndarray:
-    """The Jacobian rounded once, from 50-digit arithmetic (nan where no real reference exists)."""
+    """The Jacobian rounded once, from 50-digit arithmetic (nan where no real reference exists).
+
+    The reference differentiates symbolically, so past the symbolic limits it is all nan.
+    """
     import mpmath
 
-    exprs = jacobian_exprs(function.outputs, function.variables)
+    try:
+        exprs = jacobian_exprs(function.outputs, function.variables)
+    except LimitError:
+        return np.full((function.m, function.n), np.nan)
     flat = [e for row in exprs for e in row]
     try:
         vals = high_precision(flat, point) if flat else []
@@ -58,7 +64,7 @@ def reference_jacobian(function: Function, point: Mapping[str, float]) -> np.nda
 
 
 def run_all(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | float,
-            methods: Sequence[str] = METHODS, **numeric: Any) -> dict[str, Result | EvaluationError]:
+            methods: Sequence[str] = METHODS, **numeric: Any) -> dict[str, Result | EvaluationError | LimitError]:
     """Each method's result, or the EvaluationError it raised (a derivative one method cannot compute).
 
     If the function itself has no value at the point, that error is raised: there is nothing to compare.
@@ -66,11 +72,11 @@ def run_all(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | float,
     function = as_function(f)
     x = as_point(function, point)
     function.wengert.evaluate(x)
-    out: dict[str, Result | EvaluationError] = {}
+    out: dict[str, Result | EvaluationError | LimitError] = {}
     for m in methods:
         try:
             out[m] = differentiate(function, x, m, **(numeric if m == "numeric" else {}))
-        except EvaluationError as exc:
+        except (EvaluationError, LimitError) as exc:
             out[m] = exc
     return out
 
@@ -84,7 +90,7 @@ def compare(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | float,
     function = as_function(f)
     x = dict(zip(function.variables, as_point(function, point)))
     results = run_all(function, x, methods, **numeric)
-    failures = [r for r in results.values() if isinstance(r, EvaluationError)]
+    failures = [r for r in results.values() if not isinstance(r, Result)]
     if failures and len(failures) == len(results):
         raise failures[0]  # no method has a derivative here: nothing to compare
     ref = reference_jacobian(function, x)

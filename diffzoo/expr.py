@@ -10,7 +10,7 @@ that compute numbers in forward and reverse mode build derivative expressions he
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from .primitives import PRIMITIVES
@@ -89,6 +89,19 @@ def value_numbers(roots: Iterable[Expr]) -> dict[int, int]:
         key = (e.op, e.value, e.name, tuple(number[id(a)] for a in e.args))
         number[id(e)] = table.setdefault(key, len(table))
     return number
+
+
+def share(roots: Sequence[Expr]) -> list[Expr]:
+    """The same expressions with equal subexpressions made one object (so each is walked once)."""
+    canon: dict[tuple, Expr] = {}
+    out: dict[int, Expr] = {}
+    for e in nodes(roots):
+        args = tuple(out[id(a)] for a in e.args)
+        key = (e.op, e.value, e.name, tuple(id(a) for a in args))
+        if key not in canon:
+            canon[key] = e if all(a is b for a, b in zip(args, e.args)) else Expr(e.op, args, e.value, e.name, e.pos)
+        out[id(e)] = canon[key]
+    return [out[id(r)] for r in roots]
 
 
 def dag_size(*roots: Expr) -> int:

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .expr import Builder, Expr, const, dag_size, depth, make, nodes, to_latex, to_text, tree_size
+from .errors import LimitError
+from .expr import Builder, Expr, const, dag_size, depth, make, nodes, share, to_latex, to_text, tree_size
 from .primitives import PRIMITIVES
 
 #: Beyond this many tree operations an expression is summarised instead of printed.
@@ -68,8 +69,29 @@ def show(e: Expr, latex: bool = False, limit: int = MAX_PRINT_OPS) -> str:
     return to_latex(e) if latex else to_text(e)
 
 
+#: Symbolic differentiation walks the shared function once per variable: at most this many node visits.
+MAX_WORK = 200_000
+#: At most this many partial derivatives (outputs x variables) are built as expressions.
+MAX_ENTRIES = 400
+
+
 def jacobian_exprs(outputs: Sequence[Expr], variables: Sequence[str]) -> list[list[Expr]]:
-    """The m x n derivative expressions: one walk over all outputs per variable."""
+    """The m x n derivative expressions: one walk over the shared outputs per variable.
+
+    Raises :class:`LimitError` up front when that would be too much work for an interactive
+    answer (forward and reverse mode have no such limit: their cost is a few sweeps).
+    """
+    entries = len(outputs) * len(variables)
+    if entries > MAX_ENTRIES:
+        raise LimitError(f"symbolic differentiation would build {entries:,} partial derivatives "
+                         f"({len(outputs)} outputs x {len(variables)} variables; at most {MAX_ENTRIES}); "
+                         "use forward or reverse mode, whose cost is a few sweeps")
+    outputs = share(outputs)
+    size = sum(1 for _ in nodes(outputs))
+    if size * len(variables) > MAX_WORK:
+        raise LimitError(f"symbolic differentiation would walk {size:,} operations once per variable "
+                         f"({len(variables)} variables; at most {MAX_WORK:,} steps in all); "
+                         "use forward or reverse mode, whose cost is a few sweeps")
     columns = [derive_all(outputs, x) for x in variables]
     return [[columns[i][j] for i in range(len(variables))] for j in range(len(outputs))]
 

@@ -151,3 +151,26 @@ def test_python_dash_m_entry_point():
     p = subprocess.run([sys.executable, "-m", "diffzoo", "trace", "x^", "--at", "x=3"],
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 2 and "^" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_symbolic_refuses_work_past_its_budget_up_front():
+    # 24 outputs x 100 variables = 2,400 partial derivatives: more than MAX_ENTRIES (400).
+    text = ", ".join(["*".join(f"x{i}" for i in range(1, 101))] * 24)
+    f = dz.parse(text)
+    point = {v: 1.01 for v in f.variables}
+    with pytest.raises(dz.LimitError, match="2,400 partial derivatives"):
+        dz.differentiate(f, point, method="symbolic")
+    df = compare(f, point)  # the other methods still answer; the reference is missing, so no error figure
+    row = df.set_index("method")
+    assert "2,400 partial derivatives" in row.loc["symbolic", "note"]
+    assert row.loc["reverse", "∂y_1/∂x1"] == pytest.approx(1.01**99, rel=1e-13)
+    assert np.isnan(row.loc["reverse", "max rel. error"])
+
+
+def test_symbolic_derives_equal_outputs_once():
+    # 10 identical outputs share one derivative walk: the shared graph has as many steps as one output's.
+    from diffzoo.symbolic import jacobian_exprs
+
+    f = dz.parse(", ".join(["sin(x1)*x2"] * 10))
+    exprs = jacobian_exprs(f.outputs, f.variables)
+    assert all(row[0] is exprs[0][0] for row in exprs)
