@@ -202,8 +202,9 @@ _TABLE = [
     Primitive("sigmoid", 1, _sigmoid, _sigmoid_np, (lambda B, o, x: B.mul(o, B.sigmoid(B.neg(x))),),
               r"\sigma{0}", "sigmoid", _mp_sigmoid, text="sigmoid {0}"),
     # sign is the derivative of abs (0 at 0, by convention); its own derivative is 0 almost everywhere.
+    # It is callable so that a printed derivative of abs reads back.
     Primitive("sign", 1, _sign, lambda x: np.sign(np.real(x)), (lambda B, o, x: 0,),
-              r"\operatorname{{sign}}{0}", "sign", _mp("sign"), text="sign {0}", user=False),
+              r"\operatorname{{sign}}{0}", "sign", _mp("sign"), text="sign {0}", user=True),
 ]
 
 PRIMITIVES: dict[str, Primitive] = {p.name: p for p in _TABLE}

@@ -223,8 +223,9 @@ def body(c: _ui.Ctx) -> None:
         ys = d["outputs"]
         lines = [f"**{md(y)}** = {md(_ui.fmt(v))}" for y, v in zip(ys, d["value"], strict=True)]
         jv = ", ".join(md(_ui.fmt(v)) for v in d["jvp"])
-        lines.append(f"**Forward, one pass** (along the seed): ẏ = {jv}")
-        yb = ys[out_i] if len(ys) > 1 else "y"
+        dots = ", ".join(md(f"{y[0]}\u0307{y[1:]}") for y in ys)
+        lines.append(f"**Forward, one pass** (along the seed): {dots} = {jv}")
+        yb = ys[out_i] if len(ys) > 1 else ys[0]
         pairs = list(zip(d["inputs"], d["gradient"], strict=True))
         gr = ", ".join(f"∂{md(yb)}/∂{md(x)} = {md(_ui.fmt(v))}" for x, v in pairs[:4])
         more = f" … ({len(pairs) - 4} more in the adjoint table's last rows)" if len(pairs) > 4 else ""
