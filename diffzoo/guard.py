@@ -19,6 +19,9 @@ Three things make this safe on a shared server:
   slot within its timeout is told the server is busy.
 * Workers run at a lower CPU priority (``nice``), so runaway work slows interactive requests
   as little as possible.
+* The forkserver (with sympy loaded, about 150 MB) is stopped after :data:`IDLE_SECONDS` without
+  a worker, so the server's memory comes back down when a class ends; the next worker starts a
+  new one (about a second).
 """
 
 from __future__ import annotations
@@ -38,11 +41,15 @@ from typing import Any
 MAX_WORKERS = max(1, int(os.environ.get("DIFFZOO_MAX_WORKERS", os.cpu_count() or 2)))
 #: How much lower than the server a worker's CPU priority is.
 WORKER_NICE = 10
+#: Seconds without any worker after which the forkserver is stopped.
+IDLE_SECONDS = float(os.environ.get("DIFFZOO_WORKER_IDLE", 120))
 
 _ctx = None
 _ctx_lock = threading.Lock()
 _slots = threading.BoundedSemaphore(MAX_WORKERS)
 _launching = threading.local()
+_active = 0  # workers running or being started (guarded by _ctx_lock)
+_idle_timer: threading.Timer | None = None
 _original_preparation_data = spawn.get_preparation_data
 
 
@@ -123,10 +130,40 @@ def run_limited(fn: Callable[..., Any], *args: Any, timeout: float = 3.0, memory
     if not _slots.acquire(timeout=max(0.0, timeout)):
         return Outcome("timeout", message=f"the server is busy: no free worker within {timeout:g} s; try again",
                        seconds=time.perf_counter() - start)
+    _busy(+1)
     try:
         return _run(fn, args, start, timeout, memory_mb)
     finally:
+        _busy(-1)
         _slots.release()
+
+
+def _busy(delta: int) -> None:
+    """Count running workers; when none is left, stop the forkserver after IDLE_SECONDS."""
+    global _active, _idle_timer
+    with _ctx_lock:
+        _active += delta
+        if _idle_timer is not None:
+            _idle_timer.cancel()
+            _idle_timer = None
+        if _active == 0:
+            _idle_timer = threading.Timer(IDLE_SECONDS, _stop_if_idle)
+            _idle_timer.daemon = True
+            _idle_timer.start()
+
+
+def _stop_if_idle() -> None:
+    from multiprocessing import forkserver
+
+    with _ctx_lock:
+        if _active == 0:
+            forkserver._forkserver._stop()  # the next worker starts a new one
+
+
+def forkserver_running() -> bool:
+    from multiprocessing import forkserver
+
+    return forkserver._forkserver._forkserver_pid is not None
 
 
 def _run(fn: Callable[..., Any], args: tuple, start: float, timeout: float, memory_mb: int) -> Outcome:

@@ -489,3 +489,18 @@ def test_workers_are_capped_and_busy_is_reported(monkeypatch) -> None:
     assert busy.status == "timeout" and "busy" in busy.message
     assert results[0].status == "ok"
     assert guard.run_limited(len, "x", timeout=3).value == 1
+
+
+def test_idle_forkserver_is_stopped_and_restarts(monkeypatch) -> None:
+    """The worker's forkserver (sympy loaded, ~150 MB) goes away when idle, so memory comes back down."""
+    import time as _time
+
+    from diffzoo import guard
+
+    monkeypatch.setattr(guard, "IDLE_SECONDS", 0.2)
+    f = dz.parse("ln(x1) + x1*x2 - sin(x2)")
+    assert symbolic.simplify([symbolic.derive(f.outputs[0], "x2")], timeout=20).text == ("x1 - cos(x2)",)
+    assert guard.forkserver_running()
+    _time.sleep(1.0)
+    assert not guard.forkserver_running()
+    assert symbolic.simplify([symbolic.derive(f.outputs[0], "x1")], timeout=20).status == "ok"
