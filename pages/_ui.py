@@ -327,7 +327,11 @@ def run_page(title: str, intro: str, body: Callable[[Ctx], None], needs_function
         return
     try:
         body(c)
-    except (dz.EvaluationError, dz.PointError, dz.ParseError, dz.LimitError) as exc:
+    except dz.LimitError as exc:
+        st.warning("This function is too large for part of this page (the other pages and methods still work). "
+                   "diffzoo says:", icon=":material/warning:")
+        st.code(str(exc), language=None, wrap_lines=True)
+    except (dz.EvaluationError, dz.PointError, dz.ParseError) as exc:
         st.warning("diffzoo could not finish this page at this point (f may have a value here but no derivative): "
                    "choose another point in the sidebar. diffzoo says:", icon=":material/warning:")
         st.code(str(exc), language=None, wrap_lines=True)

@@ -473,3 +473,14 @@ def test_twenty_thousand_characters_are_refused_politely():
     assert "too long" in at.sidebar.caption[0].value
     assert max(len(x) for x in at.sidebar.code[0].value.split("\n")) <= 30
     assert "fn" not in at.query_params or len(at.query_params["fn"]) < 100  # the refused text is not put in the URL
+
+
+def test_symbolic_page_says_a_function_is_too_large_rather_than_blaming_the_point():
+    # 24 outputs x 100 variables = 2,400 partial derivatives: past symbolic's budget (LimitError).
+    text = ", ".join(["*".join(f"x{i}" for i in range(1, 101))] * 24)
+    at = open_page("pages/symbolic.py")
+    at.text_area(key="fn").input(text).run()
+    assert not at.exception
+    warnings = " ".join(w.value for w in at.warning)
+    assert "too large" in warnings and "another point" not in warnings
+    assert any("2,400 partial derivatives" in c.value for c in at.code)
