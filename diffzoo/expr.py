@@ -27,10 +27,6 @@ class Expr:
                  name: str | None = None, pos: int = -1):
         self.op, self.args, self.value, self.name, self.pos = op, args, value, name, pos
 
-    @property
-    def is_const(self) -> bool:
-        return self.op == "const"
-
     def __repr__(self) -> str:
         return f"Expr({to_text(self)!r})"
 

@@ -39,15 +39,4 @@ def vector_function(n: int, m: int) -> str:
     return ", ".join(outs)
 
 
-def logistic_loss(d: int) -> str:
-    """A logistic-regression loss in weights w_1..w_d on three fixed samples (labels 1, 0, 1)."""
-    samples = [((1.0, -0.5, 2.0, 0.3), 1), ((-1.5, 1.0, 0.5, -0.7), 0), ((0.5, 2.0, -1.0, 1.2), 1)]
-    terms = []
-    for xs, label in samples:
-        z = " + ".join(f"{xs[(i - 1) % len(xs)]:g}*w_{i}" for i in range(1, d + 1))
-        p = f"sigmoid({z})"
-        terms.append(f"-ln({p})" if label else f"-ln(1 - {p})")
-    return "(" + " ".join(t if i == 0 else "+ " + t.lstrip("+") for i, t in enumerate(terms)) + ")/3"
-
-
 FAMILIES = {"logistic map l_n": logistic_map, "nested sin": nested_sin, "product of n factors": product}

@@ -26,9 +26,6 @@ _EPS64 = float(np.finfo(np.float64).eps)
 #: Default relative steps: near the optimum of each scheme's error for a smooth function of size 1.
 DEFAULT_EPS = {"forward": math.sqrt(_EPS64), "backward": math.sqrt(_EPS64), "central": _EPS64 ** (1 / 3),
                "complex": 1e-20, "richardson": _EPS64 ** (1 / 5)}
-#: Function evaluations per input direction.
-EVALS = {"forward": 1, "backward": 1, "central": 2, "complex": 1, "richardson": 4}
-ORDER = {"forward": 1, "backward": 1, "central": 2, "complex": 2, "richardson": 4}
 
 
 def step(x: float, eps: float, relative: bool = True) -> float:

@@ -190,15 +190,6 @@ class WengertList:
         letter = next((c for c in "yfgzuwhq" if c not in bases), "out")
         return [letter] if self.m == 1 else [f"{letter}_{j + 1}" for j in range(self.m)]
 
-    def step_exprs(self) -> dict[int, Expr]:
-        """Each variable as an expression in the inputs (shared, so it costs one node a step)."""
-        off = self.n - 1
-        table: list[Expr] = [var(name) for name in self.inputs]
-        for st in self.steps:
-            args = tuple(table[a + off] if isinstance(a, int) else _const_expr(a) for a in st.args)
-            table.append(Expr(st.prim.name, args))
-        return {i - off: e for i, e in enumerate(table)}
-
     def __len__(self) -> int:
         return len(self.steps)
 
