@@ -283,9 +283,10 @@ def measure(n: int, rounds: int, clock: str = "wall") -> dict[str, Any]:
     if n <= QUADRATIC_MAX:
         # The O(n^2) jobs run in their own interleaved group, with the primal they are compared
         # against, so that their long runs do not leave the quick jobs' caches cold.
+        h = numeric.TEXTBOOK_EPS["central"]  # a fixed step: 2n evaluations
         slow = {"interpreted primal": lambda: wl.evaluate(x),
                 "forward gradient (n passes)": lambda: forward.jacobian(wl, wl.evaluate(x)),
-                "central differences (2n evals)": lambda: numeric.jacobian(wl, x, "central")}
+                "central differences (2n evals)": lambda: numeric.jacobian(wl, x, "central", h)}
         st = {k: median(v) for k, v in interleaved(slow, rounds, min_time=2e-3, clock=CLOCKS[clock]).items()}
         primal = st.pop("interpreted primal")
         med.update({k: v * med["interpreted primal"] / primal for k, v in st.items()})  # on the same scale

@@ -158,8 +158,10 @@ class NumericTrace(Trace):
 
     method = "numeric"
 
-    def __init__(self, function: Function, scheme: str, steps: list[float], J: np.ndarray):
+    def __init__(self, function: Function, scheme: str, steps: list[float], J: np.ndarray,
+                 choices: Sequence[numeric.StepChoice | None] = ()):
         self.function, self.scheme, self.steps, self.J = function, scheme, steps, J
+        self.choices = list(choices) or [None] * len(steps)
 
     def tables(self) -> dict[str, TraceTable]:
         from .traces import Row
@@ -167,10 +169,16 @@ class NumericTrace(Trace):
         t = TraceTable(f"{self.scheme.capitalize()} differences")
         names = self.function.wengert.output_names()
         for i, x in enumerate(self.function.variables):
+            c = self.choices[i]
+            how = "" if c is None else f" (chosen: {_plural(len(c.pilots), 'pilot')}, {_plural(c.evals, 'evaluation')})"
             for j, y in enumerate(names):
-                t.rows.append(Row(f"∂{y}/∂{x}", f"{_formula(self.scheme, y, x)}, h = {self.steps[i]:.3g}",
+                t.rows.append(Row(f"∂{y}/∂{x}", f"{_formula(self.scheme, y, x)}, h = {self.steps[i]:.3g}{how}",
                                   float(self.J[j, i]), 0))
         return {"estimates": t}
+
+
+def _plural(k: int, word: str) -> str:
+    return f"{k} {word}" + ("" if k == 1 else "s")
 
 
 def _formula(scheme: str, y: str, x: str) -> str:
@@ -296,10 +304,11 @@ def differentiate(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | 
         return Result(method, function, pt, value, J, SymbolicTrace(function, exprs, J), cost,
                       {"expressions": exprs})
     # f(x) is already known (the value): forward and backward differences reuse it, so they cost
-    # n evaluations besides it (n + 1 in all), central 2n, Richardson 4n, complex step n.
-    J, evals, steps = numeric.jacobian(wl, x, scheme, eps, relative, f0=wl.output_values(vals))
-    return Result(method, function, pt, value, J, NumericTrace(function, scheme, steps, J),
-                  Cost(0, k * (evals + 1), 0, evals + 1), {"scheme": scheme, "steps": steps})
+    # n evaluations besides it (n + 1 in all), central 2n, Richardson 4n, complex step n; a step
+    # chosen for the function adds its pilots (2 or 4 evaluations each, usually two per input).
+    J, evals, steps, choices = numeric.jacobian(wl, x, scheme, eps, relative, f0=wl.output_values(vals), vals=vals)
+    return Result(method, function, pt, value, J, NumericTrace(function, scheme, steps, J, choices),
+                  Cost(0, k * (evals + 1), 0, evals + 1), {"scheme": scheme, "steps": steps, "choices": choices})
 
 
 def _value(wl: WengertList, vals: list[float]) -> Any:

@@ -3,7 +3,10 @@
 Each scheme trades truncation error (too large a step h) against rounding error (too small a
 step: f(x+h) - f(x) cancels). Forward and backward differences are first order, central and
 complex-step second order, Richardson extrapolation of central differences fourth order; the
-complex step has no cancellation at all. ``error_sweep`` evaluates every scheme over many
+complex step has no cancellation at all. The default step of forward, backward and central
+differences is chosen for the function at the point (``choose_step``): a pilot difference
+estimates the curvature that sets the truncation error, the rounding noise of f is carried along
+the Wengert list, and the step balances the two. ``error_sweep`` evaluates every scheme over many
 steps at once (numpy arrays through the Wengert list) for the error-vs-epsilon plot.
 """
 
@@ -18,14 +21,19 @@ import numpy as np
 import pandas as pd
 
 from .errors import EvaluationError
+from .primitives import FloatBackend
 from .wengert import WengertList
 
 SCHEMES = ("forward", "backward", "central", "complex", "richardson")
 
 _EPS64 = float(np.finfo(np.float64).eps)
-#: Default relative steps: near the optimum of each scheme's error for a smooth function of size 1.
-DEFAULT_EPS = {"forward": math.sqrt(_EPS64), "backward": math.sqrt(_EPS64), "central": _EPS64 ** (1 / 3),
-               "complex": 1e-20, "richardson": _EPS64 ** (1 / 5)}
+#: Textbook relative steps, the optimum of each scheme's error for a function whose value and
+#: derivatives are all of size 1: what a fixed step means (``timing`` uses them), and the default
+#: of the complex step and of Richardson extrapolation. The other schemes choose their own step.
+TEXTBOOK_EPS = {"forward": math.sqrt(_EPS64), "backward": math.sqrt(_EPS64), "central": _EPS64 ** (1 / 3),
+                "complex": 1e-20, "richardson": _EPS64 ** (1 / 5)}
+#: Schemes whose default step is chosen for the function at the point by :func:`choose_step`.
+CHOSEN = ("forward", "backward", "central")
 
 
 def step(x: float, eps: float, relative: bool = True) -> float:
@@ -43,14 +51,24 @@ def _outputs(wl: WengertList, point: Sequence[Any]) -> np.ndarray:
 
 
 def estimate(wl: WengertList, point: Sequence[float], i: int, scheme: str, eps: float | None = None,
-             relative: bool = True, f0: np.ndarray | None = None) -> tuple[np.ndarray, int, float]:
-    """∂f/∂x_i by ``scheme``: (estimate for every output, function evaluations used, the step h)."""
+             relative: bool = True, f0: np.ndarray | None = None,
+             noise: np.ndarray | None = None) -> tuple[np.ndarray, int, float]:
+    """∂f/∂x_i by ``scheme``: (estimate for every output, function evaluations used, the step h).
+
+    Without ``eps``, forward, backward and central differences choose their step with
+    :func:`choose_step` (its pilot evaluations are counted); ``noise``, the outputs' rounding
+    noise at the point (:func:`rounding_noise`), saves it an evaluation.
+    """
     if scheme not in SCHEMES:
         raise ValueError(f"unknown scheme {scheme!r}; choose one of {', '.join(SCHEMES)}")
-    eps = DEFAULT_EPS[scheme] if eps is None else float(eps)
+    x = list(map(float, point))
+    pilot_evals = 0
+    if eps is None and scheme in CHOSEN:
+        choice = choose_step(wl, x, i, scheme, f0=f0, noise=noise)
+        eps, relative, pilot_evals = choice.h, False, choice.evals
+    eps = TEXTBOOK_EPS[scheme] if eps is None else float(eps)
     if not eps > 0:
         raise ValueError("the step eps must be positive")
-    x = list(map(float, point))
     if scheme != "complex":
         h = step(x[i], eps, relative)
     else:
@@ -72,12 +90,12 @@ def estimate(wl: WengertList, point: Sequence[float], i: int, scheme: str, eps: 
 
     if scheme == "forward":
         base = _outputs(wl, x) if f0 is None else f0
-        return (at(h) - base) / h, 1 + (f0 is None), h
+        return (at(h) - base) / h, 1 + (f0 is None) + pilot_evals, h
     if scheme == "backward":
         base = _outputs(wl, x) if f0 is None else f0
-        return (base - at(-h)) / h, 1 + (f0 is None), h
+        return (base - at(-h)) / h, 1 + (f0 is None) + pilot_evals, h
     if scheme == "central":
-        return (at(h) - at(-h)) / (2 * h), 2, h
+        return (at(h) - at(-h)) / (2 * h), 2 + pilot_evals, h
     if scheme == "complex":
         p: list[Any] = [np.complex128(v) for v in x]
         p[i] = np.complex128(complex(x[i], h))
@@ -89,28 +107,167 @@ def estimate(wl: WengertList, point: Sequence[float], i: int, scheme: str, eps: 
 
 
 def jacobian(wl: WengertList, point: Sequence[float], scheme: str = "central", eps: float | None = None,
-             relative: bool = True, f0: Sequence[float] | None = None) -> tuple[np.ndarray, int, list[float]]:
-    """The m x n Jacobian column by column: (J, function evaluations, the step used per input).
+             relative: bool = True, f0: Sequence[float] | None = None, vals: Sequence[float] | None = None
+             ) -> tuple[np.ndarray, int, list[float], list[StepChoice | None]]:
+    """The m x n Jacobian column by column: (J, function evaluations, step per input, how each was chosen).
 
     ``f0``, the outputs at ``point`` if the caller has them, saves forward and backward differences
-    their evaluation at the point (then n evaluations, not n + 1, are counted and made).
+    their evaluation at the point (then n evaluations, not n + 1, are counted and made); ``vals``,
+    the whole primal trace there, likewise saves a chosen step the evaluation its noise needs.
+    The choices are ``None`` for a step given by ``eps`` and for schemes whose step is fixed.
     """
     J = np.zeros((wl.m, wl.n))
-    evals, steps = 0, []
-    if scheme in ("forward", "backward"):
-        if f0 is None:
-            f0 = _outputs(wl, point)
+    evals, steps, choices = 0, [], []
+    x = list(map(float, point))
+    noise = None
+    if eps is None and scheme in CHOSEN:
+        if vals is None:
+            vals = wl.evaluate(x)
             evals += 1
-        else:
-            f0 = np.asarray(f0, dtype=float)
-    else:
-        f0 = None
+        noise = rounding_noise(wl, vals)
+        f0 = wl.output_values(vals)
+    if f0 is None and scheme in ("forward", "backward"):
+        f0 = _outputs(wl, x)
+        evals += 1
+    f0 = np.asarray(f0, dtype=float) if f0 is not None else None
     for i in range(wl.n):
-        col, k, h = estimate(wl, point, i, scheme, eps, relative, f0)
+        choice = choose_step(wl, x, i, scheme, f0, noise) if noise is not None else None
+        if choice is None:
+            col, k, h = estimate(wl, x, i, scheme, eps, relative, f0)
+        else:
+            col, k, h = estimate(wl, x, i, scheme, choice.h, False, f0)
+            k += choice.evals
         J[:, i] = col
         evals += k
         steps.append(h)
-    return J, evals, steps
+        choices.append(choice)
+    return J, evals, steps, choices
+
+
+# --- choosing the step -----------------------------------------------------------------------------
+
+#: The pilot step H is kept a few times the step h it predicts, so that the pilot difference's own
+#: rounding error is 0.1% to 10% of it (the window of Gill, Murray, Saunders & Wright, 1983):
+#: (lowest, aimed-at, highest) h / H. Forward and backward differences estimate |f''| from a second
+#: difference, whose rounding share is (h/H)^2; central differences |f'''| from a third, (h/H)^3.
+_WINDOW = {"forward": (0.03, 0.1, 0.3), "backward": (0.03, 0.1, 0.3), "central": (0.1, 0.2, 0.46)}
+#: At most this many pilot stencils: 2 evaluations each (forward, backward) or 4 (central).
+MAX_PILOTS = 8
+
+
+@dataclass(frozen=True)
+class StepChoice:
+    """A step chosen for one input at one point, and the evidence it was chosen on."""
+
+    scheme: str
+    h: float  # the step
+    noise: float  # the rounding noise of f assumed (for the output that sets the step)
+    curvature: float  # |f''| (forward, backward) or |f'''| (central) from the last pilot difference
+    pilots: tuple[float, ...]  # the pilot steps H tried, in order
+    evals: int  # function evaluations the pilots made
+    settled: bool  # the last pilot was in its window (else the step is the best guess left)
+
+    def model_error(self) -> float:
+        """The absolute error the error model predicts at ``h``: truncation plus rounding."""
+        if self.scheme == "central":
+            return self.curvature * self.h**2 / 6 + self.noise / self.h
+        return self.curvature * self.h / 2 + 2 * self.noise / self.h
+
+
+def rounding_noise(wl: WengertList, vals: Sequence[float]) -> np.ndarray:
+    """How far each output's computed value may be off, from the primal trace ``vals``.
+
+    Every active step rounds its result (one ulp of |v_k|) and carries its arguments' noise times
+    |∂v_k/∂v_j| from the primitive table. Taking the largest term rather than the sum gives a
+    typical size, not a worst-case bound. ``exp(x) - 1`` near 0 gets the noise of exp(x) (about 1),
+    not of its tiny result: that is what cancels when f(x + h) - f(x) is formed.
+    """
+    off = wl.n - 1
+    noise = [0.0] * wl.n  # the inputs are exact
+    for st in wl.steps:
+        if not st.active:
+            noise.append(0.0)  # a constant's rounding is the same at x and x + h: it cancels
+            continue
+        out = float(vals[st.index + off])
+        args = [float(vals[a + off]) if isinstance(a, int) else a.value for a in st.args]
+        carried = 0.0
+        for j, a in enumerate(st.args):
+            if isinstance(a, int) and noise[a + off] > 0:
+                try:
+                    d = abs(float(st.prim.partials[j](FloatBackend, out, *args)))
+                except (ValueError, ArithmeticError):
+                    continue  # no partial (a kink): the floor in choose_step still applies
+                if math.isfinite(d):
+                    carried = max(carried, d * noise[a + off])
+        noise.append(max(_EPS64 * abs(out), carried))
+    return np.array([noise[o + off] if isinstance(o, int) else 0.0 for o in wl.outputs])
+
+
+def choose_step(wl: WengertList, point: Sequence[float], i: int, scheme: str, f0: Sequence[float] | None = None,
+                noise: Sequence[float] | None = None) -> StepChoice:
+    """The step for ``scheme`` in input ``i`` at ``point`` that balances truncation and rounding.
+
+    The error model is |f''| h / 2 + 2 ε_f / h for forward and backward differences (best at
+    h = 2 √(ε_f / |f''|)) and |f'''| h² / 6 + ε_f / h for central ones (best at
+    h = (3 ε_f / |f'''|)^(1/3)), with ε_f the rounding noise of f (:func:`rounding_noise`, and never
+    below one ulp of the values seen). The curvature comes from a pilot difference at a step H
+    kept a few times h; when h / H leaves its window, H moves to the h it predicted and the pilot
+    is repeated. A pilot stencil that leaves f's domain is shrunk tenfold. The step never exceeds
+    a tenth of max(|x_i|, 1), which is where it ends when f is locally a polynomial of low degree.
+    """
+    if scheme not in _WINDOW:
+        raise ValueError(f"only {', '.join(CHOSEN)} differences choose their step; {scheme!r} has a fixed one")
+    x = list(map(float, point))
+    xi, evals = x[i], 0
+    if noise is None or (f0 is None and scheme != "central"):
+        vals = wl.evaluate(x)
+        evals += 1
+        noise = rounding_noise(wl, vals) if noise is None else noise
+        f0 = wl.output_values(vals) if f0 is None else f0
+    base = np.abs(np.asarray(noise, dtype=float))
+    y0 = np.abs(np.asarray(f0, dtype=float)) if f0 is not None else np.zeros(wl.m)
+    lo, aim, hi = _WINDOW[scheme]
+    cap = 0.1 * max(abs(xi), 1.0)
+    # The first pilot: where h / H would be aimed at for a function whose size and derivatives are 1.
+    want = min(cap, TEXTBOOK_EPS[scheme] / aim * max(abs(xi), 1.0))
+    pilots: list[float] = []
+    h, curv, eps_f, settled = cap, 0.0, float(base.max(initial=0.0)), False
+
+    def at(t: float) -> np.ndarray:
+        p = list(x)
+        p[i] = xi + t
+        return _outputs(wl, p)
+
+    for _ in range(MAX_PILOTS):
+        H = step(xi, want, relative=False)
+        pilots.append(H)
+        offsets = {"central": (2 * H, H, -H, -2 * H), "forward": (H, 2 * H), "backward": (-H, -2 * H)}[scheme]
+        ys = []
+        try:
+            for t in offsets:
+                evals += 1
+                ys.append(at(t))
+        except EvaluationError:
+            want = H / 10  # the stencil left f's domain: try a narrower one
+            continue
+        ef = np.maximum(base, _EPS64 * np.max(np.abs(np.vstack([y0, *ys])), axis=0))
+        with np.errstate(all="ignore"):
+            if scheme == "central":
+                d = np.abs(ys[0] - 2 * ys[1] + 2 * ys[2] - ys[3]) / (2 * H * H * H)
+                hs = np.where(d > 0, np.cbrt(3 * ef / d), math.inf)
+            else:
+                d = np.abs(ys[1] - 2 * ys[0] + np.asarray(f0, dtype=float)) / (H * H)
+                hs = np.where(d > 0, 2 * np.sqrt(ef / d), math.inf)
+        k = int(np.argmin(hs))
+        h, curv, eps_f = float(hs[k]), float(d[k]), float(ef[k])
+        if lo * H <= h <= hi * H:
+            settled = True
+            break
+        if want >= cap and h > hi * H:  # no curvature shows up to the cap: the largest step is the best
+            break
+        want = min(h / aim, cap)
+    h = min(h, cap) if math.isfinite(h) and h > 0 else cap
+    return StepChoice(scheme, step(xi, h, relative=False), eps_f, curv, tuple(pilots), evals, settled)
 
 
 # --- the error-vs-epsilon sweep ------------------------------------------------------------------

@@ -126,7 +126,7 @@ def _gradient_jobs(wl: WengertList, fn: Function, x: list[float]) -> dict[str, t
         return reverse.adjoint_sweep(wl, wl.evaluate(x), [1.0])[0][:n]
 
     def central() -> object:
-        return numeric.jacobian(wl, x, "central")
+        return numeric.jacobian(wl, x, "central", numeric.TEXTBOOK_EPS["central"])  # 2n evaluations
 
     def sym() -> object:
         exprs = [symbolic.derive(fn.outputs[0], v) for v in fn.variables]

@@ -12,7 +12,7 @@ import diffzoo as dz
 from diffzoo import families
 from diffzoo.cli import main
 from diffzoo.compare import compare, reference_jacobian
-from diffzoo.numeric import Bounds, best_steps, error_sweep
+from diffzoo.numeric import TEXTBOOK_EPS, Bounds, best_steps, error_sweep
 from diffzoo.symbolic import Size, derive, simplify, to_sympy
 
 # --- symbolic ------------------------------------------------------------------------------------
@@ -97,10 +97,23 @@ def test_error_model_bounds_are_on_the_right_side():
 
 
 def test_numeric_costs():
-    r = dz.differentiate("x1*x2*x3", [1, 2, 3], method="numeric", scheme="central")
+    h = TEXTBOOK_EPS["central"]  # a fixed step: no pilots
+    r = dz.differentiate("x1*x2*x3", [1, 2, 3], method="numeric", scheme="central", eps=h)
     assert r.cost.function_evals == 1 + 6
-    r = dz.differentiate("x1*x2*x3", [1, 2, 3], method="numeric", scheme="forward")
+    r = dz.differentiate("x1*x2*x3", [1, 2, 3], method="numeric", scheme="forward", eps=TEXTBOOK_EPS["forward"])
     assert r.cost.function_evals == 1 + 3  # f(x) once (it is also the value), then f(x + h e_i) for 3 inputs
+
+
+def test_chosen_step_costs_count_every_pilot():
+    # Central differences with a chosen step: 1 (the value) + per input 2 + 4 per pilot stencil.
+    r = dz.differentiate("sin(x1)*x2 + exp(x2)", [0.7, 1.3], method="numeric", scheme="central")
+    choices = r.details["choices"]
+    assert [c.evals for c in choices] == [4 * len(c.pilots) for c in choices]
+    assert r.cost.function_evals == 1 + sum(2 + c.evals for c in choices)
+    # forward differences: 2 evaluations per pilot, the value f(x) is shared
+    r = dz.differentiate("sin(x1)*x2 + exp(x2)", [0.7, 1.3], method="numeric", scheme="forward")
+    assert r.cost.function_evals == 1 + sum(1 + 2 * len(c.pilots) for c in r.details["choices"])
+    assert "pilot" in r.trace.tables()["estimates"].rows[0].rule
 
 
 # --- comparison and command line ----------------------------------------------------------------

@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 import diffzoo as dz
 from diffzoo.expr import Expr, const, to_text, var
 from diffzoo.forward import jacobian as forward_jacobian
-from diffzoo.numeric import DEFAULT_EPS, step
 from diffzoo.symbolic import derive
 from diffzoo.wengert import WengertList
 
@@ -73,8 +72,9 @@ def test_forward_reverse_symbolic_agree(e, point):
         except dz.EvaluationError as exc:
             # Forward mode skips a partial whose tangent is exactly 0; reverse and symbolic cannot know the
             # product will be 0, so at a point where that partial does not exist (sqrt'(0) in ((x-x)^2)^0.5)
-            # they refuse. That is the only disagreement allowed.
-            assert "does not exist" in str(exc), str(exc)
+            # they refuse. That is the only disagreement allowed. Symbolic mode says it of its derivative
+            # expression: asin(x/x) at x = 1 differentiates to 1/sqrt(1 - (x/x)^2) * 0, a division by 0.
+            assert "does not exist" in str(exc) or "the derivative has no value here" in str(exc), str(exc)
             continue
         np.testing.assert_allclose(r.jacobian, J, rtol=0, atol=tol, err_msg=f"{method}: {to_text(e)} at {point}")
 
@@ -92,12 +92,12 @@ def test_central_differences_within_their_error_bound(e, point):
             d3 = abs(WengertList.from_exprs([d3e], NAMES)(*point))
         except dz.EvaluationError:
             continue
-        h = step(point[i], DEFAULT_EPS["central"])
-        assume(all(abs(point[i] + s * h) > 1e-3 for s in (-1, 1)))
         try:
-            est = dz.differentiate(f, x, method="numeric", scheme="central").jacobian[0, i]
+            r = dz.differentiate(f, x, method="numeric", scheme="central")
         except dz.EvaluationError:
             continue  # the stencil left the domain (x ± h crosses a singularity)
+        h, est = r.details["steps"][i], r.jacobian[0, i]
+        assume(all(abs(point[i] + s * h) > 1e-3 for s in (-1, 1)))
         bound = 100 * (d3 * h**2 / 6 + unit * (fx + scale) / h) + 1e-12 * scale
         assert abs(est - J[0, i]) <= bound, f"{to_text(e)} at {point}, d/d{name}"
 

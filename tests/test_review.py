@@ -15,7 +15,7 @@ import pytest
 import diffzoo as dz
 from diffzoo.compare import compare, reference_jacobian
 from diffzoo.forward import derivative
-from diffzoo.numeric import error_sweep
+from diffzoo.numeric import TEXTBOOK_EPS, error_sweep
 
 # --- a VJP is not a Jacobian --------------------------------------------------------------------
 
@@ -142,7 +142,8 @@ def test_richardson_sweep_is_exact_on_the_identity_for_moderate_steps():
 def test_numeric_cost_counts_f_at_the_point_once(scheme, per_input):
     # n = 3 inputs: forward/backward differences need f(x) and f(x + h e_i): n + 1 evaluations in all,
     # f(x) being the value the result reports anyway; central 2n + 1 (the value), and so on.
-    r = dz.differentiate("x1*x2*x3", [1, 2, 3], method="numeric", scheme=scheme)
+    # A fixed step (no pilot evaluations to choose it).
+    r = dz.differentiate("x1*x2*x3", [1, 2, 3], method="numeric", scheme=scheme, eps=TEXTBOOK_EPS[scheme])
     assert r.cost.function_evals == 1 + per_input * 3
     assert r.gradient == pytest.approx({"x1": 6.0, "x2": 3.0, "x3": 2.0}, rel=1e-6)
 
@@ -173,18 +174,27 @@ def test_complex_step_stays_small_at_large_x(x):
     assert got == pytest.approx(math.cos(x), rel=1e-14, abs=0)
 
 
-@pytest.mark.parametrize(("text", "point", "scheme", "where"), [
-    ("sqrt(x)", [0.0], "central", "x - h"),  # h = 6.06e-7 (eps^(1/3) * 0.1): sqrt(-h) has no value
-    ("ln(x)", [1e-9], "backward", "x - h"),
-    ("x^y", [-2.0, 3.0], "forward", "y + h"),
+@pytest.mark.parametrize(("text", "point", "scheme", "eps", "where"), [
+    ("sqrt(x)", [0.0], "central", None, "x - h"),  # no step is small enough: sqrt(-h) has no value
+    ("ln(x)", [1e-9], "backward", TEXTBOOK_EPS["backward"], "x - h"),  # a fixed step of 1.5e-9
+    ("x^y", [-2.0, 3.0], "forward", None, "y + h"),  # (-2)^(3 + h) is not real for any h
 ])
-def test_numeric_domain_error_names_the_stencil_point(text, point, scheme, where):
+def test_numeric_domain_error_names_the_stencil_point(text, point, scheme, eps, where):
     # The point itself is inside the domain (the value exists); the stencil point is not. The message
     # must say so rather than report a value such as -6.05545e-07 the user never typed.
     dz.parse(text).wengert(*point)  # the value at the point exists
     with pytest.raises(dz.EvaluationError) as info:
-        dz.differentiate(text, point, method="numeric", scheme=scheme)
+        dz.differentiate(text, point, method="numeric", scheme=scheme, eps=eps)
     assert f"f at {where} = " in info.value.message and "differences need" in info.value.message
+
+
+@pytest.mark.parametrize("scheme", ["forward", "backward", "central"])
+def test_chosen_step_shrinks_to_fit_the_domain(scheme):
+    # ln'(x) = 1/x = 1e9 at x = 1e-9 (closed form). A step relative to max(|x|, 0.1) would cross 0;
+    # the pilot stencils shrink tenfold until they fit, and the step then follows ln's curvature.
+    r = dz.differentiate("ln(x)", [1e-9], method="numeric", scheme=scheme)
+    assert r.derivative == pytest.approx(1e9, rel=1e-6)
+    assert r.details["steps"][0] < 1e-9
 
 
 @pytest.mark.parametrize("x", [0.9999999999, -0.99999999, 1 - 2**-40, 0.999, -0.5])
