@@ -153,6 +153,9 @@ def jacobian(wl: WengertList, point: Sequence[float], scheme: str = "central", e
 _WINDOW = {"forward": (0.03, 0.1, 0.3), "backward": (0.03, 0.1, 0.3), "central": (0.1, 0.2, 0.46)}
 #: At most this many pilot stencils: 2 evaluations each (forward, backward) or 4 (central).
 MAX_PILOTS = 8
+#: The mean size of one rounding, relative to |v|: a correctly rounded result is off by at most half an
+#: ulp, a quarter on average, and one ulp of v is at most eps |v|.
+ROUNDING = _EPS64 / 4
 
 
 @dataclass(frozen=True)
@@ -175,12 +178,12 @@ class StepChoice:
 
 
 def rounding_noise(wl: WengertList, vals: Sequence[float]) -> np.ndarray:
-    """How far each output's computed value may be off, from the primal trace ``vals``.
+    """The typical rounding error of each output, from the primal trace ``vals``.
 
-    Every active step rounds its result (one ulp of |v_k|) and carries its arguments' noise times
-    |∂v_k/∂v_j| from the primitive table. Taking the largest term rather than the sum gives a
-    typical size, not a worst-case bound. ``exp(x) - 1`` near 0 gets the noise of exp(x) (about 1),
-    not of its tiny result: that is what cancels when f(x + h) - f(x) is formed.
+    Every active step rounds its result (:data:`ROUNDING` times |v_k|) and carries its arguments'
+    noise times |∂v_k/∂v_j| from the primitive table. Taking the largest term rather than the sum
+    gives a typical size, not a worst-case bound. ``exp(x) - 1`` near 0 gets the noise of exp(x)
+    (about 1), not of its tiny result: that is what cancels when f(x + h) - f(x) is formed.
     """
     off = wl.n - 1
     noise = [0.0] * wl.n  # the inputs are exact
@@ -199,7 +202,7 @@ def rounding_noise(wl: WengertList, vals: Sequence[float]) -> np.ndarray:
                     continue  # no partial (a kink): the floor in choose_step still applies
                 if math.isfinite(d):
                     carried = max(carried, d * noise[a + off])
-        noise.append(max(_EPS64 * abs(out), carried))
+        noise.append(max(ROUNDING * abs(out), carried))
     return np.array([noise[o + off] if isinstance(o, int) else 0.0 for o in wl.outputs])
 
 
@@ -209,8 +212,8 @@ def choose_step(wl: WengertList, point: Sequence[float], i: int, scheme: str, f0
 
     The error model is |f''| h / 2 + 2 ε_f / h for forward and backward differences (best at
     h = 2 √(ε_f / |f''|)) and |f'''| h² / 6 + ε_f / h for central ones (best at
-    h = (3 ε_f / |f'''|)^(1/3)), with ε_f the rounding noise of f (:func:`rounding_noise`, and never
-    below one ulp of the values seen). The curvature comes from a pilot difference at a step H
+    h = (3 ε_f / |f'''|)^(1/3)), with ε_f the typical rounding error of f (:func:`rounding_noise`,
+    and never below a quarter ulp of the values seen). The curvature comes from a pilot difference at a step H
     kept a few times h; when h / H leaves its window, H moves to the h it predicted and the pilot
     is repeated. A pilot stencil that leaves f's domain is shrunk tenfold. The step never exceeds
     a tenth of max(|x_i|, 1), which is where it ends when f is locally a polynomial of low degree.
@@ -231,7 +234,7 @@ def choose_step(wl: WengertList, point: Sequence[float], i: int, scheme: str, f0
     # The first pilot: where h / H would be aimed at for a function whose size and derivatives are 1.
     want = min(cap, TEXTBOOK_EPS[scheme] / aim * max(abs(xi), 1.0))
     pilots: list[float] = []
-    h, curv, eps_f, settled = cap, 0.0, float(base.max(initial=0.0)), False
+    h, curv, eps_f, settled = math.nan, 0.0, float(base.max(initial=0.0)), False
 
     def at(t: float) -> np.ndarray:
         p = list(x)
@@ -250,7 +253,7 @@ def choose_step(wl: WengertList, point: Sequence[float], i: int, scheme: str, f0
         except EvaluationError:
             want = H / 10  # the stencil left f's domain: try a narrower one
             continue
-        ef = np.maximum(base, _EPS64 * np.max(np.abs(np.vstack([y0, *ys])), axis=0))
+        ef = np.maximum(base, ROUNDING * np.max(np.abs(np.vstack([y0, *ys])), axis=0))
         with np.errstate(all="ignore"):
             if scheme == "central":
                 d = np.abs(ys[0] - 2 * ys[1] + 2 * ys[2] - ys[3]) / (2 * H * H * H)
@@ -266,8 +269,36 @@ def choose_step(wl: WengertList, point: Sequence[float], i: int, scheme: str, f0
         if want >= cap and h > hi * H:  # no curvature shows up to the cap: the largest step is the best
             break
         want = min(h / aim, cap)
+    if math.isnan(h):  # no pilot stencil fitted in f's domain: keep the narrowest, for the message
+        h = pilots[-1]
     h = min(h, cap) if math.isfinite(h) and h > 0 else cap
     return StepChoice(scheme, step(xi, h, relative=False), eps_f, curv, tuple(pilots), evals, settled)
+
+
+def default_steps(wl: WengertList, point: Sequence[float], reference: float, i: int = 0,
+                  output: int = 0) -> pd.DataFrame:
+    """Each chosen-step scheme at its default step, against the exact ``reference`` derivative.
+
+    Columns: scheme, eps (the step), estimate, error, rel_error, pilots, evals (pilots and the
+    estimate's own evaluations), curvature (the pilot's |f''| or |f'''|), noise (ε_f), settled
+    and message (why a scheme has no estimate here: its stencil leaves f's domain).
+    """
+    rows = []
+    for scheme in CHOSEN:
+        row: dict[str, Any] = {"scheme": scheme}
+        try:
+            c = choose_step(wl, point, i, scheme)
+            est, k, h = estimate(wl, point, i, scheme, c.h, relative=False, f0=_outputs(wl, point))
+        except EvaluationError as exc:
+            rows.append(row | {"eps": math.nan, "error": math.nan, "message": exc.message})
+            continue
+        value = float(est[output])
+        err = abs(value - reference)
+        rows.append(row | {"eps": h, "estimate": value, "error": err,
+                           "rel_error": err / abs(reference) if reference else (0.0 if err == 0 else math.inf),
+                           "pilots": len(c.pilots), "evals": c.evals + k,
+                           "curvature": c.curvature, "noise": c.noise, "settled": c.settled, "message": ""})
+    return pd.DataFrame(rows)
 
 
 # --- the error-vs-epsilon sweep ------------------------------------------------------------------

@@ -70,12 +70,14 @@ def to_svg(fig: Figure) -> bytes:
 
 @_styled
 def error_figure(sweeps: Mapping[str, pd.DataFrame], best: pd.DataFrame | None = None,
-                 current: float | None = None, model: bool = True, title: str = "") -> Figure:
+                 current: float | None = None, model: bool = True, title: str = "",
+                 default: pd.DataFrame | None = None) -> Figure:
     """Log-log error against step h, one colour per scheme.
 
     ``sweeps`` maps a label ("float64", "float32") to an ``error_sweep`` frame; the first is
     drawn solid, the others dashed. The model (truncation + rounding bound) is drawn dotted for
-    the first sweep, ``best`` steps are marked with stars, ``current`` as a vertical line.
+    the first sweep, ``best`` steps are marked with stars, the ``default`` steps (columns
+    scheme, eps, error) with diamonds, and ``current`` as a vertical line.
     """
     fig = _figure(10.5, 5.6)
     ax = fig.add_subplot()
@@ -104,9 +106,14 @@ def error_figure(sweeps: Mapping[str, pd.DataFrame], best: pd.DataFrame | None =
             if np.isfinite(r["error"]):
                 ax.plot([r["eps"]], [max(r["error"], ZERO_FLOOR)], marker="*", markersize=16, color=color(r["scheme"]),
                         markeredgecolor="black", linestyle="none")
+    if default is not None and len(default):
+        for _, r in default.iterrows():
+            if np.isfinite(r["error"]):
+                ax.plot([r["eps"]], [max(r["error"], ZERO_FLOOR)], marker="D", markersize=10, color=color(r["scheme"]),
+                        markeredgecolor="black", linestyle="none")
     if current is not None:
         ax.axvline(current, color="black", linewidth=1.2, linestyle="--")
-        ax.annotate("chosen ε", (current, 1), xycoords=("data", "axes fraction"), xytext=(4, -16),
+        ax.annotate("slider's h", (current, 1), xycoords=("data", "axes fraction"), xytext=(4, -16),
                     textcoords="offset points", fontsize=12)
     ax.set_xscale("log")
     ax.set_yscale("log")
@@ -122,6 +129,10 @@ def error_figure(sweeps: Mapping[str, pd.DataFrame], best: pd.DataFrame | None =
         handles.append(Line2D([], [], color="gray", marker="*", markersize=14, linestyle="none",
                               markeredgecolor="black"))
         labels.append("best step of each scheme")
+    if default is not None and len(default):
+        handles.append(Line2D([], [], color="gray", marker="D", markersize=9, linestyle="none",
+                              markeredgecolor="black"))
+        labels.append("default step (chosen for f)")
     ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return fig
 

@@ -18,7 +18,10 @@ INTRO = (
     "like h, h² or h⁴); a small one makes f(x+h) − f(x) cancel in floating point (**rounding error**, "
     "growing like 1/h). The plot shows both against the exact value from automatic differentiation, with "
     "the theoretical model as dotted lines and each scheme's best step as a star. The complex step "
-    "Im f(x+ih)/h has no subtraction, so no cancellation."
+    "Im f(x+ih)/h has no subtraction, so no cancellation. Without a step given, forward, backward and "
+    "central differences **choose their own step** for the function (diamonds): a pilot difference "
+    "estimates the curvature, the rounding noise of f is carried along the Wengert list, and the step "
+    "balances the two."
 )
 EXPONENTS = list(range(-16, 1))
 PRECISIONS = ["float64", "float32", "both"]
@@ -34,12 +37,15 @@ def numeric_data(text: str, point: tuple[float, ...], i: int, output: int, preci
     sweeps = {dt: numeric.error_sweep(wl, point, ref, i, output, bounds=b, dtype=np.dtype(dt)) for dt in dtypes}
     best = pd.concat([numeric.best_steps(df).assign(precision=dt) for dt, df in sweeps.items()], ignore_index=True)
     value = wl.output_values(wl.evaluate(list(point)))[output]
-    return {"sweeps": sweeps, "best": best, "reference": ref, "bounds": b, "value": float(value)}
+    default = numeric.default_steps(wl, point, ref, i, output)
+    return {"sweeps": sweeps, "best": best, "reference": ref, "bounds": b, "value": float(value), "default": default}
 
 
 def error_figure(d: dict[str, Any], exponent: int, model: bool, title: str) -> Any:
     first = next(iter(d["sweeps"]))
-    return plots.error_figure(d["sweeps"], d["best"][d["best"]["precision"] == first], 10.0**exponent, model, title)
+    default = d["default"] if first == "float64" else None  # the default steps are float64 ones
+    return plots.error_figure(d["sweeps"], d["best"][d["best"]["precision"] == first], 10.0**exponent, model, title,
+                              default)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -59,6 +65,30 @@ def at_step(text: str, point: tuple[float, ...], i: int, output: int, precision:
         frames.append(df.assign(precision=dt))
     out = pd.concat(frames, ignore_index=True)
     return out[["precision", "scheme", "eps", "estimate", "error", "rel_error"]]
+
+
+def default_step_table(d: dict[str, Any], wrt: str) -> None:
+    """How each scheme chose its default step here, and what it achieved."""
+    st.markdown("#### The default step, chosen for this function")
+    b = d["bounds"]
+    rows = []
+    for _, r in d["default"].iterrows():
+        if r["message"]:
+            rows.append({"scheme": r["scheme"], "h": "–", "relative error": "–", "pilots": "–", "evaluations": "–",
+                         "curvature (pilot)": r["message"], "curvature (exact)": "", "noise ε_f": ""})
+            continue
+        exact = b.d3 if r["scheme"] == "central" else b.d2
+        which = "|f‴|" if r["scheme"] == "central" else "|f″|"
+        rows.append({"scheme": r["scheme"], "h": f"{r['eps']:.2e}", "relative error": f"{r['rel_error']:.1e}",
+                     "pilots": f"{int(r['pilots'])}" + ("" if r["settled"] else " (not settled)"),
+                     "evaluations": int(r["evals"]), "curvature (pilot)": f"{which} ≈ {r['curvature']:.3g}",
+                     "curvature (exact)": f"{exact:.3g}" if exact > 1e-290 else "0", "noise ε_f": f"{r['noise']:.1e}"})
+    st.table(pd.DataFrame(rows), hide_index=True)
+    st.caption(f"Along {_ui.md(wrt)}: a pilot difference with a step H a few times the h it predicts estimates "
+               "|f″| (forward, backward) or |f‴| (central); ε_f is the rounding error of f, carried along the "
+               "Wengert list. Then h = 2√(ε_f/|f″|) or (3ε_f/|f‴|)^⅓, which balances truncation against "
+               "rounding; the pilot is repeated until h/H settles. The exact curvature is by nested forward "
+               "mode, for comparison only.")
 
 
 def body(c: _ui.Ctx) -> None:
@@ -96,14 +126,16 @@ def body(c: _ui.Ctx) -> None:
     m1, m2, m3 = st.columns(3)
     m1.metric(f"{_ui.md(y)} at the point", _ui.fmt(d["value"]))
     m2.metric(f"exact ∂{_ui.md(y)}/∂{_ui.md(wrt)} (reverse-mode AD)", _ui.fmt(d["reference"]))
-    m3.metric("chosen step h", f"1e{exponent}")
+    m3.metric("step h on the slider", f"1e{exponent}")
 
     title = f"Error of ∂{y}/∂{wrt} at the point against the step"
     show_model = bool(st.session_state["model"])
     png = error_png(c.text, c.point, i, out_i, precision, exponent, show_model, title)
     svg = lambda: plots.to_svg(error_figure(d, exponent, show_model, title))  # noqa: E731 - made when downloaded
     _ui.figure_block(png, svg, "numeric-error",
-                     "Solid: float64 (dashed: float32). Dotted: the error model. Stars: each scheme's best step.")
+                     "Solid: float64 (dashed: float32). Dotted: the error model. Stars: each scheme's best step. "
+                     "Diamonds: the step each scheme chooses by default.")
+    default_step_table(d, wrt)
     # The two tables one above the other: side by side, the best-step table is cut off at 1280 pixels.
     left, right = st.container(), st.container()
     with left:

@@ -205,18 +205,43 @@ def test_examples_selector_loads_every_example():
 # --- the other pages' own controls ------------------------------------------------------------------------
 
 
+def table_with(at, column: str):
+    """The first table on the page that has ``column``."""
+    return next(t.value for t in at.table if column in t.value.columns)
+
+
 def test_numeric_eps_control_changes_estimates():
     at = open_page("pages/numeric.py")
     at.select_slider(key="eps").set_value(-1).run()
-    est1 = at.table[0].value
+    est1 = table_with(at, "estimate")
     at.select_slider(key="eps").set_value(-8).run()
-    est2 = at.table[0].value
+    est2 = table_with(at, "estimate")
     assert not est1.equals(est2)
     assert at.query_params["eps"] in (["-8"], "-8")
     at.radio(key="prec").set_value("both").run()
     no_exception(at)
-    assert set(at.table[0].value["precision"]) == {"float64", "float32"}
+    assert set(table_with(at, "estimate")["precision"]) == {"float64", "float32"}
     assert at.get("imgs") or at.get("image")
+
+
+def test_numeric_page_shows_the_default_steps():
+    # The survey's function at (2, 5), d/dx1 = 5.5 (Table 2): each scheme's own step and its error.
+    at = open_page("pages/numeric.py")
+    df = table_with(at, "curvature (pilot)")
+    assert list(df["scheme"]) == ["forward", "backward", "central"]
+    errors = dict(zip(df["scheme"], df["relative error"].astype(float)))
+    assert errors["central"] < 1e-10 and errors["forward"] < 1e-7 and errors["backward"] < 1e-7
+    # |f'''| along x1 is 2/x1^3 = 0.25 exactly; the pilot's estimate is within 1%.
+    assert df["curvature (exact)"].iloc[2] == "0.25"
+    assert abs(float(df["curvature (pilot)"].iloc[2].split("≈")[1]) - 0.25) < 0.0025
+
+
+def test_numeric_page_says_why_a_scheme_has_no_default_step():
+    # sqrt at 1e-300: the derivative exists (5e149), but every pilot stencil, down to 3e-12, crosses 0.
+    at = open_page("pages/numeric.py", {"fn": "sqrt(x)", "at_x": "1e-300"})
+    df = table_with(at, "curvature (pilot)").set_index("scheme")
+    assert "sqrt is undefined" in df.loc["central", "curvature (pilot)"]
+    assert df.loc["forward", "h"] != "–"  # forward differences only look right of 0
 
 
 def test_symbolic_swell_family_control():
