@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     rows += [("symbolic", g) for g in bench_symbolic.run(8 if args.quick else 10, 3 if args.quick else 5,
                                                         bench_scalar.CLOCKS[args.clock])]
 
-    section("bench_numeric: default steps against AD")
+    section("bench_numeric: default steps against a 50-digit reference")
     rows += [("numeric", g) for g in bench_numeric.run()]
 
     section("summary (Markdown)")

@@ -116,7 +116,8 @@ def body(c: _ui.Ctx) -> None:
     if note:
         st.warning(note, icon=":material/info:")
     show_comparison(df)
-    st.caption("passes: forward passes or reverse sweeps; function evals: whole evaluations of f; "
+    st.caption("passes: forward passes or reverse sweeps; function evals: whole evaluations of f (numeric: the "
+               "value, 2 per input for the central differences, and 4 per pilot that chose each input's step); "
                "primitive evals: primitive values computed; derivative rules: partial-derivative rules applied.")
     _ui.downloads([("Comparison (CSV)", df.to_csv(index=False), "comparison.csv", "text/csv")], key="cmp")
 
