@@ -12,7 +12,16 @@ import diffzoo as dz
 from diffzoo import families
 from diffzoo.cli import main
 from diffzoo.compare import compare, reference_jacobian
-from diffzoo.numeric import TEXTBOOK_EPS, Bounds, best_steps, error_sweep
+from diffzoo.numeric import (
+    MAX_PILOTS,
+    ROUNDING,
+    TEXTBOOK_EPS,
+    Bounds,
+    best_steps,
+    choose_step,
+    error_sweep,
+    rounding_noise,
+)
 from diffzoo.symbolic import Size, derive, simplify, to_sympy
 
 # --- symbolic ------------------------------------------------------------------------------------
@@ -32,7 +41,7 @@ def test_logistic_map_swell_counts_match_sympy(n):
     f = dz.parse(families.logistic_map(n))
     d = to_sympy(derive(f.outputs[0], "x"))
     ours = float(d.subs({s: sp.Rational(1, 5) for s in d.free_symbols}))
-    assert ours == pytest.approx(float(sp.diff(ln, x).subs(x, sp.Rational(1, 5))), rel=1e-14)
+    assert ours == pytest.approx(float(sp.diff(ln, x).subs(x, sp.Rational(1, 5))), rel=1e-14, abs=0)
 
 
 def test_expression_swell_tree_doubles_graph_grows_linearly():
@@ -76,7 +85,7 @@ def test_sweep_is_vectorised_and_matches_scalar_estimates():
     sweep = error_sweep(f.wengert, [5.0], -6 / 169, eps=hs, schemes=["central"])
     for h, est in zip(hs, sweep["estimate"]):
         scalar = dz.differentiate(f, [5.0], method="numeric", scheme="central", eps=h, relative=False).derivative
-        assert est == pytest.approx(scalar, rel=1e-12)
+        assert est == pytest.approx(scalar, rel=1e-12, abs=0)
 
 
 def test_float32_rounding_dominates_much_earlier():
@@ -114,6 +123,77 @@ def test_chosen_step_costs_count_every_pilot():
     r = dz.differentiate("sin(x1)*x2 + exp(x2)", [0.7, 1.3], method="numeric", scheme="forward")
     assert r.cost.function_evals == 1 + sum(1 + 2 * len(c.pilots) for c in r.details["choices"])
     assert "pilot" in r.trace.tables()["estimates"].rows[0].rule
+
+
+# --- the chosen step -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "x", "third"), [
+    ("sin(x)", 0.7, lambda x: -math.cos(x)),  # closed forms of f'''
+    ("exp(x)", 1.3, math.exp),
+    ("ln(x)", 2.0, lambda x: 2 / x**3),
+    ("x^3 - 2*x", -1.1, lambda x: 6.0),
+])
+def test_chosen_central_step_finds_the_curvature_and_the_model_optimum(text, x, third):
+    wl = dz.parse(text).wengert
+    c = choose_step(wl, [x], 0, "central")
+    assert c.settled and len(c.pilots) <= 3
+    assert c.curvature == pytest.approx(abs(third(x)), rel=0.02, abs=0)
+    # the error model's optimum h = (3 ε_f / |f'''|)^(1/3), with the exact f'''
+    assert c.h == pytest.approx((3 * c.noise / abs(third(x))) ** (1 / 3), rel=0.02, abs=0)
+
+
+@pytest.mark.parametrize(("text", "x", "second"), [
+    ("sin(x)", 0.7, lambda x: -math.sin(x)),
+    ("exp(x)", 1.3, math.exp),
+    ("1/x", 0.2, lambda x: 2 / x**3),
+])
+@pytest.mark.parametrize("scheme", ["forward", "backward"])
+def test_chosen_one_sided_step_balances_f2_against_noise(text, x, second, scheme):
+    c = choose_step(dz.parse(text).wengert, [x], 0, scheme)
+    # a one-sided second difference at H estimates f'' at x ± H: within H |f'''| of the exact value
+    assert c.curvature == pytest.approx(abs(second(x)), rel=0.05, abs=0)
+    assert c.h == pytest.approx(2 * math.sqrt(c.noise / abs(second(x))), rel=0.05, abs=0)
+
+
+def test_rounding_noise_follows_what_cancels():
+    # (abs=0 throughout: pytest.approx's default absolute tolerance, 1e-12, would pass any noise level)
+    # exp(x) - 1 at 1e-3: the result is 1e-3, but exp(x) ≈ 1 was rounded: noise ≈ ROUNDING * e^0.001.
+    wl = dz.parse("exp(x) - 1").wengert
+    assert rounding_noise(wl, wl.evaluate([1e-3]))[0] == pytest.approx(ROUNDING * math.exp(1e-3), rel=1e-9, abs=0)
+    # scaled by 1e-30 after the fact, the noise is scaled too (largest term, carried by the partial 1e-30)
+    wl = dz.parse("1e-30*exp(x)").wengert
+    assert rounding_noise(wl, wl.evaluate([2.0]))[0] == pytest.approx(1e-30 * ROUNDING * math.exp(2.0), rel=1e-9, abs=0)
+    # a constant subexpression rounds the same way at x and at x + h: it adds nothing
+    wl = dz.parse("x + sqrt(2)*1000").wengert
+    expect = ROUNDING * (0.5 + 1000 * math.sqrt(2))  # the sum's own rounding only
+    assert rounding_noise(wl, wl.evaluate([0.5]))[0] == pytest.approx(expect, rel=1e-9, abs=0)
+    wl = dz.parse("x*1 + 0*(sin(3)+1e9)").wengert
+    assert rounding_noise(wl, wl.evaluate([0.5]))[0] <= ROUNDING * 0.5 * (1 + 1e-12)
+
+
+@pytest.mark.parametrize(("text", "x", "exact"), [
+    ("sin(x)", 3e5, math.cos(3e5)),  # a step relative to |x| (1.8 here) spans a third of a period
+    ("ln(x)", 1e-6, 1e6),  # ... or crosses 0
+    ("(x + 1e8) - 1e8", 0.5, 1.0),  # rounding noise of 1e8, not of the result 0.5
+    ("x^2 + 1", 1e-4, 2e-4),  # no third derivative: the largest step allowed
+])
+def test_chosen_central_step_where_a_relative_step_fails(text, x, exact):
+    fixed = dz.differentiate(text, [x], "numeric", eps=TEXTBOOK_EPS["central"]).derivative
+    chosen = dz.differentiate(text, [x], "numeric").derivative
+    assert abs(chosen - exact) < abs(fixed - exact)
+    assert chosen == pytest.approx(exact, rel=1e-7)
+
+
+def test_choose_step_is_deterministic_and_bounded():
+    wl = dz.parse(families.logistic_map(6)).wengert
+    runs = [choose_step(wl, [0.31], 0, "central") for _ in range(2)]
+    assert runs[0] == runs[1]
+    flat = choose_step(dz.parse("(x + 1e8) - 1e8").wengert, [3.0], 0, "central")
+    assert len(flat.pilots) <= MAX_PILOTS and flat.evals == 1 + 4 * len(flat.pilots)
+    assert flat.h == pytest.approx(0.3, rel=1e-12, abs=0)  # the cap: a tenth of max(|x|, 1)
+    with pytest.raises(ValueError, match="fixed one"):
+        choose_step(wl, [0.31], 0, "complex")
 
 
 # --- comparison and command line ----------------------------------------------------------------
@@ -176,7 +256,7 @@ def test_symbolic_refuses_work_past_its_budget_up_front():
     df = compare(f, point)  # the other methods still answer; the reference is missing, so no error figure
     row = df.set_index("method")
     assert "2,400 partial derivatives" in row.loc["symbolic", "note"]
-    assert row.loc["reverse", "∂y_1/∂x1"] == pytest.approx(1.01**99, rel=1e-13)
+    assert row.loc["reverse", "∂y_1/∂x1"] == pytest.approx(1.01**99, rel=1e-13, abs=0)
     assert np.isnan(row.loc["reverse", "max rel. error"])
 
 

@@ -39,7 +39,7 @@ def value(text, *point):
     ("theta * w_2", (2, 3), 6.0),
 ])
 def test_meaning(text, point, expected):
-    assert value(text, *point) == pytest.approx(expected, rel=1e-15)
+    assert value(text, *point) == pytest.approx(expected, rel=1e-15, abs=0)
 
 
 def test_variables_are_ordered_naturally_unless_given():
