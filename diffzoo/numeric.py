@@ -71,6 +71,12 @@ def estimate(wl: WengertList, point: Sequence[float], i: int, scheme: str, eps: 
         raise ValueError("the step eps must be positive")
     if scheme != "complex":
         h = step(x[i], eps, relative)
+        smallest = h / 2 if scheme == "richardson" else h
+        if x[i] + smallest == x[i] or x[i] - smallest == x[i]:
+            name = wl.inputs[i]
+            raise EvaluationError(f"the step h = {smallest:.3g} is below the spacing of floats at {name} = "
+                                  f"{x[i]:.10g} ({math.ulp(x[i]):.3g}): {name} ± h rounds to {name}, so f cannot "
+                                  "change; use a larger step, or the default one", f"{name} = {x[i]:.10g}")
     else:
         # x + ih needs no representable difference (there is no cancellation), so the complex step
         # never grows with |x|: scaled by |x| it would be 1 at x = 1e20 (a 17% error for sin).
@@ -272,6 +278,7 @@ def choose_step(wl: WengertList, point: Sequence[float], i: int, scheme: str, f0
     if math.isnan(h):  # no pilot stencil fitted in f's domain: keep the narrowest, for the message
         h = pilots[-1]
     h = min(h, cap) if math.isfinite(h) and h > 0 else cap
+    h = max(h, 2 * math.ulp(xi))  # x ± h must differ from x (below the spacing of floats f cannot change)
     return StepChoice(scheme, step(xi, h, relative=False), eps_f, curv, tuple(pilots), evals, settled)
 
 

@@ -237,3 +237,15 @@ def test_error_sweep_relative_error_against_an_exact_zero():
     sweep = error_sweep(dz.parse("x^3").wengert, [0.0], 0.0, eps=np.array([1e-3, 1e-2]), schemes=["forward"])
     assert (sweep["error"] > 0).all()
     assert (sweep["rel_error"] == math.inf).all()
+
+
+@pytest.mark.parametrize(("x", "eps", "scheme"), [(1.0, 1e-20, "central"), (1e20, 1e-5, "richardson"),
+                                                  (2.0**53, 0.5, "backward")])
+def test_a_step_below_the_spacing_of_floats_is_refused(x, eps, scheme):
+    # 1 + 1e-20 == 1 in float64 (the spacing at 1 is 2.2e-16): every stencil point would be x itself
+    # and the estimate a silent 0. Richardson's half step and the spacing below 2^53 (1.0) count too.
+    with pytest.raises(dz.EvaluationError, match="below the spacing of floats"):
+        dz.differentiate("sin(x)", [x], method="numeric", scheme=scheme, eps=eps, relative=False)
+    # the chosen step is never that small, even where the function cannot be resolved at all
+    r = dz.differentiate("sin(x)", [x], method="numeric", scheme=scheme if scheme != "richardson" else "central")
+    assert all(x + h != x and x - h != x for h in r.details["steps"])
