@@ -64,8 +64,12 @@ def estimate(wl: WengertList, point: Sequence[float], i: int, scheme: str, eps: 
     x = list(map(float, point))
     pilot_evals = 0
     if eps is None and scheme in CHOSEN:
+        if noise is None or f0 is None:  # one evaluation of f at the point serves the noise and f0
+            vals = wl.evaluate(x)
+            noise = rounding_noise(wl, vals) if noise is None else noise
+            f0, pilot_evals = (np.asarray(wl.output_values(vals)) if f0 is None else f0), 1
         choice = choose_step(wl, x, i, scheme, f0=f0, noise=noise)
-        eps, relative, pilot_evals = choice.h, False, choice.evals
+        eps, relative, pilot_evals = choice.h, False, pilot_evals + choice.evals
     eps = TEXTBOOK_EPS[scheme] if eps is None else float(eps)
     if not eps > 0:
         raise ValueError("the step eps must be positive")

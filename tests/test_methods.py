@@ -20,6 +20,7 @@ from diffzoo.numeric import (
     best_steps,
     choose_step,
     error_sweep,
+    estimate,
     rounding_noise,
 )
 from diffzoo.symbolic import Size, derive, simplify, to_sympy
@@ -123,6 +124,18 @@ def test_chosen_step_costs_count_every_pilot():
     r = dz.differentiate("sin(x1)*x2 + exp(x2)", [0.7, 1.3], method="numeric", scheme="forward")
     assert r.cost.function_evals == 1 + sum(1 + 2 * len(c.pilots) for c in r.details["choices"])
     assert "pilot" in r.trace.tables()["estimates"].rows[0].rule
+    # one input alone: f at the point once (its noise, and f(x) for the one-sided schemes), the pilots, the estimate
+    wl = dz.parse("sin(x)*exp(x)").wengert
+    for scheme, own, per_pilot in (("forward", 1, 2), ("backward", 1, 2), ("central", 2, 4)):
+        calls = []
+        evaluate = wl.evaluate
+        wl.evaluate = lambda p, calls=calls, evaluate=evaluate: calls.append(p) or evaluate(p)
+        try:
+            _, evals, _ = estimate(wl, [0.7], 0, scheme)
+        finally:
+            del wl.evaluate
+        pilots = len(choose_step(wl, [0.7], 0, scheme).pilots)
+        assert evals == len(calls) == 1 + per_pilot * pilots + own, scheme
 
 
 # --- the chosen step -------------------------------------------------------------------------------
