@@ -305,7 +305,7 @@ def differentiate(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | 
                       {"expressions": exprs})
     # f(x) is already known (the value): forward and backward differences reuse it, so they cost
     # n evaluations besides it (n + 1 in all), central 2n, Richardson 4n, complex step n; a step
-    # chosen for the function adds its pilots (2 or 4 evaluations each, usually two per input).
+    # chosen for the function adds its pilots (2 or 4 evaluations each, one or two per input on smooth functions).
     J, evals, steps, choices = numeric.jacobian(wl, x, scheme, eps, relative, f0=wl.output_values(vals), vals=vals)
     return Result(method, function, pt, value, J, NumericTrace(function, scheme, steps, J, choices),
                   Cost(0, k * (evals + 1), 0, evals + 1), {"scheme": scheme, "steps": steps, "choices": choices})

@@ -27,6 +27,7 @@ from .wengert import WengertList
 SCHEMES = ("forward", "backward", "central", "complex", "richardson")
 
 _EPS64 = float(np.finfo(np.float64).eps)
+_MAX = float(np.finfo(np.float64).max)
 #: Textbook relative steps, the optimum of each scheme's error for a function whose value and
 #: derivatives are all of size 1: what a fixed step means (``timing`` uses them), and the default
 #: of the complex step and of Richardson extrapolation. The other schemes choose their own step.
@@ -43,7 +44,8 @@ def step(x: float, eps: float, relative: bool = True) -> float:
     stays sensible at and near 0.
     """
     h = eps * max(0.1, abs(x)) if relative else eps
-    return (x + h) - x if (x + h) != x else h
+    y = x + h
+    return y - x if y != x and math.isfinite(y) else h
 
 
 def _outputs(wl: WengertList, point: Sequence[Any]) -> np.ndarray:
@@ -178,7 +180,7 @@ class StepChoice:
     curvature: float  # |f''| (forward, backward) or |f'''| (central) from the last pilot difference
     pilots: tuple[float, ...]  # the pilot steps H tried, in order
     evals: int  # function evaluations the pilots made
-    settled: bool  # the last pilot was in its window (else the step is the best guess left)
+    settled: bool  # the last pilot was in its window (else: f is flat up to the cap, or the best guess left)
 
     def model_error(self) -> float:
         """The absolute error the error model predicts at ``h``: truncation plus rounding."""
@@ -223,10 +225,16 @@ def choose_step(wl: WengertList, point: Sequence[float], i: int, scheme: str, f0
     The error model is |f''| h / 2 + 2 ε_f / h for forward and backward differences (best at
     h = 2 √(ε_f / |f''|)) and |f'''| h² / 6 + ε_f / h for central ones (best at
     h = (3 ε_f / |f'''|)^(1/3)), with ε_f the typical rounding error of f (:func:`rounding_noise`,
-    and never below a quarter ulp of the values seen). The curvature comes from a pilot difference at a step H
-    kept a few times h; when h / H leaves its window, H moves to the h it predicted and the pilot
-    is repeated. A pilot stencil that leaves f's domain is shrunk tenfold. The step never exceeds
-    a tenth of max(|x_i|, 1), which is where it ends when f is locally a polynomial of low degree.
+    and never below a quarter ulp of the values seen). The curvature comes from a pilot difference
+    at a step H kept a few times h: when h / H leaves its window, H moves to the h it predicted
+    and the pilot is repeated. The differences are taken on the stencil's values scaled to 1, so
+    that neither huge nor subnormal values of f overflow or underflow them.
+
+    The step never exceeds a tenth of max(|x_i|, 1) (nor lets x_i ± 2H overflow), and a stencil
+    that leaves f's domain lowers that cap tenfold for good. When no curvature shows up to the cap,
+    f is locally a polynomial of low degree and the cap is the step. When the pilots never settle
+    (f and its noise both vanishing at the point, as x - sin x at 0), the step is the one whose own
+    pilot predicts the least error.
     """
     if scheme not in _WINDOW:
         raise ValueError(f"only {', '.join(CHOSEN)} differences choose their step; {scheme!r} has a fixed one")
@@ -238,13 +246,14 @@ def choose_step(wl: WengertList, point: Sequence[float], i: int, scheme: str, f0
         noise = rounding_noise(wl, vals) if noise is None else noise
         f0 = wl.output_values(vals) if f0 is None else f0
     base = np.abs(np.asarray(noise, dtype=float))
-    y0 = np.abs(np.asarray(f0, dtype=float)) if f0 is not None else np.zeros(wl.m)
+    y0 = np.asarray(f0, dtype=float) if f0 is not None else None
     lo, aim, hi = _WINDOW[scheme]
-    cap = 0.1 * max(abs(xi), 1.0)
+    cap = min(0.1 * max(abs(xi), 1.0), (_MAX - abs(xi)) / 4)
     # The first pilot: where h / H would be aimed at for a function whose size and derivatives are 1.
     want = min(cap, TEXTBOOK_EPS[scheme] / aim * max(abs(xi), 1.0))
     pilots: list[float] = []
-    h, curv, eps_f, settled = math.nan, 0.0, float(base.max(initial=0.0)), False
+    seen: list[tuple[float, float, float, float]] = []  # (predicted error, h, curvature, noise) per pilot
+    ending = "unsettled"
 
     def at(t: float) -> np.ndarray:
         p = list(x)
@@ -261,45 +270,63 @@ def choose_step(wl: WengertList, point: Sequence[float], i: int, scheme: str, f0
                 evals += 1
                 ys.append(at(t))
         except EvaluationError:
-            want = H / 10  # the stencil left f's domain: try a narrower one
+            ys = []
+        if not ys or not all(np.isfinite(y).all() for y in ys):
+            cap = want = H / 10  # the stencil left f's domain: stay inside it from now on
             continue
-        ef = np.maximum(base, ROUNDING * np.max(np.abs(np.vstack([y0, *ys])), axis=0))
+        scale = np.max(np.abs(np.vstack(ys if y0 is None else [y0, *ys])), axis=0)
+        scale = np.where(scale > 0, scale, 1.0)
+        u = [y / scale for y in ys]
+        rel_noise = np.maximum(base / scale, np.maximum(ROUNDING, np.spacing(scale) / scale / 4))  # no underflow
         with np.errstate(all="ignore"):
             if scheme == "central":
-                d = np.abs(ys[0] - 2 * ys[1] + 2 * ys[2] - ys[3]) / (2 * H * H * H)
-                hs = np.where(d > 0, np.cbrt(3 * ef / d), math.inf)
+                diff = np.abs(u[0] - 2 * u[1] + 2 * u[2] - u[3])
+                ratio = np.where(diff > 0, np.cbrt(6 * rel_noise / diff), math.inf)  # h / H
+                curvature = diff * (scale / (2 * H * H * H))
             else:
-                d = np.abs(ys[1] - 2 * ys[0] + np.asarray(f0, dtype=float)) / (H * H)
-                hs = np.where(d > 0, 2 * np.sqrt(ef / d), math.inf)
-        k = int(np.argmin(hs))
-        h, curv, eps_f = float(hs[k]), float(d[k]), float(ef[k])
-        if lo * H <= h <= hi * H:
-            settled = True
+                diff = np.abs(u[1] - 2 * u[0] + y0 / scale)
+                ratio = np.where(diff > 0, 2 * np.sqrt(rel_noise / diff), math.inf)
+                curvature = diff * (scale / (H * H))
+        k = int(np.argmin(ratio))
+        r, h = float(ratio[k]), float(ratio[k]) * H
+        eps_f, curv = float(rel_noise[k] * scale[k]), float(curvature[k])
+        if math.isfinite(r):  # the error this pilot predicts at its h, in an order that cannot underflow
+            rounding = float(rel_noise[k]) * (float(scale[k]) / h) * (1 if scheme == "central" else 2)
+            seen.append((curv * h * (h / 6 if scheme == "central" else 0.5) + rounding, h, curv, eps_f))
+        if lo <= r <= hi:
+            ending = "settled"
             break
-        if want >= cap and h > hi * H:  # no curvature shows up to the cap: the largest step is the best
+        if want >= cap and r > hi:
+            ending = "flat"  # no curvature shows above the noise up to the cap: the largest step is the best
             break
         want = min(h / aim, cap)
-    if math.isnan(h):  # no pilot stencil fitted in f's domain: keep the narrowest, for the message
-        h = pilots[-1]
-    h = min(h, cap) if math.isfinite(h) and h > 0 else cap
-    h = max(h, 2 * math.ulp(xi))  # x ± h must differ from x (below the spacing of floats f cannot change)
-    return StepChoice(scheme, step(xi, h, relative=False), eps_f, curv, tuple(pilots), evals, settled)
+    if ending == "settled":
+        h, curv, eps_f = seen[-1][1:]
+    elif ending == "flat" or not seen:
+        # flat: the cap; nothing usable (every stencil left the domain): the narrowest, for the message
+        h, curv, eps_f = (cap, *seen[-1][2:]) if seen else (pilots[-1], 0.0, float(base.max(initial=0.0)))
+    else:
+        h, curv, eps_f = min(seen)[1:]
+    h = max(min(h, cap), 2 * math.ulp(xi))  # and x ± h must differ from x
+    return StepChoice(scheme, step(xi, h, relative=False), eps_f, curv, tuple(pilots), evals, ending == "settled")
 
 
 def default_steps(wl: WengertList, point: Sequence[float], reference: float, i: int = 0,
                   output: int = 0) -> pd.DataFrame:
     """Each chosen-step scheme at its default step, against the exact ``reference`` derivative.
 
-    Columns: scheme, eps (the step), estimate, error, rel_error, pilots, evals (pilots and the
-    estimate's own evaluations), curvature (the pilot's |f''| or |f'''|), noise (ε_f), settled
-    and message (why a scheme has no estimate here: its stencil leaves f's domain).
+    Columns: scheme, eps (the step), estimate, error, rel_error, pilots, evals (f at the point, the
+    pilots and the estimate), curvature (the pilot's |f''| or |f'''|), noise (ε_f), settled and
+    message (why a scheme has no estimate here: its stencil leaves f's domain).
     """
+    vals = wl.evaluate(list(map(float, point)))
+    f0, noise = np.asarray(wl.output_values(vals), dtype=float), rounding_noise(wl, vals)
     rows = []
     for scheme in CHOSEN:
         row: dict[str, Any] = {"scheme": scheme}
         try:
-            c = choose_step(wl, point, i, scheme)
-            est, k, h = estimate(wl, point, i, scheme, c.h, relative=False, f0=_outputs(wl, point))
+            c = choose_step(wl, point, i, scheme, f0, noise)
+            est, k, h = estimate(wl, point, i, scheme, c.h, relative=False, f0=f0)
         except EvaluationError as exc:
             rows.append(row | {"eps": math.nan, "error": math.nan, "message": exc.message})
             continue
@@ -307,7 +334,7 @@ def default_steps(wl: WengertList, point: Sequence[float], reference: float, i: 
         err = abs(value - reference)
         rows.append(row | {"eps": h, "estimate": value, "error": err,
                            "rel_error": err / abs(reference) if reference else (0.0 if err == 0 else math.inf),
-                           "pilots": len(c.pilots), "evals": c.evals + k,
+                           "pilots": len(c.pilots), "evals": 1 + c.evals + k,
                            "curvature": c.curvature, "noise": c.noise, "settled": c.settled, "message": ""})
     return pd.DataFrame(rows)
 

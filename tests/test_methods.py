@@ -3,6 +3,7 @@
 import math
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -140,49 +141,60 @@ def test_chosen_step_costs_count_every_pilot():
 
 # --- the chosen step -------------------------------------------------------------------------------
 
+EPS = float(np.finfo(float).eps)
 
-@pytest.mark.parametrize(("text", "x", "third"), [
-    ("sin(x)", 0.7, lambda x: -math.cos(x)),  # closed forms of f'''
-    ("exp(x)", 1.3, math.exp),
-    ("ln(x)", 2.0, lambda x: 2 / x**3),
-    ("x^3 - 2*x", -1.1, lambda x: 6.0),
+
+@pytest.mark.parametrize(("text", "x", "f", "third"), [  # closed forms of f and f'''
+    ("sin(x)", 0.7, math.sin, lambda x: -math.cos(x)),
+    ("exp(x)", 1.3, math.exp, math.exp),
+    ("ln(x)", 2.0, math.log, lambda x: 2 / x**3),
+    ("x^3 - 2*x", -1.1, lambda x: x**3 - 2 * x, lambda x: 6.0),
 ])
-def test_chosen_central_step_finds_the_curvature_and_the_model_optimum(text, x, third):
-    wl = dz.parse(text).wengert
-    c = choose_step(wl, [x], 0, "central")
+def test_chosen_central_step_finds_the_curvature_and_a_near_optimal_error(text, x, f, third):
+    f1 = dz.differentiate(text, [x]).derivative
+    c = choose_step(dz.parse(text).wengert, [x], 0, "central")
     assert c.settled and len(c.pilots) <= 3
     assert c.curvature == pytest.approx(abs(third(x)), rel=0.02, abs=0)
-    # the error model's optimum h = (3 ε_f / |f'''|)^(1/3), with the exact f'''
-    assert c.h == pytest.approx((3 * c.noise / abs(third(x))) ** (1 / 3), rel=0.02, abs=0)
+    assert c.h == pytest.approx((3 * c.noise / c.curvature) ** (1 / 3), rel=1e-6, abs=0)  # the model's best h
+    # The textbook error model with the exact f''' and one ulp of noise, at its own best step: the
+    # chosen step's error stays below it (it is a bound: a quarter ulp is the typical rounding).
+    h = (3 * EPS * abs(f(x)) / abs(third(x))) ** (1 / 3)
+    bound = abs(third(x)) * h**2 / 6 + EPS * abs(f(x)) / h
+    est = dz.differentiate(text, [x], "numeric").derivative
+    assert abs(est - f1) <= bound
 
 
-@pytest.mark.parametrize(("text", "x", "second"), [
-    ("sin(x)", 0.7, lambda x: -math.sin(x)),
-    ("exp(x)", 1.3, math.exp),
-    ("1/x", 0.2, lambda x: 2 / x**3),
+@pytest.mark.parametrize(("text", "x", "f", "second"), [
+    ("sin(x)", 0.7, math.sin, lambda x: -math.sin(x)),
+    ("exp(x)", 1.3, math.exp, math.exp),
+    ("1/x", 0.2, lambda x: 1 / x, lambda x: 2 / x**3),
 ])
 @pytest.mark.parametrize("scheme", ["forward", "backward"])
-def test_chosen_one_sided_step_balances_f2_against_noise(text, x, second, scheme):
+def test_chosen_one_sided_step_finds_f2_and_a_near_optimal_error(text, x, f, second, scheme):
     c = choose_step(dz.parse(text).wengert, [x], 0, scheme)
     # a one-sided second difference at H estimates f'' at x ± H: within H |f'''| of the exact value
     assert c.curvature == pytest.approx(abs(second(x)), rel=0.05, abs=0)
-    assert c.h == pytest.approx(2 * math.sqrt(c.noise / abs(second(x))), rel=0.05, abs=0)
+    assert c.h == pytest.approx(2 * math.sqrt(c.noise / c.curvature), rel=1e-6, abs=0)  # the model's best h
+    bound = 2 * math.sqrt(abs(second(x)) * EPS * abs(f(x)))  # the model's least error, one ulp of noise
+    est = dz.differentiate(text, [x], "numeric", scheme=scheme).derivative
+    assert abs(est - dz.differentiate(text, [x]).derivative) <= bound
 
 
 def test_rounding_noise_follows_what_cancels():
     # (abs=0 throughout: pytest.approx's default absolute tolerance, 1e-12, would pass any noise level)
+    assert ROUNDING == 2.0**-54  # a quarter of eps = 2^-52: the mean rounding error, relative
     # exp(x) - 1 at 1e-3: the result is 1e-3, but exp(x) ≈ 1 was rounded: noise ≈ ROUNDING * e^0.001.
     wl = dz.parse("exp(x) - 1").wengert
-    assert rounding_noise(wl, wl.evaluate([1e-3]))[0] == pytest.approx(ROUNDING * math.exp(1e-3), rel=1e-9, abs=0)
+    assert rounding_noise(wl, wl.evaluate([1e-3]))[0] == pytest.approx(2.0**-54 * math.exp(1e-3), rel=1e-9, abs=0)
     # scaled by 1e-30 after the fact, the noise is scaled too (largest term, carried by the partial 1e-30)
     wl = dz.parse("1e-30*exp(x)").wengert
-    assert rounding_noise(wl, wl.evaluate([2.0]))[0] == pytest.approx(1e-30 * ROUNDING * math.exp(2.0), rel=1e-9, abs=0)
+    assert rounding_noise(wl, wl.evaluate([2.0]))[0] == pytest.approx(1e-30 * 2.0**-54 * math.exp(2.0), rel=1e-9, abs=0)
     # a constant subexpression rounds the same way at x and at x + h: it adds nothing
     wl = dz.parse("x + sqrt(2)*1000").wengert
-    expect = ROUNDING * (0.5 + 1000 * math.sqrt(2))  # the sum's own rounding only
+    expect = 2.0**-54 * (0.5 + 1000 * math.sqrt(2))  # the sum's own rounding only
     assert rounding_noise(wl, wl.evaluate([0.5]))[0] == pytest.approx(expect, rel=1e-9, abs=0)
     wl = dz.parse("x*1 + 0*(sin(3)+1e9)").wengert
-    assert rounding_noise(wl, wl.evaluate([0.5]))[0] <= ROUNDING * 0.5 * (1 + 1e-12)
+    assert rounding_noise(wl, wl.evaluate([0.5]))[0] <= 2.0**-54 * 0.5 * (1 + 1e-12)
 
 
 @pytest.mark.parametrize(("text", "x", "exact"), [
@@ -195,18 +207,49 @@ def test_chosen_central_step_where_a_relative_step_fails(text, x, exact):
     fixed = dz.differentiate(text, [x], "numeric", eps=TEXTBOOK_EPS["central"]).derivative
     chosen = dz.differentiate(text, [x], "numeric").derivative
     assert abs(chosen - exact) < abs(fixed - exact)
-    assert chosen == pytest.approx(exact, rel=1e-7)
+    assert chosen == pytest.approx(exact, rel=1e-7, abs=0)
 
 
-def test_choose_step_is_deterministic_and_bounded():
-    wl = dz.parse(families.logistic_map(6)).wengert
-    runs = [choose_step(wl, [0.31], 0, "central") for _ in range(2)]
-    assert runs[0] == runs[1]
+@pytest.mark.parametrize(("text", "x", "exact", "tol"), [
+    # f and its rounding noise vanish at 0: the pilots cannot settle, the best one decides (closed forms)
+    ("sin(x)", 0.0, 1.0, 1e-15),
+    ("x - sin(x)", 0.0, 0.0, 1e-15),  # the textbook step gives 6.1e-14
+    ("tan(x) - x", 0.0, 0.0, 1e-15),
+    # values near overflow and in the subnormal range: the pilot differences are taken scaled
+    ("exp(x)", 709.7, math.exp(709.7), 1e-10 * math.exp(709.7)),  # textbook: 3.1e-6 relative
+    ("1e-300*x^3", 1e-5, 3e-310, 1e-5 * 3e-310),  # f ~ 1e-315 is subnormal; textbook: 1.2e-3 relative
+    # a domain edge within the cap: the stencil shrinks and stays shrunk (at 0.05, 0.1 crosses 0, 0.01 does not)
+    ("x + sqrt(x)^2", 0.003, 2.0, 1e-12),
+    ("sqrt(x)^2", 0.05, 1.0, 1e-14),
+    # f is 0 around the point: every stencil value is 0, nothing to scale by
+    ("x - x", 1.0, 0.0, 0.0),
+    # x ± 2H must not overflow
+    ("x", 1.7e308, 1.0, 0.0),
+    ("x", -1.7e308, 1.0, 0.0),
+])
+def test_chosen_central_step_at_zeros_extremes_and_domain_edges(text, x, exact, tol):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no 0/0, overflow or underflow on the way either
+        r = dz.differentiate(text, [x], "numeric")
+    assert abs(r.derivative - exact) <= tol
+    assert math.isfinite(r.details["steps"][0])
+
+
+def test_a_stencil_that_left_the_domain_lowers_the_cap_for_good():
+    # sqrt(x)^2 = x on x >= 0, at 0.05: the pilot at the cap 0.1 crosses 0, the one at 0.01 does not and
+    # sees no curvature; the step is then 0.01 at once instead of climbing back to 0.1 and failing again.
+    c = choose_step(dz.parse("sqrt(x)^2").wengert, [0.05], 0, "central")
+    assert c.pilots[-2:] == pytest.approx([0.1, 0.01], rel=1e-12, abs=0) and len(c.pilots) == 4
+    assert c.h == pytest.approx(0.01, rel=1e-12, abs=0)
+
+
+def test_choose_step_ends_at_the_cap_when_f_is_flat():
+    # (x + 1e8) - 1e8 is x with 1e8's rounding noise: no curvature shows, the pilot climbs to the cap and stops.
     flat = choose_step(dz.parse("(x + 1e8) - 1e8").wengert, [3.0], 0, "central")
-    assert len(flat.pilots) <= MAX_PILOTS and flat.evals == 1 + 4 * len(flat.pilots)
+    assert len(flat.pilots) < MAX_PILOTS and flat.evals == 1 + 4 * len(flat.pilots)
     assert flat.h == pytest.approx(0.3, rel=1e-12, abs=0)  # the cap: a tenth of max(|x|, 1)
     with pytest.raises(ValueError, match="fixed one"):
-        choose_step(wl, [0.31], 0, "complex")
+        choose_step(dz.parse("x").wengert, [0.31], 0, "complex")
 
 
 # --- comparison and command line ----------------------------------------------------------------
