@@ -117,6 +117,12 @@ def error_figure(sweeps: Mapping[str, pd.DataFrame], best: pd.DataFrame | None =
                     textcoords="offset points", fontsize=12)
     ax.set_xscale("log")
     ax.set_yscale("log")
+    # The axis follows the measured errors, not the model lines: where f and f''' vanish (x - sin x at 0)
+    # the model's bounds fall to 1e-100 and would squash every measured curve into a band.
+    errs = np.concatenate([df["error"].to_numpy(dtype=float) for df in sweeps.values()] or [np.zeros(0)])
+    errs = errs[np.isfinite(errs) & (errs > 0)]
+    if errs.size:
+        ax.set_ylim(max(min(errs.min(), ZERO_FLOOR) / 5, 1e-40), errs.max() * 5)
     ax.set_xlabel("step h (ε)")
     ax.set_ylabel("absolute error |estimate − AD value|")
     ax.set_title(title or "Error of each finite-difference scheme against the step")

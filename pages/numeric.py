@@ -164,8 +164,11 @@ def body(c: _ui.Ctx) -> None:
         st.caption("The measured best step can be a lucky cancellation (an error of exactly 0); "
                    "the model's best step is what the theory recommends.")
     b = d["bounds"]
-    st.caption(f"Model inputs along {_ui.md(wrt)} (exact, by nested forward mode): |f| = {b.f:.3g}, |f′| = {b.d1:.3g}, "
-               f"|f″| = {b.d2:.3g}, |f‴| = {b.d3:.3g}, |f⁽⁵⁾| = {b.d5:.3g}.")
+    def g(v: float) -> str:  # bounds_at stores an exact 0 as 1e-300 so that its line shows on a log axis
+        return "0" if v <= 1e-290 else f"{v:.3g}"
+
+    st.caption(f"Model inputs along {_ui.md(wrt)} (exact, by nested forward mode): |f| = {g(b.f)}, |f′| = {g(b.d1)}, "
+               f"|f″| = {g(b.d2)}, |f‴| = {g(b.d3)}, |f⁽⁵⁾| = {g(b.d5)}.")
     sweep_csv = pd.concat([df.assign(precision=dt) for dt, df in d["sweeps"].items()]).to_csv(index=False)
     _ui.downloads([("Sweep (CSV)", sweep_csv, "error-sweep.csv", "text/csv"),
                    ("Best steps (CSV)", d["best"].to_csv(index=False), "best-steps.csv", "text/csv")], key="sweep")
