@@ -182,12 +182,6 @@ class StepChoice:
     evals: int  # function evaluations the pilots made
     settled: bool  # the last pilot was in its window (else: f is flat up to the cap, or the best guess left)
 
-    def model_error(self) -> float:
-        """The absolute error the error model predicts at ``h``: truncation plus rounding."""
-        if self.scheme == "central":
-            return self.curvature * self.h**2 / 6 + self.noise / self.h
-        return self.curvature * self.h / 2 + 2 * self.noise / self.h
-
 
 def rounding_noise(wl: WengertList, vals: Sequence[float]) -> np.ndarray:
     """The typical rounding error of each output, from the primal trace ``vals``.
