@@ -52,6 +52,13 @@ def _outputs(wl: WengertList, point: Sequence[Any]) -> np.ndarray:
     return np.asarray(wl.output_values(wl.evaluate(point)))
 
 
+def _at_point(wl: WengertList, x: Sequence[float],
+              vals: Sequence[float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """f at the point and its rounding noise: one evaluation (none if the primal trace ``vals`` is given)."""
+    vals = wl.evaluate(list(x)) if vals is None else vals
+    return np.asarray(wl.output_values(vals), dtype=float), rounding_noise(wl, vals)
+
+
 def estimate(wl: WengertList, point: Sequence[float], i: int, scheme: str, eps: float | None = None,
              relative: bool = True, f0: np.ndarray | None = None,
              noise: np.ndarray | None = None) -> tuple[np.ndarray, int, float]:
@@ -66,10 +73,8 @@ def estimate(wl: WengertList, point: Sequence[float], i: int, scheme: str, eps: 
     x = list(map(float, point))
     pilot_evals = 0
     if eps is None and scheme in CHOSEN:
-        if noise is None or f0 is None:  # one evaluation of f at the point serves the noise and f0
-            vals = wl.evaluate(x)
-            noise = rounding_noise(wl, vals) if noise is None else noise
-            f0, pilot_evals = (np.asarray(wl.output_values(vals)) if f0 is None else f0), 1
+        if noise is None or f0 is None:
+            (f0, noise), pilot_evals = _at_point(wl, x), 1
         choice = choose_step(wl, x, i, scheme, f0=f0, noise=noise)
         eps, relative, pilot_evals = choice.h, False, pilot_evals + choice.evals
     eps = TEXTBOOK_EPS[scheme] if eps is None else float(eps)
@@ -133,11 +138,8 @@ def jacobian(wl: WengertList, point: Sequence[float], scheme: str = "central", e
     x = list(map(float, point))
     noise = None
     if eps is None and scheme in CHOSEN:
-        if vals is None:
-            vals = wl.evaluate(x)
-            evals += 1
-        noise = rounding_noise(wl, vals)
-        f0 = wl.output_values(vals)
+        f0, noise = _at_point(wl, x, vals)
+        evals += vals is None
     if f0 is None and scheme in ("forward", "backward"):
         f0 = _outputs(wl, x)
         evals += 1
@@ -234,13 +236,10 @@ def choose_step(wl: WengertList, point: Sequence[float], i: int, scheme: str, f0
         raise ValueError(f"only {', '.join(CHOSEN)} differences choose their step; {scheme!r} has a fixed one")
     x = list(map(float, point))
     xi, evals = x[i], 0
-    if noise is None or (f0 is None and scheme != "central"):
-        vals = wl.evaluate(x)
-        evals += 1
-        noise = rounding_noise(wl, vals) if noise is None else noise
-        f0 = wl.output_values(vals) if f0 is None else f0
+    if noise is None or f0 is None:
+        (f0, noise), evals = _at_point(wl, x), 1
     base = np.abs(np.asarray(noise, dtype=float))
-    y0 = np.asarray(f0, dtype=float) if f0 is not None else None
+    y0 = np.asarray(f0, dtype=float)
     lo, aim, hi = _WINDOW[scheme]
     cap = min(0.1 * max(abs(xi), 1.0), (_MAX - abs(xi)) / 4)
     # The first pilot: where h / H would be aimed at for a function whose size and derivatives are 1.
@@ -268,7 +267,7 @@ def choose_step(wl: WengertList, point: Sequence[float], i: int, scheme: str, f0
         if not ys or not all(np.isfinite(y).all() for y in ys):
             cap = want = H / 10  # the stencil left f's domain: stay inside it from now on
             continue
-        scale = np.max(np.abs(np.vstack(ys if y0 is None else [y0, *ys])), axis=0)
+        scale = np.max(np.abs(np.vstack([y0, *ys])), axis=0)
         scale = np.where(scale > 0, scale, 1.0)
         u = [y / scale for y in ys]
         rel_noise = np.maximum(base / scale, np.maximum(ROUNDING, np.spacing(scale) / scale / 4))  # no underflow
@@ -313,8 +312,7 @@ def default_steps(wl: WengertList, point: Sequence[float], reference: float, i: 
     pilots and the estimate), curvature (the pilot's |f''| or |f'''|), noise (ε_f), settled and
     message (why a scheme has no estimate here: its stencil leaves f's domain).
     """
-    vals = wl.evaluate(list(map(float, point)))
-    f0, noise = np.asarray(wl.output_values(vals), dtype=float), rounding_noise(wl, vals)
+    f0, noise = _at_point(wl, list(map(float, point)))
     rows = []
     for scheme in CHOSEN:
         row: dict[str, Any] = {"scheme": scheme}
