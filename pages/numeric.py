@@ -67,6 +67,11 @@ def at_step(text: str, point: tuple[float, ...], i: int, output: int, precision:
     return out[["precision", "scheme", "eps", "estimate", "error", "rel_error"]]
 
 
+def bound(v: float) -> str:
+    """A model input for display: ``swell.bounds_at`` stores an exact 0 as 1e-300 (to draw it on a log axis)."""
+    return "0" if v <= 1e-290 else f"{v:.3g}"
+
+
 def default_step_table(d: dict[str, Any], wrt: str) -> None:
     """How each scheme chose its default step here, and what it achieved."""
     st.markdown("#### The default step, chosen for this function")
@@ -82,7 +87,7 @@ def default_step_table(d: dict[str, Any], wrt: str) -> None:
         rows.append({"scheme": r["scheme"], "h": f"{r['eps']:.2e}", "relative error": f"{r['rel_error']:.1e}",
                      "pilots": f"{int(r['pilots'])}" + ("" if r["settled"] else " (not settled)"),
                      "evaluations": int(r["evals"]), "curvature (pilot)": f"{which} ≈ {r['curvature']:.3g}",
-                     "curvature (exact)": f"{exact:.3g}" if exact > 1e-290 else "0", "noise ε_f": f"{r['noise']:.1e}"})
+                     "curvature (exact)": bound(exact), "noise ε_f": f"{r['noise']:.1e}"})
     st.table(pd.DataFrame(rows), hide_index=True)
     st.caption(f"Along {_ui.md(wrt)}: a pilot difference with a step H a few times the h it predicts estimates "
                "|f″| (forward, backward) or |f‴| (central); ε_f is the rounding error of f, carried along the "
@@ -164,11 +169,8 @@ def body(c: _ui.Ctx) -> None:
         st.caption("The measured best step can be a lucky cancellation (an error of exactly 0); "
                    "the model's best step is what the theory recommends.")
     b = d["bounds"]
-    def g(v: float) -> str:  # bounds_at stores an exact 0 as 1e-300 so that its line shows on a log axis
-        return "0" if v <= 1e-290 else f"{v:.3g}"
-
-    st.caption(f"Model inputs along {_ui.md(wrt)} (exact, by nested forward mode): |f| = {g(b.f)}, |f′| = {g(b.d1)}, "
-               f"|f″| = {g(b.d2)}, |f‴| = {g(b.d3)}, |f⁽⁵⁾| = {g(b.d5)}.")
+    st.caption(f"Model inputs along {_ui.md(wrt)} (exact, by nested forward mode): |f| = {bound(b.f)}, "
+               f"|f′| = {bound(b.d1)}, |f″| = {bound(b.d2)}, |f‴| = {bound(b.d3)}, |f⁽⁵⁾| = {bound(b.d5)}.")
     sweep_csv = pd.concat([df.assign(precision=dt) for dt, df in d["sweeps"].items()]).to_csv(index=False)
     _ui.downloads([("Sweep (CSV)", sweep_csv, "error-sweep.csv", "text/csv"),
                    ("Best steps (CSV)", d["best"].to_csv(index=False), "best-steps.csv", "text/csv")], key="sweep")
