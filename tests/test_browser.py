@@ -8,6 +8,7 @@ Skips, saying how to install the browser, where Debian's chromium or playwright 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -92,6 +93,19 @@ def _settle(page, timeout_s: float = 30) -> None:
         page.wait_for_timeout(250)
 
 
+@contextlib.contextmanager
+def _opened(browser, url: str, width: int = 1280, height: int = 800):
+    """A new page at ``url`` once the app has drawn its sidebar and finished running; closed afterwards."""
+    page = browser.new_page(viewport={"width": width, "height": height})
+    try:
+        page.goto(url, timeout=60_000)
+        page.wait_for_selector('[data-testid="stSidebar"] textarea', timeout=60_000)
+        _settle(page)
+        yield page
+    finally:
+        page.close()
+
+
 def _type_function(page, text: str) -> None:
     box = page.locator('[data-testid="stSidebar"] textarea').first
     box.click()
@@ -102,12 +116,7 @@ def _type_function(page, text: str) -> None:
 
 @pytest.mark.parametrize("path,name,drawn", PAGES)
 def test_page_in_browser(server, browser, path, name, drawn):
-    page = browser.new_page(viewport={"width": 1440, "height": 2400})
-    try:
-        page.goto(f"{server}/{path}?fn=x%5E2%2B1", timeout=60_000)
-        page.wait_for_selector('[data-testid="stApp"]', timeout=60_000)
-        page.wait_for_selector('[data-testid="stSidebar"] textarea', timeout=60_000)
-        _settle(page)
+    with _opened(browser, f"{server}/{path}?fn=x%5E2%2B1", 1440, 2400) as page:
         _type_function(page, SURVEY)
         # x1, x2 appear with their example values (2, 5) once the survey text is typed
         page.wait_for_function("() => document.body.innerText.includes('11.652')", timeout=30_000) \
@@ -142,24 +151,16 @@ def test_page_in_browser(server, browser, path, name, drawn):
         assert not page.query_selector('[data-testid="stException"]'), "an exception box is on the page"
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-    finally:
-        page.close()
 
 
 def test_bad_function_in_browser(server, browser):
-    page = browser.new_page(viewport={"width": 1440, "height": 1200})
-    try:
-        page.goto(f"{server}/?fn=sin(x", timeout=60_000)
-        page.wait_for_selector('[data-testid="stSidebar"] textarea', timeout=60_000)
-        _settle(page)
+    with _opened(browser, f"{server}/?fn=sin(x", 1440, 1200) as page:
         text = page.inner_text("body")
         assert "^" in text and "Fix the function" in text
         assert page.locator('[data-testid="stSidebar"] textarea').first.input_value() == "sin(x"
         assert not page.query_selector('[data-testid="stException"]')
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / "bad-function.png"), full_page=True)
-    finally:
-        page.close()
 
 
 # What a projector shows: a 1280-pixel window. Nothing may run off the side of its box there.
@@ -169,11 +170,7 @@ NARROW = [("numeric", ""), ("compare", "?fn=" + "%2B".join(f"x{i}*x{i + 1}" for 
 
 @pytest.mark.parametrize("path,query", NARROW)
 def test_nothing_overflows_at_1280_pixels(server, browser, path, query):
-    page = browser.new_page(viewport={"width": 1280, "height": 800})
-    try:
-        page.goto(f"{server}/{path}{query}", timeout=60_000)
-        page.wait_for_selector('[data-testid="stSidebar"] textarea', timeout=60_000)
-        _settle(page)
+    with _opened(browser, f"{server}/{path}{query}") as page:
         page.wait_for_selector('[data-testid="stTable"], [data-testid="stSidebar"] pre', timeout=30_000)
         wide = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stTable"], pre')]
             .map(e => [e.getAttribute('data-testid') || e.tagName,
@@ -182,16 +179,10 @@ def test_nothing_overflows_at_1280_pixels(server, browser, path, query):
             .filter(([, inner, outer]) => inner > outer + 1)""")
         assert not wide, f"cut off at 1280 pixels on /{path}: {wide}"
         assert not page.query_selector('[data-testid="stException"]')
-    finally:
-        page.close()
 
 
 def test_back_button_restores_the_previous_view(server, browser):
-    page = browser.new_page(viewport={"width": 1280, "height": 800})
-    try:
-        page.goto(f"{server}/?fn=x%2F(1%2Bx%5E2)&at_x=5", timeout=60_000)
-        page.wait_for_selector('[data-testid="stSidebar"] textarea', timeout=60_000)
-        _settle(page)
+    with _opened(browser, f"{server}/?fn=x%2F(1%2Bx%5E2)&at_x=5") as page:
         start = page.evaluate("history.length")
         for _ in range(2):
             page.get_by_role("button", name="Next ▶").click()
@@ -205,14 +196,6 @@ def test_back_button_restores_the_previous_view(server, browser):
         page.go_forward()
         _settle(page)
         assert "Step 2/" in page.inner_text('[data-testid="stMain"]')
-        fresh = browser.new_page(viewport={"width": 1280, "height": 800})  # the copied address opens that view
-        try:
-            fresh.goto(shared, timeout=60_000)
-            fresh.wait_for_selector('[data-testid="stSidebar"] textarea', timeout=60_000)
-            _settle(fresh)
+        with _opened(browser, shared) as fresh:  # the copied address opens that view
             assert "Step 2/" in fresh.inner_text('[data-testid="stMain"]')
-        finally:
-            fresh.close()
         assert not page.query_selector('[data-testid="stException"]')
-    finally:
-        page.close()
