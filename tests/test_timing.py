@@ -68,3 +68,23 @@ def test_interleaved_stops_when_its_budget_is_spent():
     times = interleaved({"sleep": lambda: _time.sleep(0.02)}, repeats=100, budget=0.2)
     assert 1 <= len(times["sleep"]) < 20
     assert _time.perf_counter() - start < 1.0
+
+
+def test_interleaved_warmup_rounds_run_but_are_not_counted():
+    # 2 warm-up rounds and 3 counted rounds: each job runs 1-2 sizing calls + 5 rounds, 3 samples kept.
+    calls: list[str] = []
+    times = timing.interleaved({"a": lambda: calls.append("a")}, repeats=3, min_time=0, warmup=2)
+    assert len(times["a"]) == 3
+    assert calls.count("a") in (6, 7)
+
+
+def test_interleaved_collects_only_the_young_generation_between_rounds(monkeypatch):
+    # A full collection empties the allocator's free lists and the next job pays to fault memory
+    # back in (see interleaved); the rounds ask for generation 0 only.
+    import gc
+
+    asked: list[tuple] = []
+    real = gc.collect
+    monkeypatch.setattr(gc, "collect", lambda *a: asked.append(a) or real(*a))
+    timing.interleaved({"a": lambda: None}, repeats=3, min_time=0)
+    assert asked and all(a == (0,) for a in asked)
