@@ -2,8 +2,8 @@
 
 Run as ``python benchmarks/run_all.py`` (add ``--quick`` for a fast, smaller run). The process
 pins itself to one core and asks numpy's BLAS for one thread before anything is imported, so
-that every figure is a one-core figure. The summary table at the end (Markdown) is what the
-README shows, with the machine it ran on.
+that every figure is a one-core figure (the worker processes of ``bench_scalar`` inherit the pin).
+The summary table at the end (Markdown) is what the README shows, with the machine it ran on.
 """
 
 from __future__ import annotations
@@ -108,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
 
     section("bench_scalar: f(x) = sum_i sin(x_i) x_(i+1)")
     sizes = [10, 100, 1000] if args.quick else [10, 100, 1000, 10000]
-    rows += [("scalar", g) for g in bench_scalar.run(sizes, 3 if args.quick else 7, args.clock)]
+    rows += [("scalar", g) for g in bench_scalar.run(sizes, 3 if args.quick else 7, args.clock,
+                                                     processes=1 if args.quick else 3)]
 
     section("bench_logreg: logistic regression, tensor-level reverse mode")
     N, d = (2000, 200) if args.quick else (10000, 1000)
@@ -134,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         verdict = "info" if g["target"] == "reported" else ("PASS" if g["pass"] else "FAIL")
         v = g["measured"]
         shown = f"{v:.3g}" if abs(v) >= 1e-3 else f"{v:.2e}"
+        shown = f"{shown} {bench_scalar.spread_text(g)}".strip()
         print(f"| {bench} | {g['goal']} | {shown} | {g['target']} | {verdict} |")
     checked = [g for _, g in rows if g["target"] != "reported"]
     passed = sum(g["pass"] for g in checked)

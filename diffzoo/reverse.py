@@ -230,8 +230,9 @@ def _reverse_plan(wl: WengertList, seeded: tuple[bool, ...]) -> tuple:
 def _pairs(ups: list[tuple]) -> tuple[tuple, tuple]:
     """Updates two by two, as one flat tuple each, and the odd one left over (if any).
 
-    The sweep then unpacks two updates per loop iteration: fewer iterations, and at n = 10000
-    the sweep took 0.6 of the time of one update per iteration (``benchmarks/bench_scalar.py``).
+    The sweep then unpacks two updates per loop iteration. Measured side by side on
+    ``families.chain_sum``: at n = 10000 the gradient took 0.6 of the time it took with one
+    update per iteration, at n = 1000 the sweep 0.9.
     """
     half = len(ups) // 2 * 2
     return tuple(ups[i] + ups[i + 1] for i in range(0, half, 2)), tuple(ups[half:])
