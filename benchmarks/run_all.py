@@ -74,9 +74,12 @@ def logreg_goals(N: int, d: int, rounds: int, clock: str) -> list[dict[str, Any]
     out = buf.getvalue()
     print(out, end="")
     goals = []
+    stated = (N, d) == (10000, 1000)  # the size the issue states its goals at; --quick is a smoke run
     for m in re.finditer(r"^\s*(.+?): ([0-9.]+)\s+\(goal <= ([0-9.]+)\)\s+(PASS|FAIL)", out, re.M):
-        goals.append({"goal": f"logistic regression N={N} d={d}: {m.group(1)}", "measured": float(m.group(2)),
-                      "target": f"<= {m.group(3)}", "pass": m.group(4) == "PASS"})
+        goals.append({"goal": f"logistic regression N={N} d={d}: {m.group(1)}"
+                      + ("" if stated else f" (goal <= {m.group(3)} is stated at N=10000, d=1000)"),
+                      "measured": float(m.group(2)), "target": f"<= {m.group(3)}" if stated else "reported",
+                      "pass": m.group(4) == "PASS" if stated else True})
     return goals
 
 
