@@ -272,8 +272,7 @@ def differentiate(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | 
             return Result(method, function, pt, value, np.full((wl.m, wl.n), np.nan), trace, Cost(1, k, partials, 1),
                           {"jvp": jv, "seed": seed})
         J, passes = forward.jacobian(wl, vals)
-        seeds = [[float(i == j) for j in range(wl.n)] for i in range(wl.n)]
-        return Result(method, function, pt, value, J, ForwardTrace(wl, vals, seeds, passes),
+        return Result(method, function, pt, value, J, ForwardTrace(wl, vals, unit_vectors(wl.n), passes),
                       Cost(wl.n, k, wl.n * partials, 1))
     if method == "reverse":
         if ybar is not None:
@@ -285,8 +284,8 @@ def differentiate(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | 
             return Result(method, function, pt, value, np.full((wl.m, wl.n), np.nan), trace, Cost(1, k, partials, 1),
                           {"vjp": bar[: wl.n], "ybar": ybar})
         J, _ = reverse.jacobian(wl, vals)
-        ybars = [[float(i == j) for i in range(wl.m)] for j in range(wl.m)]
-        return Result(method, function, pt, value, J, ReverseTrace(wl, vals, ybars), Cost(wl.m, k, wl.m * partials, 1))
+        return Result(method, function, pt, value, J, ReverseTrace(wl, vals, unit_vectors(wl.m)),
+                      Cost(wl.m, k, wl.m * partials, 1))
     if method == "symbolic":
         exprs = symbolic.jacobian_exprs(function.outputs, function.variables)
         flat = [e for row in exprs for e in row]
@@ -314,6 +313,14 @@ def differentiate(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | 
 def _value(wl: WengertList, vals: list[float]) -> Any:
     out = [float(v) for v in wl.output_values(vals)]
     return out[0] if wl.m == 1 else out
+
+
+def unit_vectors(n: int) -> list[list[float]]:
+    """The seeds of n forward passes (or n reverse sweeps): the rows of the n x n identity, as floats."""
+    rows = [[0.0] * n for _ in range(n)]
+    for i, row in enumerate(rows):
+        row[i] = 1.0
+    return rows
 
 
 def _check_len(v: Sequence[float], n: int, what: str) -> Sequence[float]:

@@ -674,7 +674,7 @@ def compiled_result(function: Any, x: Sequence[float], method: str, seed: Sequen
     The trace (primal values, tangents or adjoint updates) is computed by the interpreter only
     when it is asked for, so the compiled gradient costs the compiled sweep alone.
     """
-    from .api import Cost, Result, _check_len
+    from .api import Cost, Result, _check_len, unit_vectors
 
     wl = function.wengert
     g = generate(wl)
@@ -694,8 +694,7 @@ def compiled_result(function: Any, x: Sequence[float], method: str, seed: Sequen
             return Result(method, function, pt, value(out), np.full((wl.m, wl.n), np.nan), trace,
                           Cost(1, k, g.partials, 1), {"jvp": jv, "seed": seed, "compiled": True})
         out, J = g.jacobian_forward(x)
-        seeds = [list(np.eye(wl.n)[i]) for i in range(wl.n)]
-        return Result(method, function, pt, value(out), J, LazyForwardTrace(wl, x, seeds),
+        return Result(method, function, pt, value(out), J, LazyForwardTrace(wl, x, unit_vectors(wl.n)),
                       Cost(wl.n, k, wl.n * g.partials, 1), {"compiled": True})
     if method == "reverse":
         if ybar is not None:
@@ -705,8 +704,7 @@ def compiled_result(function: Any, x: Sequence[float], method: str, seed: Sequen
             return Result(method, function, pt, value(out), unknown, LazyReverseTrace(wl, x, [ybar]),
                           Cost(1, k, g.partials, 1), {"vjp": bar, "ybar": ybar, "compiled": True})
         out, J = g.jacobian_reverse(x)
-        ybars = [list(np.eye(wl.m)[j]) for j in range(wl.m)]
-        return Result(method, function, pt, value(out), J, LazyReverseTrace(wl, x, ybars),
+        return Result(method, function, pt, value(out), J, LazyReverseTrace(wl, x, unit_vectors(wl.m)),
                       Cost(wl.m, k, wl.m * g.partials, 1), {"compiled": True})
     raise ValueError(f"only forward and reverse mode are compiled, not {method!r}")
 

@@ -143,6 +143,9 @@ def body(c: _ui.Ctx) -> None:
             st.table(t.assign(median_s=[f"{v * 1e6:,.1f} µs" for v in t["median_s"]],
                               min_s=[f"{v * 1e6:,.1f} µs" for v in t["min_s"]])
                      .rename(columns={"median_s": "median", "min_s": "min"}), hide_index=True)
+            st.caption("Each time is one whole call of diffzoo.differentiate: the derivative and the result around "
+                       "it (value, Jacobian, counts). For a function of a few steps those fixed microseconds "
+                       "dominate, so compiled and interpreted code come out close; the scaling chart shows them part.")
             _ui.downloads([("Timings (CSV)", t.to_csv(index=False), "timings.csv", "text/csv")], key="timings")
         else:
             st.caption("Press the button to measure (takes a moment; nothing is cached).")

@@ -259,3 +259,17 @@ def test_large_list_compiles():
     g = generate(f.wengert)
     x = [0.5 + (i % 7) / 10 for i in range(3000)]
     assert same(g.gradient(x), reverse.grad(f.wengert, x))
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse"])
+def test_compiled_traces_are_seeded_like_the_interpreted_ones(method):
+    # Forward mode's n passes are seeded with the unit vectors e_1..e_n, reverse mode's m sweeps
+    # with e_1..e_m; the compiled result's lazy trace must show the same seeds, as plain floats.
+    text, at = "x1*x2, cos(x1), x1 + x2", {"x1": 2, "x2": 3}
+    interp = dz.differentiate(text, at, method)
+    comp = dz.differentiate(text, at, method, compiled=True)
+    seeds = (lambda t: t.seeds) if method == "forward" else (lambda t: t.ybars)
+    expect = [[1.0, 0.0], [0.0, 1.0]] if method == "forward" else [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+    assert seeds(comp.trace) == seeds(interp.trace) == expect
+    assert all(type(v) is float for row in seeds(comp.trace) for v in row)
+    assert comp.trace.tables().keys() == interp.trace.tables().keys()
