@@ -42,9 +42,9 @@ def adjoint_sweep(wl: WengertList, vals: list[Any], ybar: Sequence[float],
     With ``record=True`` every update is also returned, in the order it is computed.
     """
     if not record:
-        # Floats only? (a numpy value makes the sum a numpy object.) Then the prepared sweep of
-        # :func:`_reverse_plan`; any failure is left to the step-by-step sweep below.
-        # Only the inputs are summed: float inputs give float values at every step.
+        # Floats only? Then the prepared sweep of :func:`_reverse_plan`; any failure is left to the
+        # step-by-step sweep below. Float inputs give floats at every step, so only the inputs are
+        # summed (a numpy input makes the sum a numpy object).
         try:
             floats = type(sum(vals[: wl.n], 0.0)) is float
         except Exception:  # noqa: BLE001 - not numbers we can add: let the careful path decide
