@@ -49,6 +49,9 @@ class Result:
     trace: Any
     cost: Cost
     details: dict[str, Any] = field(default_factory=dict)
+    #: Sentences a reader must see beside the numbers: a kink at the point, a step that could not be
+    #: trusted, digits lost to cancellation. Every page, the CLI and ``compare`` show them.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def gradient(self) -> dict[str, float] | None:

@@ -108,7 +108,8 @@ def compare(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | float,
         c = r.cost if ok else None
         row.update({"passes": c.passes if c else np.nan, "function evals": c.function_evals if c else np.nan,
                     "primitive evals": c.primitive_evals if c else np.nan,
-                    "derivative rules": c.derivative_evals if c else np.nan, "note": "" if ok else str(r)})
+                    "derivative rules": c.derivative_evals if c else np.nan, "note": "" if ok else str(r),
+                    "warnings": " ".join(r.warnings) if ok else ""})
         rows.append(row)
     return pd.DataFrame(rows)
 

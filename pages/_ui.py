@@ -393,3 +393,10 @@ def plot(kind: str, data: pd.DataFrame, *args: Any, name: str, caption: str = ""
     """Draw a figure from :mod:`diffzoo.plots` with PNG/SVG downloads; the SVG is rendered on click."""
     figure_block(figure_png(kind, data, tuple(args)), lambda: plots.to_svg(FIGURES[kind](data, *args)), name,
                  caption)
+
+
+def warnings_block(warnings: list[str] | tuple[str, ...], where: Any = None) -> None:
+    """A method's ``Result.warnings`` (a kink, an untrusted step, lost digits), shown beside its numbers."""
+    target = where if where is not None else st
+    for w in dict.fromkeys(warnings):  # each sentence once, in order
+        target.warning(md(w), icon=":material/warning:")
