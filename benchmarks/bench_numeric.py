@@ -169,11 +169,12 @@ def measure(seed: int = 1, n_random: int = 60) -> pd.DataFrame:
                        "optimum": optimum(scheme, b, noise, x[i], abs(ad[0, i] - ref[0, i])) / abs(ref[0, i])}
                 for how, eps in (("default", None), ("textbook", numeric.TEXTBOOK_EPS[scheme])):
                     try:
-                        est, evals, h = numeric.estimate(wl, x, i, scheme, eps)
-                        row[how] = relative(float(est[0]), float(ref[0, i]))
+                        e = numeric.estimate(wl, x, i, scheme, eps)
+                        row[how] = relative(float(e.value[0]), float(ref[0, i]))
+                        evals, h, trusted = e.evals, e.h, e.trusted
                     except dz.EvaluationError:
-                        row[how], evals, h = math.inf, 0, math.nan  # the stencil left the domain
-                    row[f"{how}_evals"], row[f"{how}_h"] = evals, h
+                        row[how], evals, h, trusted = math.inf, 0, math.nan, False  # the stencil left the domain
+                    row[f"{how}_evals"], row[f"{how}_h"], row[f"{how}_trusted"] = evals, h, trusted
                 rows.append(row)
     return pd.DataFrame(rows)
 
@@ -188,8 +189,10 @@ def measure_zero() -> pd.DataFrame:
             for scheme in ("central", "forward"):
                 row = {"function": label, "x": p, "scheme": scheme, "exact": ref}
                 for how, eps in (("default", None), ("textbook", numeric.TEXTBOOK_EPS[scheme])):
-                    est, _, _ = numeric.estimate(f.wengert, [p], 0, scheme, eps)
-                    row[how] = abs(float(est[0]) - ref)
+                    e = numeric.estimate(f.wengert, [p], 0, scheme, eps)
+                    row[how] = abs(float(e.value[0]) - ref)
+                    if how == "default":
+                        row["trusted"] = e.trusted
                 rows.append(row)
     return pd.DataFrame(rows)
 
@@ -208,7 +211,8 @@ def summary(df: pd.DataFrame) -> pd.DataFrame:
                     "worst optimum": g["optimum"].max(),
                     "optimum <= goal/4": len(feasible),
                     "their worst": feasible["default"].max() if len(feasible) else math.nan,
-                    "evals (mean)": g["default_evals"].mean()})
+                    "evals (mean)": g["default_evals"].mean(),
+                    "untrusted": int((~g["default_trusted"].astype(bool)).sum())})
     return pd.DataFrame(out)
 
 

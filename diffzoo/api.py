@@ -7,6 +7,9 @@ the method costs and not the price of its explanation.
 
 from __future__ import annotations
 
+import decimal
+import math
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,8 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import forward, numeric, reverse, symbolic
-from .errors import EvaluationError, ParseError
+from . import caveats, forward, numeric, reverse, symbolic
+from .errors import ParseError
 from .parse import Function, parse
 from .traces import TraceTable, adjoint_table, primal_table, tangent_rules, tangent_table
 from .wengert import WengertList
@@ -207,110 +210,178 @@ def as_function(f: Function | str, variables: Sequence[str] | None = None) -> Fu
     raise ParseError(f"expected a function or its text, not {type(f).__name__}")
 
 
-def as_point(function: Function, point: Mapping[str, Any] | Sequence[Any] | float) -> list[float]:
-    """The point as floats in the function's variable order."""
-    names = function.variables
-    if isinstance(point, Mapping):
-        missing = [v for v in names if v not in point]
+def number(v: Any, what: str) -> float:
+    """One finite float from a number of any kind, or a :class:`PointError` that says ``what`` it was for.
+
+    ints, floats, Fractions, Decimals, numpy scalars and 0-d arrays, and complex numbers whose
+    imaginary part is 0 are numbers; text, bytes, None and booleans are not.
+    """
+    if isinstance(v, np.ndarray) and v.ndim == 0:
+        v = v.item()
+    if isinstance(v, bool | np.bool_) or v is None or isinstance(v, str | bytes | bytearray):
+        kind = "missing (None)" if v is None else f"{type(v).__name__}, not a number: {_short(v)}"
+        hint = " (write the number itself, not text)" if isinstance(v, str | bytes | bytearray) else ""
+        raise PointError(f"{what} is {kind}{hint}")
+    if isinstance(v, complex | np.complexfloating):
+        if v.imag != 0:
+            raise PointError(f"{what} has an imaginary part ({_short(v)}); diffzoo works on real numbers")
+        v = v.real
+    if not isinstance(v, numbers.Real | decimal.Decimal | np.integer | np.floating):
+        raise PointError(f"{what} is not a number: {_short(v)}")
+    try:
+        x = float(v)
+    except OverflowError:  # an integer beyond 1.8e308: as '1e400' is, refused as not finite
+        raise PointError(f"{what} must be a finite number; {_short(v)} is too large for a 64-bit float") from None
+    except (TypeError, ValueError):
+        raise PointError(f"{what} is not a number: {_short(v)}") from None
+    if not math.isfinite(x):
+        too_large = not math.isnan(x) and not (isinstance(v, float | np.floating) and math.isinf(v))
+        raise PointError(f"{what} must be a finite number, not {_short(v)}"
+                         + (" (too large for a 64-bit float)" if too_large else ""))
+    return x
+
+
+def _short(v: Any, limit: int = 40) -> str:
+    text = repr(v)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _listed(items: Sequence[Any], limit: int = 5) -> str:
+    """At most ``limit`` items, then how many more: a message stays short whatever it is about."""
+    shown = ", ".join(str(k)[:40] for k in items[:limit])
+    return shown + (f" and {len(items) - limit:,} more" if len(items) > limit else "")
+
+
+def vector(values: Any, names: Sequence[str], what: str) -> list[float]:
+    """Floats for ``names`` from a mapping by name, a sequence in order, or one number when there is one name.
+
+    Every entry that is wrong raises a :class:`PointError` naming its entry: "the value of x2", "the
+    seed's entry for x1". O(len(names)).
+    """
+    def label(name: str) -> str:
+        return f"the value of {name}" if what == "point" else f"the {what}'s entry for {name}"
+
+    if isinstance(values, Mapping):
+        wanted = set(names)
+        missing = [v for v in names if v not in values]
         if missing:
-            raise PointError(f"the point gives no value for {', '.join(missing)}")
-        extra = [k for k in point if k not in names]
-        if extra:
-            raise PointError(f"the function has no variable {', '.join(map(str, extra))} "
-                             f"(its variables: {', '.join(names) or 'none'})")
-        values = [point[v] for v in names]
-    elif isinstance(point, int | float | np.integer | np.floating):
-        values = [point]
+            raise PointError(f"the {what} gives no value for {_listed(missing)}")
+        if len(values) > len(names):
+            extra = [k for k in values if k not in wanted]
+            raise PointError(f"the function has no variable {_listed(extra)} "
+                             f"(its {'variables' if what != 'ybar' else 'outputs'}: {_listed(list(names)) or 'none'})")
+        items = [values[v] for v in names]
+    elif isinstance(values, str | bytes | bytearray):
+        raise PointError(f"the {what} is {type(values).__name__} ({_short(values)}), not numbers: give a number, "
+                         "a list of numbers or a dict of name: number")
+    elif values is None:
+        raise PointError(f"no {what} given")
+    elif isinstance(values, numbers.Number | np.number) or (isinstance(values, np.ndarray) and values.ndim == 0):
+        items = [values]
     else:
-        values = list(point)
-    if len(values) != len(names):
-        raise PointError(f"the function has {len(names)} variable(s) ({', '.join(names)}), "
-                         f"the point has {len(values)} value(s)")
-    out = []
-    for name, v in zip(names, values):
         try:
-            x = float(v)
-        except OverflowError:  # an integer beyond 1.8e308: as '1e400' is, refused as not finite
-            raise PointError(f"the value of {name} must be a finite number; {str(v)[:20]}... "
-                             "is too large for a 64-bit float") from None
-        except (TypeError, ValueError):
-            raise PointError(f"the value of {name} is not a number: {str(v)[:40]!r}") from None
-        if not np.isfinite(x):
-            raise PointError(f"the value of {name} must be a finite number, not {x}")
-        out.append(x)
-    return out
+            items = list(values)
+        except TypeError:
+            raise PointError(f"the {what} is not a number or a sequence of numbers: {_short(values)}") from None
+    if len(items) != len(names):
+        count = f"{len(names)} variable(s) ({_listed(list(names))})" if what != "ybar" else f"{len(names)} output(s)"
+        raise PointError(f"the function has {count}, the {what} has {len(items)} value(s)")
+    return [number(v, label(name)) for name, v in zip(names, items)]
+
+
+def as_point(function: Function, point: Mapping[str, Any] | Sequence[Any] | float) -> list[float]:
+    """The point as floats in the function's variable order (a :class:`PointError` naming what is wrong)."""
+    return vector(point, function.variables, "point")
 
 
 def differentiate(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | float, method: str = "reverse",
-                  *, variables: Sequence[str] | None = None, seed: Sequence[float] | None = None,
-                  ybar: Sequence[float] | None = None, scheme: str = "central", eps: float | None = None,
-                  relative: bool = True, compiled: bool = False) -> Result:
+                  *, variables: Sequence[str] | None = None, seed: Any = None, ybar: Any = None,
+                  scheme: str = "central", eps: float | None = None, relative: bool = True,
+                  compiled: bool = False) -> Result:
     """Value and derivatives of ``f`` at ``point`` by ``method`` (one of :data:`METHODS`).
 
     forward: ``seed`` gives one pass in that direction (a JVP, ``details["jvp"]``); otherwise
     n passes give the Jacobian. reverse: ``ybar`` gives one sweep (a VJP, ``details["vjp"]``);
     otherwise m sweeps. numeric: ``scheme`` and ``eps`` (a relative step unless
     ``relative=False``). ``compiled=True`` runs forward/reverse through generated code.
+    Points, seeds and ybar may be a number, a sequence or a dict by name; whatever is not a
+    number raises a :class:`PointError` naming the entry. ``Result.warnings`` says what the numbers
+    alone would not: a kink at the point, a step that could not be trusted, digits lost to cancellation.
     """
     function = as_function(f, variables)
     x = as_point(function, point)
     wl = function.wengert
-    pt = dict(zip(function.variables, x))
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    seed = vector(seed, function.variables, "seed") if seed is not None else None
+    ybar = vector(ybar, wl.output_names(), "ybar") if ybar is not None else None
     if compiled and method in ("forward", "reverse"):
         from .compile import compiled_result
 
-        return compiled_result(function, x, method, seed=seed, ybar=ybar)
+        r = compiled_result(function, x, method, seed=seed, ybar=ybar)
+        if wl.kink_steps and not np.isnan(r.jacobian).all():
+            r.warnings += caveats.kinks(wl, wl.evaluate(x), r.jacobian)
+        return r
     vals = wl.evaluate(x)
     value = _value(wl, vals)
     k = len(wl.steps)
     partials = sum(1 for st in wl.steps if st.active for a in st.args if isinstance(a, int))
     if method == "forward":
         if seed is not None:
-            seed = [float(s) for s in _check_len(seed, wl.n, "seed")]
             dots = forward.tangent_sweep(wl, vals, seed)
             jv = forward.output_tangents(wl, dots)
             trace = ForwardTrace(wl, vals, [seed], [dots])
-            return Result(method, function, pt, value, np.full((wl.m, wl.n), np.nan), trace, Cost(1, k, partials, 1),
-                          {"jvp": jv, "seed": seed})
+            return Result(method, function, pt_of(function, x), value, np.full((wl.m, wl.n), np.nan), trace,
+                          Cost(1, k, partials, 1), {"jvp": jv, "seed": seed})
         J, passes = forward.jacobian(wl, vals)
-        return Result(method, function, pt, value, J, ForwardTrace(wl, vals, unit_vectors(wl.n), passes),
-                      Cost(wl.n, k, wl.n * partials, 1))
+        largest = max((max(map(abs, d), default=0.0) for d in passes), default=0.0)
+        return Result(method, function, pt_of(function, x), value, J,
+                      ForwardTrace(wl, vals, unit_vectors(wl.n), passes), Cost(wl.n, k, wl.n * partials, 1),
+                      warnings=_ad_warnings(wl, vals, J, largest))
     if method == "reverse":
         if ybar is not None:
-            ybar = [float(s) for s in _check_len(ybar, wl.m, "ybar")]
             bar, _ = reverse.adjoint_sweep(wl, vals, ybar)
             trace = ReverseTrace(wl, vals, [ybar])
             # One sweep gives ȳ·J, not J: like a forward pass's JVP, it goes in details, and the
             # Jacobian (so gradient and derivative) stays unknown rather than being ȳ·J mislabelled.
-            return Result(method, function, pt, value, np.full((wl.m, wl.n), np.nan), trace, Cost(1, k, partials, 1),
-                          {"vjp": bar[: wl.n], "ybar": ybar})
-        J, _ = reverse.jacobian(wl, vals)
-        return Result(method, function, pt, value, J, ReverseTrace(wl, vals, unit_vectors(wl.m)),
-                      Cost(wl.m, k, wl.m * partials, 1))
+            return Result(method, function, pt_of(function, x), value, np.full((wl.m, wl.n), np.nan), trace,
+                          Cost(1, k, partials, 1), {"vjp": bar[: wl.n], "ybar": ybar})
+        J, sweeps = reverse.jacobian(wl, vals)
+        largest = max((max(map(abs, b), default=0.0) for b in sweeps), default=0.0)
+        return Result(method, function, pt_of(function, x), value, J,
+                      ReverseTrace(wl, vals, unit_vectors(wl.m)), Cost(wl.m, k, wl.m * partials, 1),
+                      warnings=_ad_warnings(wl, vals, J, largest))
     if method == "symbolic":
         exprs = symbolic.jacobian_exprs(function.outputs, function.variables)
         flat = [e for row in exprs for e in row]
         dl = WengertList.from_exprs(flat, function.variables) if flat else None
-        if dl is not None:
-            try:
-                dvals = dl.output_values(dl.evaluate(x))
-            except EvaluationError as exc:  # name the failing step as part of the derivative's own list
-                raise EvaluationError(f"the derivative has no value here: {exc.message}",
-                                      f"{exc.step} (a step of the derivative expression)") from None
-            J = np.array(dvals, dtype=float).reshape(wl.m, wl.n)
-        else:
-            J = np.zeros((wl.m, wl.n))
-        cost = Cost(0, k, len(dl.steps) if dl else 0, 1)
-        return Result(method, function, pt, value, J, SymbolicTrace(function, exprs, J), cost,
-                      {"expressions": exprs})
+        J = (np.array(symbolic.values(dl, x), dtype=float).reshape(wl.m, wl.n) if dl is not None
+             else np.zeros((wl.m, wl.n)))
+        cost = Cost(0, k, len(dl.steps) if dl is not None else 0, 1)
+        return Result(method, function, pt_of(function, x), value, J, SymbolicTrace(function, exprs, J), cost,
+                      {"expressions": exprs}, warnings=caveats.kinks(wl, vals, J) if wl.kink_steps else [])
     # f(x) is already known (the value): forward and backward differences reuse it, so they cost
     # n evaluations besides it (n + 1 in all), central 2n, Richardson 4n, complex step n; a step
-    # chosen for the function adds its pilots (2 or 4 evaluations each, one or two per input on smooth functions).
-    J, evals, steps, choices = numeric.jacobian(wl, x, scheme, eps, relative, f0=wl.output_values(vals), vals=vals)
-    return Result(method, function, pt, value, J, NumericTrace(function, scheme, steps, J, choices),
-                  Cost(0, k * (evals + 1), 0, evals + 1), {"scheme": scheme, "steps": steps, "choices": choices})
+    # chosen for the function adds its pilots and its check (one or two pilots per input on smooth functions).
+    est = numeric.jacobian(wl, x, scheme, eps, relative, f0=wl.output_values(vals), vals=vals)
+    J = est.J
+    steps = [e.h for e in est.columns]
+    choices = [e.choice for e in est.columns]
+    warnings = [w for e in est.columns for w in e.warnings]
+    return Result(method, function, pt_of(function, x), value, J, NumericTrace(function, scheme, steps, J, choices),
+                  Cost(0, k * (est.evals + 1), 0, est.evals + 1),
+                  {"scheme": scheme, "steps": steps, "choices": choices, "estimates": est.columns},
+                  warnings=list(dict.fromkeys(warnings)))
+
+
+def pt_of(function: Function, x: Sequence[float]) -> dict[str, float]:
+    return dict(zip(function.variables, x))
+
+
+def _ad_warnings(wl: WengertList, vals: list[float], J: np.ndarray, largest: float) -> list[str]:
+    """Kinks at the point and digits lost to cancellation, for forward and reverse mode."""
+    out = caveats.kinks(wl, vals, J) if wl.kink_steps else []
+    return out + caveats.cancellation(wl, vals, J, largest)
 
 
 def _value(wl: WengertList, vals: list[float]) -> Any:
@@ -324,12 +395,6 @@ def unit_vectors(n: int) -> list[list[float]]:
     for i, row in enumerate(rows):
         row[i] = 1.0
     return rows
-
-
-def _check_len(v: Sequence[float], n: int, what: str) -> Sequence[float]:
-    if len(v) != n:
-        raise PointError(f"the {what} needs {n} entries, got {len(v)}")
-    return v
 
 
 __all__ = ["METHODS", "Cost", "Result", "differentiate", "as_point", "as_function", "PointError"]

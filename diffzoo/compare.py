@@ -114,17 +114,23 @@ def compare(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | float,
     return pd.DataFrame(rows)
 
 
+#: The smallest normal float. A reference below it (a subnormal) is itself known only to about 5e-324,
+#: so no float can be closer to it than that, relatively: the relative error is measured against this.
+TINY = float(np.finfo(np.float64).tiny)
+
+
 def max_relative_error(J: np.ndarray, ref: np.ndarray) -> float:
-    """max |J - ref| / |ref| over the entries: 0 where both are 0, inf where only the reference is 0.
+    """max |J - ref| / max(|ref|, TINY) over the entries: 0 where both are 0, inf where only the reference is 0.
 
     (Dividing by a tiny number instead of 0 would turn an error of 1e-13 against an exact 0
-    into a meaningless 1e+295.) nan if some entry or its reference is nan.
+    into a meaningless 1e+295; a subnormal reference such as atan' at 1e160, 1e-320, is met by the
+    float 0 to within 5e-13 of the normal range.) nan if some entry or its reference is nan.
     """
     if not ref.size:
         return 0.0
-    err = np.abs(J - ref)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rel = np.where(ref == 0, np.where(err == 0, 0.0, np.inf), err / np.abs(ref))
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        err = np.abs(J - ref)
+        rel = np.where(ref == 0, np.where(err == 0, 0.0, np.inf), err / np.maximum(np.abs(ref), TINY))
     return float(np.max(rel))
 
 

@@ -674,7 +674,7 @@ def compiled_result(function: Any, x: Sequence[float], method: str, seed: Sequen
     The trace (primal values, tangents or adjoint updates) is computed by the interpreter only
     when it is asked for, so the compiled gradient costs the compiled sweep alone.
     """
-    from .api import Cost, Result, _check_len, unit_vectors
+    from .api import Cost, Result, unit_vectors
 
     wl = function.wengert
     g = generate(wl)
@@ -688,7 +688,7 @@ def compiled_result(function: Any, x: Sequence[float], method: str, seed: Sequen
 
     if method == "forward":
         if seed is not None:
-            seed = [float(s) for s in _check_len(seed, wl.n, "seed")]
+            seed = [float(s) for s in seed]
             out, jv = g.jvp(x, seed)
             trace = LazyForwardTrace(wl, x, [seed])
             return Result(method, function, pt, value(out), np.full((wl.m, wl.n), np.nan), trace,
@@ -698,7 +698,7 @@ def compiled_result(function: Any, x: Sequence[float], method: str, seed: Sequen
                       Cost(wl.n, k, wl.n * g.partials, 1), {"compiled": True})
     if method == "reverse":
         if ybar is not None:
-            ybar = [float(s) for s in _check_len(ybar, wl.m, "ybar")]
+            ybar = [float(s) for s in ybar]
             out, bar = g.vjp(x, ybar)
             unknown = np.full((wl.m, wl.n), np.nan)  # one sweep gives ȳ·J, not J (see api.differentiate)
             return Result(method, function, pt, value(out), unknown, LazyReverseTrace(wl, x, [ybar]),

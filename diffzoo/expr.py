@@ -221,13 +221,30 @@ def _atomic(e: Expr) -> bool:
     return e.op == "var" or (e.op == "const" and (e.name is not None or e.value >= 0))
 
 
+def shown(root: Expr) -> Expr:
+    """The tree as it is printed: helper primitives (xlogy) replaced by the formulas they stand for."""
+    if not any(PRIMITIVES[e.op].shown_as for e in nodes([root]) if e.args):
+        return root
+
+    def raw(name: str, *args: Expr) -> Expr:
+        return Expr(name, tuple(args))
+
+    def apply(e: Expr, a: list[Expr]) -> Expr:
+        p = PRIMITIVES[e.op]
+        return p.shown_as(raw, *a) if p.shown_as else Expr(e.op, tuple(a), e.value, e.name, e.pos)
+
+    return fold([root], lambda e: e, apply)[id(root)]
+
+
 def to_text(root: Expr, compact_calls: bool = False, names: dict[str, str] | None = None,
             mul: str = " * ", pow_sym: str = "^") -> str:
-    """Plain text that ``diffzoo.parse`` reads back as the same tree.
+    """Plain text that ``diffzoo.parse`` reads back as the same tree (a helper primitive such as
+    xlogy as the formula it stands for, which has the same value except at its limit).
 
     ``compact_calls`` writes ``sin v_0`` for a function of an atom, as the survey's tables do;
     ``names`` renames variables (``{"x1": "v_-1"}``).
     """
+    root = shown(root)
 
     def leaf(e: Expr) -> str:
         if e.op == "var":
@@ -261,6 +278,7 @@ def _fname(op: str) -> str:
 
 def to_latex(root: Expr, names: dict[str, str] | None = None) -> str:
     """LaTeX for an expression, built from each primitive's ``latex`` template."""
+    root = shown(root)
 
     def leaf(e: Expr) -> str:
         if e.op == "var":

@@ -24,8 +24,10 @@ from .wengert import WengertList, _all_floats, _plan, rule_form, vname
 def tangent_sweep(wl: WengertList, vals: list[Any], seed: Sequence[Any]) -> list[Any]:
     """Tangents of every variable (inputs first) for the input direction ``seed``.
 
-    A contribution whose tangent is exactly zero is skipped, so a partial that does not exist
-    (``∂(x^y)/∂y`` at x < 0) is never needed for a direction that does not move ``y``.
+    Only the steps that depend on a moved input (a nonzero seed entry) through active steps carry a
+    tangent: a partial elsewhere is never needed, so ``∂(x^y)/∂y`` at x < 0 is not asked for along x.
+    Along the moved part every partial is evaluated, even where the tangent it multiplies is 0: an
+    infinite or undefined partial times 0 is refused, as reverse mode refuses it (``(x^3)^(1/3)`` at 0).
     """
     if _all_floats(vals) or not _arrays(vals):
         dots = [float(s) for s in seed]
@@ -79,65 +81,109 @@ def _forward_plan(wl: WengertList) -> tuple:
 
 
 def _fast_tangents(wl: WengertList, vals: list[Any], dots: list[float]) -> list[float]:
+    """The float sweep from the prepared plan; ``None`` marks a tangent that is structurally zero."""
     plan = _plan(wl)
     (rows,) = _forward_plan(wl)
     ext = vals + plan.consts
-    dots += plan.blank
-    dots.append(0.0)  # the zero tangent of constants
+    tan: list[Any] = [d if d != 0.0 else None for d in dots]
+    tan += [None] * (len(plan.blank) + 1)  # steps not reached, and the zero tangent of constants
     B = FloatBackend
     for t, a, ka, ua, va, b, kb, ub, vb in rows:
-        acc = 0.0
-        d = dots[a]
-        if d != 0.0:
-            if ka == 0:
-                acc = acc + ext[ua] * d
+        acc = None
+        d = tan[a]
+        if d is not None:
+            if ka == 0:  # 0.0 + ...: a tangent is never -0.0, as in the compiled code
+                acc = 0.0 + ext[ua] * d
             elif ka == 1:
-                acc = acc + ua(ext[va]) * d
+                acc = 0.0 + ua(ext[va]) * d
             else:
-                acc = acc + ua(B, *[ext[s] for s in va]) * d
-        d = dots[b]
-        if d != 0.0:
+                acc = 0.0 + ua(B, *[ext[s] for s in va]) * d
+        d = tan[b]
+        if d is not None:
             if kb == 0:
-                acc = acc + ext[ub] * d
+                p = ext[ub] * d
             elif kb == 1:
-                acc = acc + ub(ext[vb]) * d
+                p = ub(ext[vb]) * d
             else:
-                acc = acc + ub(B, *[ext[s] for s in vb]) * d
-        dots[t] = acc
-    dots.pop()
-    return dots
+                p = ub(B, *[ext[s] for s in vb]) * d
+            acc = 0.0 + p if acc is None else acc + p
+        tan[t] = acc
+    tan.pop()
+    return [0.0 if d is None else d for d in tan]
 
 
 def _tangent_sweep_steps(wl: WengertList, vals: list[Any], seed: Sequence[Any]) -> list[Any]:
     """The sweep step by step (arrays, and the precise error when a float sweep fails)."""
     n = wl.n
     off = n - 1
-    dots: list[Any] = [float(s) for s in seed] if not _arrays(vals) else list(seed)
+    arrays = _arrays(vals)
+    dots: list[Any] = list(seed) if arrays else [float(s) for s in seed]
     if len(dots) != n:
         raise ValueError(f"the seed needs {n} entries, got {len(dots)}")
-    B = ArrayBackend if _arrays(vals) else FloatBackend
+    B = ArrayBackend if arrays else FloatBackend
+    if not arrays:  # None: not moved by the seed (no partial along it is needed)
+        dots = [d if d != 0.0 else None for d in dots]
     for st in wl.steps:
         if not st.active:
-            dots.append(0.0)
+            dots.append(0.0 if arrays else None)
             continue
-        a = [vals[x + off] if isinstance(x, int) else x.value for x in st.args]
+        a = wl.args_of(st, vals)
         out = vals[st.index + off]
-        acc = 0.0
+        acc: Any = None
         for j, x in enumerate(st.args):
             if isinstance(x, int):
                 d = dots[x + off]
-                if B is FloatBackend and d == 0.0:
+                if d is None:
                     continue
                 try:
-                    acc = acc + st.prim.partials[j](B, out, *a) * d
+                    p = st.prim.partials[j](B, out, *a) * d
                 except (ValueError, ArithmeticError):
                     raise _derivative_error(wl, st, j, a) from None
-        dots.append(acc)
-    if B is FloatBackend and not all(math.isfinite(d) for d in dots):
+                acc = 0.0 + p if acc is None else acc + p
+        dots.append(acc if acc is not None or not arrays else 0.0)
+    if arrays:
+        return dots
+    dots = [0.0 if d is None else d for d in dots]
+    if not all(math.isfinite(d) for d in dots):
         st = next(s for s in wl.steps if not math.isfinite(dots[s.index + off]))
         raise EvaluationError("the tangent is not finite (the derivative overflows or does not exist here)",
                               f"{_dot(st.index)} at {vname(st.index)} = {wl.definition(st)}")
     return dots
+
+
+def directional(wl: WengertList, vals: list[float], seed: Sequence[float]) -> list[float | None]:
+    """The outputs' directional derivatives along ``seed`` at a point where kinks may be (floats).
+
+    As a tangent sweep, except that a piecewise step at its kink takes the table's ``one_sided``
+    rule (abs'(0; d) = |d|) instead of its partial: the result is exact for functions built from
+    smooth and piecewise smooth primitives. ``None`` for an output that jumps in this direction.
+    Seeding +e_i and -e_i gives the right and (minus) the left derivative in x_i.
+    """
+    off = wl.n - 1
+    jump = object()
+    dots: list[Any] = [float(s) for s in seed]
+    for st in wl.steps:
+        a = wl.args_of(st, vals)
+        d = [dots[x + off] if isinstance(x, int) else 0.0 for x in st.args]
+        if any(v is jump for v in d):
+            dots.append(jump)
+        elif st.prim.kink is not None and st.prim.kink(*a) == 0:
+            v = st.prim.one_sided(*a, *d)
+            dots.append(jump if v is None else v)
+        elif not st.active:
+            dots.append(0.0)
+        else:
+            out = vals[st.index + off]
+            acc = 0.0
+            for j, x in enumerate(st.args):
+                if isinstance(x, int) and d[j] != 0.0:
+                    try:
+                        acc = acc + st.prim.partials[j](FloatBackend, out, *a) * d[j]
+                    except (ValueError, ArithmeticError):
+                        acc = math.nan
+            dots.append(acc)
+    outs = [dots[o + off] if isinstance(o, int) else 0.0 for o in wl.outputs]
+    return [None if v is jump else v for v in outs]
 
 
 def _arrays(vals: list[Any]) -> bool:

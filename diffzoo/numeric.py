@@ -22,12 +22,13 @@ import pandas as pd
 
 from .errors import EvaluationError
 from .primitives import FloatBackend
-from .wengert import WengertList
+from .wengert import WengertList, vname
 
 SCHEMES = ("forward", "backward", "central", "complex", "richardson")
 
 _EPS64 = float(np.finfo(np.float64).eps)
 _MAX = float(np.finfo(np.float64).max)
+_SMALLEST = 2.0**-1074  # the smallest subnormal float
 #: Textbook relative steps, the optimum of each scheme's error for a function whose value and
 #: derivatives are all of size 1: what a fixed step means (``timing`` uses them), and the default
 #: of the complex step and of Richardson extrapolation. The other schemes choose their own step.
@@ -59,103 +60,442 @@ def _at_point(wl: WengertList, x: Sequence[float],
     return np.asarray(wl.output_values(vals), dtype=float), rounding_noise(wl, vals)
 
 
-def estimate(wl: WengertList, point: Sequence[float], i: int, scheme: str, eps: float | None = None,
-             relative: bool = True, f0: np.ndarray | None = None,
-             noise: np.ndarray | None = None) -> tuple[np.ndarray, int, float]:
-    """∂f/∂x_i by ``scheme``: (estimate for every output, function evaluations used, the step h).
+@dataclass(frozen=True)
+class Estimate:
+    """One column of the Jacobian by one scheme, and how far to trust it."""
 
-    Without ``eps``, forward, backward and central differences choose their step with
-    :func:`choose_step` (its pilot evaluations are counted); ``noise``, the outputs' rounding
-    noise at the point (:func:`rounding_noise`), saves it an evaluation.
+    value: np.ndarray  # ∂f_j/∂x_i for every output j
+    evals: int  # evaluations of f made for it (pilots and checks included)
+    h: float  # the step used
+    choice: StepChoice | None = None  # how a default step was chosen (forward, backward, central)
+    trusted: bool = True  # the estimate at h/2 (or 2h) agreed within the error model, or the step was given
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Estimates:
+    """Every column: the Jacobian, the evaluations of f they made, and each column's estimate."""
+
+    J: np.ndarray
+    evals: int
+    columns: list[Estimate]
+
+
+#: A default step is trusted when its estimate and the one at half the step differ by at most this
+#: many times the rounding error predicted for them: far more than rounding's spread, far less than
+#: what a stencil across a pole, a jump or a kink gives (orders of magnitude more).
+TRUST = 100.0
+#: Where truncation shows in the check of Richardson extrapolation's (fixed) default step, the error it
+#: implies must be below this fraction of the estimate, or a smaller step is tried.
+ACCURATE = 1e-6
+#: At most this many steps are tried (each a pilot search and a check) before an estimate is called untrusted.
+MAX_ROUNDS = 8
+
+
+class _Stencil:
+    """f along input i near the point: values at x + dx, the evaluations made, and the kinks crossed.
+
+    Every point of a stencil is checked for the path it takes: if a piecewise step (abs, sign) is on
+    another piece than at x, the estimate straddles a kink, and a sentence says so.
+    """
+
+    def __init__(self, wl: WengertList, x: list[float], i: int, scheme: str, base: tuple | None = None):
+        self.wl, self.x, self.i, self.scheme = wl, x, i, scheme
+        self.evals = 0
+        self.base = base if base is not None else (wl.pieces(wl.evaluate(x)) if wl.kink_steps else ())
+        self.crossed: dict[int, str] = {}
+        self.noise = np.zeros(wl.m)  # the largest rounding noise of f at the points of the last difference
+        self.cache: dict[float, tuple[np.ndarray, np.ndarray]] = {}  # x_i + dx -> (f, its noise)
+
+    def at(self, dx: float, shown: str) -> np.ndarray:
+        if dx in self.cache:
+            y, noise = self.cache[dx]
+            self.noise = np.maximum(self.noise, noise)
+            return y
+        p: list[Any] = list(self.x)
+        p[self.i] = self.x[self.i] + dx
+        name = self.wl.inputs[self.i]
+        try:
+            vals = self.wl.evaluate(p)
+        except EvaluationError as exc:  # say that it is the stencil, not the point, that has no value
+            what = ("Richardson extrapolation needs" if self.scheme == "richardson"
+                    else f"{self.scheme} differences need")
+            sign = "+" if dx > 0 else "-"
+            raise EvaluationError(f"{what} f at {name} {sign} {shown} = {p[self.i]:.10g} ({shown} = {abs(dx):.3g}), "
+                                  f"where {exc.message}", exc.step) from None
+        self.evals += 1
+        y = np.asarray(self.wl.output_values(vals), dtype=float)
+        # at least a quarter ulp of f, and at least the smallest float (a quarter ulp of a subnormal is 0)
+        noise = np.maximum(rounding_noise(self.wl, vals), np.maximum(np.spacing(np.abs(y)) / 4, _SMALLEST))
+        self.noise = np.maximum(self.noise, noise)
+        self.cache[dx] = (y, noise)
+        if self.base:
+            for k, (a, b) in enumerate(zip(self.base, self.wl.pieces(vals))):
+                if a != b and k not in self.crossed:
+                    st = self.wl.kink_steps[k]
+                    sign = "+" if dx > 0 else "-"
+                    self.crossed[k] = (f"{name} {sign} h = {p[self.i]:.6g} is on another side of the kink at "
+                                       f"{vname(st.index)} = {self.wl.definition(st)} ({st.prim.kink_text}) than "
+                                       f"{name} = {self.x[self.i]:.6g}: this estimate straddles the kink, and mixes "
+                                       "the slopes on both sides")
+        return y
+
+    def difference(self, scheme: str, h: float, f0: np.ndarray, noise0: np.ndarray) -> np.ndarray:
+        """The scheme's formula at step h (made representable by the caller); ``self.noise`` is then the
+        rounding noise of f at the points it used (``noise0``, at x, for forward and backward differences):
+        across a pole, that at x can be far larger than at x ± h."""
+        self.noise = np.array(noise0, dtype=float) if scheme in ("forward", "backward") else np.zeros(self.wl.m)
+        with np.errstate(all="ignore"):  # an overflowing estimate is refused by estimate()
+            if scheme == "forward":
+                return (self.at(h, "h") - f0) / h
+            if scheme == "backward":
+                return (f0 - self.at(-h, "h")) / h
+            d1 = (self.at(h, "h") - self.at(-h, "h")) / (2 * h)
+            if scheme == "central":
+                return d1
+            h2 = step(self.x[self.i], h / 2, relative=False)  # the half step made representable too
+            d2 = (self.at(h2, "h/2") - self.at(-h2, "h/2")) / (2 * h2)
+            return (4 * d2 - d1) / 3
+
+    def warnings(self) -> list[str]:
+        return [w + "." for w in self.crossed.values()]
+
+
+def estimate(wl: WengertList, point: Sequence[float], i: int, scheme: str, eps: float | None = None,
+             relative: bool = True, f0: np.ndarray | None = None, noise: np.ndarray | None = None) -> Estimate:
+    """∂f/∂x_i by ``scheme``, with the evaluations used, the step and what to make of it.
+
+    Without ``eps`` the step is the scheme's default, and it is checked: forward, backward and
+    central differences choose it with :func:`choose_step`, Richardson extrapolation and the complex
+    step start from their textbook steps; then the estimate at half the step (the complex step: at
+    twice) must agree within the error model. A step that fails moves below the scale on which f
+    is not smooth (a pole beside the point, 1/x at 1e-20) and is chosen again; when no step passes,
+    the estimate says so in its warnings. ``f0`` and ``noise`` (f at the point and its rounding noise,
+    :func:`rounding_noise`) save evaluations. A stencil that crosses a kink is named in a warning.
     """
     if scheme not in SCHEMES:
         raise ValueError(f"unknown scheme {scheme!r}; choose one of {', '.join(SCHEMES)}")
     x = list(map(float, point))
-    pilot_evals = 0
-    if eps is None and scheme in CHOSEN:
-        if noise is None or f0 is None:
-            (f0, noise), pilot_evals = _at_point(wl, x), 1
-        choice = choose_step(wl, x, i, scheme, f0=f0, noise=noise)
-        eps, relative, pilot_evals = choice.h, False, pilot_evals + choice.evals
-    eps = TEXTBOOK_EPS[scheme] if eps is None else float(eps)
-    if not eps > 0:
-        raise ValueError("the step eps must be positive")
-    if scheme != "complex":
-        h = step(x[i], eps, relative)
-        smallest = h / 2 if scheme == "richardson" else h
-        if x[i] + smallest == x[i] or x[i] - smallest == x[i]:
-            name = wl.inputs[i]
-            raise EvaluationError(f"the step h = {smallest:.3g} is below the spacing of floats at {name} = "
-                                  f"{x[i]:.10g} ({math.ulp(x[i]):.3g}): {name} ± h rounds to {name}, so f cannot "
-                                  "change; use a larger step, or the default one", f"{name} = {x[i]:.10g}")
-    else:
-        # x + ih needs no representable difference (there is no cancellation), so the complex step
-        # never grows with |x|: scaled by |x| it would be 1 at x = 1e20 (a 17% error for sin).
-        h = eps * min(1.0, max(0.1, abs(x[i]))) if relative else eps
-
-    def at(dx: Any) -> np.ndarray:
-        p: list[Any] = list(x)
-        p[i] = x[i] + dx
-        try:
-            return _outputs(wl, p)
-        except EvaluationError as exc:  # say that it is the stencil, not the point, that has no value
-            sign = "+" if dx > 0 else "-"
-            shown = "h" if abs(dx) == h else "h/2"
-            what = "Richardson extrapolation needs" if scheme == "richardson" else f"{scheme} differences need"
-            raise EvaluationError(f"{what} f at {wl.inputs[i]} {sign} {shown} = {p[i]:.10g} "
-                                  f"(h = {h:.3g}), where {exc.message}", exc.step) from None
-
-    if scheme == "forward":
-        base = _outputs(wl, x) if f0 is None else f0
-        return (at(h) - base) / h, 1 + (f0 is None) + pilot_evals, h
-    if scheme == "backward":
-        base = _outputs(wl, x) if f0 is None else f0
-        return (base - at(-h)) / h, 1 + (f0 is None) + pilot_evals, h
-    if scheme == "central":
-        return (at(h) - at(-h)) / (2 * h), 2 + pilot_evals, h
+    if eps is not None:
+        eps = float(eps)
+        if not eps > 0 or not math.isfinite(eps):
+            raise ValueError("the step eps must be a positive finite number")
     if scheme == "complex":
+        return _complex_step(wl, x, i, eps, relative)
+    extra = 0
+    if f0 is None or noise is None:
+        (f0, noise), extra = _at_point(wl, x), 1
+    f0 = np.asarray(f0, dtype=float)
+    if eps is None:
+        est = _default_step(wl, x, i, scheme, f0, np.asarray(noise, dtype=float))
+    else:
+        est = _given_step(wl, x, i, scheme, step(x[i], eps, relative), f0, np.asarray(noise, dtype=float))
+    if not np.isfinite(est.value).all():
+        name = wl.inputs[i]
+        raise EvaluationError(f"{scheme} differences overflow at h = {est.h:.3g}: the difference quotient exceeds the "
+                              "largest float (about 1.8e308)", f"∂f/∂{name} at {name} = {x[i]:.10g}")
+    return Estimate(est.value, est.evals + extra, est.h, est.choice, est.trusted, est.warnings) if extra else est
+
+
+def _check_spacing(wl: WengertList, x: list[float], i: int, h: float) -> None:
+    if x[i] + h == x[i] or x[i] - h == x[i]:
+        name = wl.inputs[i]
+        raise EvaluationError(f"the step h = {h:.3g} is below the spacing of floats at {name} = "
+                              f"{x[i]:.10g} ({math.ulp(x[i]):.3g}): {name} ± h rounds to {name}, so f cannot "
+                              "change; use a larger step, or the default one", f"{name} = {x[i]:.10g}")
+
+
+#: How many times the rounding noise of f each scheme's estimate carries, over h: (f(x+h) - f(x))/h
+#: two noises, the central difference one (2 noises over 2h), Richardson's (4 d2 - d1)/3 about three.
+_NOISE = {"forward": 2.0, "backward": 2.0, "central": 1.0, "richardson": 3.0}
+
+
+def _given_step(wl: WengertList, x: list[float], i: int, scheme: str, h: float, f0: np.ndarray,
+                noise: np.ndarray) -> Estimate:
+    """The scheme at the step the caller chose; a warning when rounding alone swamps the estimate."""
+    _check_spacing(wl, x, i, h / 2 if scheme == "richardson" else h)
+    st = _Stencil(wl, x, i, scheme)
+    value = st.difference(scheme, h, f0, noise)
+    noise = st.noise
+    warnings = st.warnings()
+    rounding = _NOISE[scheme] * noise / h
+    with np.errstate(all="ignore"):
+        rel = np.where(value != 0, rounding / np.abs(value), np.where(rounding > 0, np.inf, 0.0))
+    k = int(np.argmax(rel))
+    if rel[k] > 1e-3:
+        warnings.append(f"At h = {h:.3g} the rounding error of f (about {noise[k]:.1g}) alone makes "
+                        f"∂{wl.output_names()[k]}/∂{wl.inputs[i]} uncertain by about {rounding[k]:.1g}"
+                        + (f", {rel[k]:.0%} of it" if math.isfinite(rel[k]) and rel[k] < 10 else "")
+                        + ": a larger step would do better.")
+    return Estimate(value, st.evals, h, None, True, tuple(warnings))
+
+
+#: The order p of each scheme's truncation error (∝ h^p): halving h divides it by 2^p.
+_ORDER = {"forward": 1, "backward": 1, "central": 2, "richardson": 4}
+
+
+def _passes(gaps: tuple[np.ndarray, np.ndarray | None], allowed: np.ndarray, order: int,
+            most: np.ndarray | None = None) -> float:
+    """How far a sequence of estimates at h, h/2 (and h/4) is from passing (at most 1: it passes).
+
+    ``gaps`` are |E(h) - E(h/2)| and, if computed, |E(h/2) - E(h/4)|. It passes where the first is
+    within ``allowed`` (rounding), or where truncation shows and shrinks as the order says (the gaps
+    in the ratio 2^order, within a factor of 3) and, if ``most`` is given, the truncation error it
+    implies, gap / (2^order - 1), is at most ``most``.
+    """
+    gap, gap2 = gaps
+    with np.errstate(all="ignore"):
+        ratio = float(np.max(np.where(gap > 0, gap / allowed, 0.0)))
+        if not math.isfinite(ratio):
+            return math.inf
+        if ratio <= 1 or gap2 is None:
+            return ratio
+        shrink = 2.0**order
+        rates = np.where(gap > allowed, gap / gap2, shrink)
+    ok = bool(np.all((rates >= shrink / 3) & (rates <= shrink * 3)))
+    if most is not None:
+        ok = ok and bool(np.all(gap <= most * (shrink - 1)))
+    return 1.0 if ok else ratio
+
+
+def _check(scheme: str, st: _Stencil, h: float, f0: np.ndarray, noise: np.ndarray) -> tuple[np.ndarray, float]:
+    """The estimate at h, and how far it is from passing its check (at most 1: it passes).
+
+    The estimate at h/2 must agree with it within :data:`TRUST` times the rounding error that the
+    noise of f at the stencil's points predicts, or, where truncation shows, the gaps h -> h/2 -> h/4
+    must shrink as the scheme's order says (:func:`_passes`). Central differences never use f(x), so
+    their second difference f(x+h) - 2 f(x) + f(x-h) (scaled by (h/h_k)² to compare steps) is checked
+    the same way: it sees a pole at x that a symmetric stencil hides (x^-2 at 1e-20: f(x ± 0.1) = 100
+    both, f(x) = 1e40). Across a pole, a jump or a kink a gap is orders of magnitude above rounding
+    and does not shrink as 2^p (1/x at 1e-20 with h = 0.1: central estimates 100, 400, 1600).
+    """
+    xi = st.x[st.i]
+    st.crossed = {}
+    hs = [h, step(xi, h / 2, relative=False)]
+    d, dn = [], []
+    for hk in hs:
+        d.append(st.difference(scheme, hk, f0, noise))
+        dn.append(_NOISE[scheme] * st.noise / hk)
+    even = scheme in ("central", "richardson")
+
+    def second(k: int) -> tuple[np.ndarray, np.ndarray]:
+        # (f(x+h_k) - f(x)) + (f(x-h_k) - f(x)), times (h/h_k)^2: f'' h^2 at every k for a smooth f. Scaled
+        # to the largest value involved (f near 1e308 overflows a plain sum), with its rounding noise.
+        up, down = st.at(hs[k], "h"), st.at(-hs[k], "h")
+        scale = np.maximum(np.maximum(np.abs(up), np.abs(down)), np.abs(f0))
+        scale = np.where(scale > 0, scale, 1.0)
+        r = (h / hs[k]) ** 2
+        return ((up / scale - f0 / scale) + (down / scale - f0 / scale)) * r, (2 * st.noise + 2 * noise) / scale * r
+
+    with np.errstate(all="ignore"):
+        s = [second(k) for k in range(2)] if even else []
+
+        def allowed(values: list[np.ndarray], rounding: list[np.ndarray]) -> np.ndarray:
+            big = np.maximum(np.abs(values[0]), np.abs(values[1]))
+            return TRUST * (rounding[0] + rounding[1]) + 4 * np.spacing(big)
+
+        da = allowed(d, dn)
+        ratio = _passes((np.abs(d[0] - d[1]), None), da, _ORDER[scheme])
+        if even:
+            sv, sn = [v for v, _ in s], [n for _, n in s]
+            sa = allowed(sv, sn)
+            ratio = max(ratio, _passes((np.abs(sv[0] - sv[1]), None), sa, 2))
+        if ratio <= 1 or not math.isfinite(ratio):
+            return d[0], ratio
+        h4 = step(xi, hs[1] / 2, relative=False)
+        if xi + h4 == xi or xi - h4 == xi:
+            return d[0], ratio
+        hs.append(h4)
+        d.append(st.difference(scheme, h4, f0, noise))
+        # Richardson's default step is fixed, not chosen: where truncation shows, it must be small
+        most = ACCURATE * np.abs(d[0]) if scheme == "richardson" else None
+        ratio = _passes((np.abs(d[0] - d[1]), np.abs(d[1] - d[2])), da, _ORDER[scheme], most)
+        if even:
+            sv.append(second(2)[0])
+            ratio = max(ratio, _passes((np.abs(sv[0] - sv[1]), np.abs(sv[1] - sv[2])), sa, 2))
+    return d[0], ratio
+
+
+def _default_step(wl: WengertList, x: list[float], i: int, scheme: str, f0: np.ndarray,
+                  noise: np.ndarray) -> Estimate:
+    """The default step, checked (:func:`_check`), and chosen again below the scale where a check fails."""
+    xi = x[i]
+    st = _Stencil(wl, x, i, scheme)
+    evals, cap, tried = 0, None, []
+    best: tuple[float, float, np.ndarray, StepChoice | None, list[str]] | None = None
+    for _ in range(MAX_ROUNDS):
+        if scheme == "richardson":
+            c = None
+            h = step(xi, TEXTBOOK_EPS[scheme] * max(0.1, abs(xi)) if cap is None else cap, relative=False)
+        else:
+            c = choose_step(wl, x, i, scheme, f0, noise, cap=cap)
+            evals += c.evals
+            h = c.h
+        if xi + h / 4 == xi or xi - h / 4 == xi:
+            break
+        d1, ratio = _check(scheme, st, h, f0, noise)
+        tried.append(h)
+        if ratio <= 1:
+            return Estimate(d1, evals + st.evals, h, c, True, tuple(st.warnings()))
+        if best is None or ratio < best[0]:
+            best = (ratio, h, d1, c, st.warnings())
+        # Not smooth at this scale: below the scale of x itself first (a pole at 0, 1/x at 1e-20), then
+        # three orders of magnitude at a time.
+        below_x = 0 < abs(xi) < 1 and 0.1 * abs(xi) < h / 10 and (cap is None or cap > abs(xi))
+        nxt = 0.1 * abs(xi) if below_x else h / 1000
+        if nxt < 8 * math.ulp(xi) or nxt == 0:
+            break
+        cap = nxt
+    if best is None:  # not even the first step is representable (a subnormal x, say)
+        raise EvaluationError(f"no step of {scheme} differences is representable at {wl.inputs[i]} = {xi:.10g}",
+                              f"{wl.inputs[i]} = {xi:.10g}")
+    _, h, d1, c, crossed = best
+    name = wl.inputs[i]
+    msg = (f"No step of {scheme} differences could be trusted for \u2202f/\u2202{name}: at every step tried "
+           f"(h = {tried[0]:.2g} down to {tried[-1]:.2g}) the estimates at h and h/2 disagree by far more than "
+           "rounding, and not as a smooth function's would, so f is not smooth at any scale a step can resolve "
+           f"here (a pole, a jump or a kink at or beside {name} = {xi:.6g}?). The estimate shown, at "
+           f"h = {h:.2g}, is not to be trusted.")
+    return Estimate(d1, evals + st.evals, h, c, False, (*crossed, msg))
+
+
+# --- the complex step -------------------------------------------------------------------------------
+
+#: The smallest normal float: an imaginary part below it keeps fewer than 53 bits.
+_TINY = float(np.finfo(np.float64).tiny)
+#: The complex step's estimates at h and 2h must agree to this relative tolerance (a few ulps of complex
+#: arithmetic each; a singularity near the point or an underflowing imaginary part gives far more).
+_COMPLEX_AGREE = 256 * _EPS64
+
+
+def analytic_reason(wl: WengertList, vals: Sequence[float]) -> str | None:
+    """Why f is not analytic at the point (so the complex step does not apply), or None.
+
+    A piecewise step at its kink (abs at 0), or a step whose varying argument sits on the edge of
+    its real domain, so that f is undefined just beside the point (sqrt at 0, asin at 1, a negative
+    base under a varying exponent): there f has no derivative that the complex plane could reveal,
+    and the real-step schemes' domain checks would fail too.
+    """
+    for st in wl.steps:
+        if st.prim.kink is not None and wl.varies(st) and st.prim.kink(*wl.args_of(st, vals)) == 0:
+            return f"{vname(st.index)} = {wl.definition(st)} is at its kink ({st.prim.kink_text})"
+        if not st.active:
+            continue
+        a = [float(v) for v in wl.args_of(st, vals)]
+        for j, arg in enumerate(st.args):
+            if not (isinstance(arg, int) and (arg <= 0 or wl.steps[arg - 1].active)):
+                continue
+            for side in (-math.inf, math.inf):
+                b = list(a)
+                b[j] = math.nextafter(a[j], side)
+                why = st.prim.domain(*b)
+                if why is not None:
+                    where = "below" if side < 0 else "above"
+                    return (f"{vname(st.index)} = {wl.definition(st)} is at the edge of its domain: just {where} "
+                            f"{a[j]:.6g}, {why}")
+    return None
+
+
+def _complex_step(wl: WengertList, x: list[float], i: int, eps: float | None, relative: bool) -> Estimate:
+    """Im f(x + ih) / h, with h checked: no underflow of the imaginary parts, no singularity within reach.
+
+    The default step starts at 1e-20 min(|x|, 1) (far below any scale on which f varies, at 1e-300 as
+    at 1) and is checked against twice itself: an imaginary part that underflows into the subnormal
+    floats (1e-300 exp(x)) raises h until every one is normal; a disagreement (a pole within reach,
+    tan at the float nearest π/2) lowers it. A step given by ``eps`` is checked the same way and
+    refused with the reason if it fails. Where f is not analytic (:func:`analytic_reason`) the complex
+    step is refused.
+    """
+    vals0 = wl.evaluate(x)
+    reason = analytic_reason(wl, vals0)
+    name = wl.inputs[i]
+    if reason is not None:
+        raise EvaluationError(f"the complex step needs f to be analytic at the point, and here {reason}; "
+                              "use central differences, or forward or reverse mode", f"{name} = {x[i]:.10g}")
+    xi = x[i]
+    off = wl.n - 1
+    active = [st.index + off for st in wl.steps if st.active]
+
+    def run(h: float) -> tuple[np.ndarray, float, bool]:
         p: list[Any] = [np.complex128(v) for v in x]
-        p[i] = np.complex128(complex(x[i], h))
-        return np.imag(np.asarray(wl.output_values(wl.evaluate(p)), dtype=complex)) / h, 1, h
-    d1 = (at(h) - at(-h)) / (2 * h)
-    h2 = step(x[i], h / 2, relative=False)  # the half step made representable too
-    d2 = (at(h2) - at(-h2)) / (2 * h2)
-    return (4 * d2 - d1) / 3, 4, h
+        p[i] = np.complex128(complex(xi, h))
+        vals = wl.evaluate(p)
+        im = np.abs(np.imag(np.array([vals[k] for k in active], dtype=complex))) if active else np.zeros(0)
+        out = np.asarray(wl.output_values(vals), dtype=complex)
+        finite = bool(np.isfinite(out).all() and np.isfinite(im).all())
+        small = float(im[im > 0].min()) if (im > 0).any() else math.inf
+        return np.imag(out) / h, small, finite
+
+    given = eps is not None
+    if given:
+        h = eps * min(1.0, max(0.1, abs(xi))) if relative else eps
+    else:
+        h = 1e-20 * (min(1.0, abs(xi)) if xi != 0 else 1.0)
+        h = max(h, 2.0**-1074)
+    evals, tried = 0, []
+    d = np.zeros(wl.m)
+    for _ in range(MAX_ROUNDS):
+        tried.append(h)
+        d, small, finite = run(h)
+        evals += 1
+        if not finite:
+            if given:
+                raise EvaluationError(f"the complex step h = {h:.3g} is too large: f({name} + ih) overflows or has no "
+                                      "value; use a small step such as 1e-20 (the default)", f"{name} = {xi:.10g}")
+            h /= 2.0**20
+            continue
+        if small < 4 * _TINY:  # an imaginary part in the subnormal range: it keeps only a few digits
+            if given:
+                raise EvaluationError(f"the complex step h = {h:.3g} is too small: some imaginary parts of f({name} + "
+                                      f"ih) fall below the normal floats (down to {small:.2g}) and keep only a few "
+                                      "digits; use a larger step (the default chooses one)", f"{name} = {xi:.10g}")
+            h = h * 2.0 ** math.ceil(math.log2(4 * _TINY / small) + 1)
+            continue
+        d2, small2, finite2 = run(2 * h)
+        evals += 1
+        agree = finite2 and small2 >= 4 * _TINY and bool(
+            (np.abs(d - d2) <= _COMPLEX_AGREE * np.maximum(np.abs(d), np.abs(d2)) + 1e-300).all())
+        if agree:
+            return Estimate(d, evals, h, None, True, ())
+        if given:
+            break
+        h /= 2.0**20
+        if h < 2.0**-1074 * 2**20:
+            break
+    what = (f"the complex step at h = {h:.3g} is not stable: at h and 2h it gives different estimates"
+            if given else f"no complex step could be trusted for ∂f/∂{name} (tried h = {tried[0]:.2g} to "
+            f"{tried[-1]:.2g})")
+    return Estimate(d, evals, tried[-1], None, False,
+                    (f"{what[0].upper()}{what[1:]}: f is not smooth on the scale of the step, or its imaginary parts "
+                     f"underflow. The estimate shown is not to be trusted.",))
 
 
 def jacobian(wl: WengertList, point: Sequence[float], scheme: str = "central", eps: float | None = None,
              relative: bool = True, f0: Sequence[float] | None = None, vals: Sequence[float] | None = None
-             ) -> tuple[np.ndarray, int, list[float], list[StepChoice | None]]:
-    """The m x n Jacobian column by column: (J, function evaluations, step per input, how each was chosen).
+             ) -> Estimates:
+    """The m x n Jacobian column by column, with the function evaluations made and each column's :class:`Estimate`.
 
-    ``f0``, the outputs at ``point`` if the caller has them, saves forward and backward differences
-    their evaluation at the point (then n evaluations, not n + 1, are counted and made); ``vals``,
-    the whole primal trace there, likewise saves a chosen step the evaluation its noise needs.
-    The choices are ``None`` for a step given by ``eps`` and for schemes whose step is fixed.
+    ``f0`` and ``vals`` (the outputs and the whole primal trace at ``point``, if the caller has them)
+    save the evaluation at the point that forward and backward differences and a chosen step need.
     """
     J = np.zeros((wl.m, wl.n))
-    evals, steps, choices = 0, [], []
     x = list(map(float, point))
-    noise = None
-    if eps is None and scheme in CHOSEN:
-        f0, noise = _at_point(wl, x, vals)
-        evals += vals is None
-    if f0 is None and scheme in ("forward", "backward"):
-        f0 = _outputs(wl, x)
-        evals += 1
-    f0 = np.asarray(f0, dtype=float) if f0 is not None else None
+    evals = 0
+    f0a, noise = None, None
+    if scheme != "complex":
+        if vals is None:
+            vals = wl.evaluate(x)
+            evals += 1
+        f0a, noise = _at_point(wl, x, vals)
+        if f0 is not None:
+            f0a = np.asarray(f0, dtype=float)
+    columns = []
     for i in range(wl.n):
-        choice = choose_step(wl, x, i, scheme, f0, noise) if noise is not None else None
-        if choice is None:
-            col, k, h = estimate(wl, x, i, scheme, eps, relative, f0)
-        else:
-            col, k, h = estimate(wl, x, i, scheme, choice.h, False, f0)
-            k += choice.evals
-        J[:, i] = col
-        evals += k
-        steps.append(h)
-        choices.append(choice)
-    return J, evals, steps, choices
+        e = estimate(wl, x, i, scheme, eps, relative, f0a, noise)
+        J[:, i] = e.value
+        evals += e.evals
+        columns.append(e)
+    return Estimates(J, evals, columns)
 
 
 # --- choosing the step -----------------------------------------------------------------------------
@@ -183,6 +523,8 @@ class StepChoice:
     pilots: tuple[float, ...]  # the pilot steps H tried, in order
     evals: int  # function evaluations the pilots made
     settled: bool  # the last pilot was in its window (else: f is flat up to the cap, or the best guess left)
+    curvatures: tuple[float, ...] = ()  # the pilot's curvature for every output
+    noises: tuple[float, ...] = ()  # the rounding noise assumed for every output
 
 
 def rounding_noise(wl: WengertList, vals: Sequence[float]) -> np.ndarray:
@@ -215,7 +557,7 @@ def rounding_noise(wl: WengertList, vals: Sequence[float]) -> np.ndarray:
 
 
 def choose_step(wl: WengertList, point: Sequence[float], i: int, scheme: str, f0: Sequence[float] | None = None,
-                noise: Sequence[float] | None = None) -> StepChoice:
+                noise: Sequence[float] | None = None, cap: float | None = None) -> StepChoice:
     """The step for ``scheme`` in input ``i`` at ``point`` that balances truncation and rounding.
 
     The error model is |f''| h / 2 + 2 ε_f / h for forward and backward differences (best at
@@ -226,7 +568,7 @@ def choose_step(wl: WengertList, point: Sequence[float], i: int, scheme: str, f0
     and the pilot is repeated. The differences are taken on the stencil's values scaled to 1, so
     that neither huge nor subnormal values of f overflow or underflow them.
 
-    The step never exceeds a tenth of max(|x_i|, 1) (nor lets x_i ± 2H overflow), and a stencil
+    The step never exceeds a tenth of max(|x_i|, 1), nor ``cap`` if given (nor lets x_i ± 2H overflow), and a stencil
     that leaves f's domain lowers that cap tenfold for good. When no curvature shows up to the cap,
     f is locally a polynomial of low degree and the cap is the step. When the pilots never settle
     (f and its noise both vanishing at the point, as x - sin x at 0), the step is the one whose own
@@ -241,11 +583,12 @@ def choose_step(wl: WengertList, point: Sequence[float], i: int, scheme: str, f0
     base = np.abs(np.asarray(noise, dtype=float))
     y0 = np.asarray(f0, dtype=float)
     lo, aim, hi = _WINDOW[scheme]
-    cap = min(0.1 * max(abs(xi), 1.0), (_MAX - abs(xi)) / 4)
+    cap = min(0.1 * max(abs(xi), 1.0), (_MAX - abs(xi)) / 4, math.inf if cap is None else cap)
     # The first pilot: where h / H would be aimed at for a function whose size and derivatives are 1.
     want = min(cap, TEXTBOOK_EPS[scheme] / aim * max(abs(xi), 1.0))
     pilots: list[float] = []
-    seen: list[tuple[float, float, float, float]] = []  # (predicted error, h, curvature, noise) per pilot
+    seen: list[tuple[float, float, float, float, int]] = []  # (predicted error, h, curvature, noise, #) per pilot
+    outs: list[tuple[tuple[float, ...], tuple[float, ...]]] = []  # per pilot: curvature and noise of every output
     ending = "unsettled"
 
     def at(t: float) -> np.ndarray:
@@ -285,7 +628,9 @@ def choose_step(wl: WengertList, point: Sequence[float], i: int, scheme: str, f0
         eps_f, curv = float(rel_noise[k] * scale[k]), float(curvature[k])
         if math.isfinite(r):  # the error this pilot predicts at its h, in an order that cannot underflow
             rounding = float(rel_noise[k]) * (float(scale[k]) / h) * (1 if scheme == "central" else 2)
-            seen.append((curv * h * (h / 6 if scheme == "central" else 0.5) + rounding, h, curv, eps_f))
+            outs.append((tuple(map(float, np.nan_to_num(curvature, posinf=_MAX))),
+                         tuple(map(float, rel_noise * scale))))
+            seen.append((curv * h * (h / 6 if scheme == "central" else 0.5) + rounding, h, curv, eps_f, len(outs) - 1))
         if lo <= r <= hi:
             ending = "settled"
             break
@@ -294,14 +639,16 @@ def choose_step(wl: WengertList, point: Sequence[float], i: int, scheme: str, f0
             break
         want = min(h / aim, cap)
     if ending == "settled":
-        h, curv, eps_f = seen[-1][1:]
+        h, curv, eps_f, k = seen[-1][1:]
     elif ending == "flat" or not seen:
         # flat: the cap; nothing usable (every stencil left the domain): the narrowest, for the message
-        h, curv, eps_f = (cap, *seen[-1][2:]) if seen else (pilots[-1], 0.0, float(base.max(initial=0.0)))
+        h, curv, eps_f, k = (cap, *seen[-1][2:]) if seen else (pilots[-1], 0.0, float(base.max(initial=0.0)), -1)
     else:
-        h, curv, eps_f = min(seen)[1:]
+        h, curv, eps_f, k = min(seen)[1:]
+    curvatures, noises = outs[k] if k >= 0 else ((0.0,) * len(base), tuple(map(float, base)))
     h = max(min(h, cap), 2 * math.ulp(xi))  # and x ± h must differ from x
-    return StepChoice(scheme, step(xi, h, relative=False), eps_f, curv, tuple(pilots), evals, ending == "settled")
+    return StepChoice(scheme, step(xi, h, relative=False), eps_f, curv, tuple(pilots), evals, ending == "settled",
+                      curvatures, noises)
 
 
 def default_steps(wl: WengertList, point: Sequence[float], reference: float, i: int = 0,
@@ -309,25 +656,28 @@ def default_steps(wl: WengertList, point: Sequence[float], reference: float, i: 
     """Each chosen-step scheme at its default step, against the exact ``reference`` derivative.
 
     Columns: scheme, eps (the step), estimate, error, rel_error, pilots, evals (f at the point, the
-    pilots and the estimate), curvature (the pilot's |f''| or |f'''|), noise (ε_f), settled and
-    message (why a scheme has no estimate here: its stencil leaves f's domain).
+    pilots, the check and the estimate), curvature (the pilot's |f''| or |f'''|), noise (ε_f), settled,
+    trusted (the check at h/2 passed), warnings, and message (why a scheme has no estimate here: its
+    stencil leaves f's domain).
     """
-    f0, noise = _at_point(wl, list(map(float, point)))
+    x = list(map(float, point))
+    f0, noise = _at_point(wl, x)
     rows = []
     for scheme in CHOSEN:
         row: dict[str, Any] = {"scheme": scheme}
         try:
-            c = choose_step(wl, point, i, scheme, f0, noise)
-            est, k, h = estimate(wl, point, i, scheme, c.h, relative=False, f0=f0)
+            e = estimate(wl, x, i, scheme, f0=f0, noise=noise)
         except EvaluationError as exc:
             rows.append(row | {"eps": math.nan, "error": math.nan, "message": exc.message})
             continue
-        value = float(est[output])
+        c = e.choice
+        value = float(e.value[output])
         err = abs(value - reference)
-        rows.append(row | {"eps": h, "estimate": value, "error": err,
+        rows.append(row | {"eps": e.h, "estimate": value, "error": err,
                            "rel_error": err / abs(reference) if reference else (0.0 if err == 0 else math.inf),
-                           "pilots": len(c.pilots), "evals": 1 + c.evals + k,
-                           "curvature": c.curvature, "noise": c.noise, "settled": c.settled, "message": ""})
+                           "pilots": len(c.pilots), "evals": 1 + e.evals,
+                           "curvature": c.curvature, "noise": c.noise, "settled": c.settled, "trusted": e.trusted,
+                           "warnings": " ".join(e.warnings), "message": ""})
     return pd.DataFrame(rows)
 
 

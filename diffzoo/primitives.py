@@ -35,6 +35,19 @@ class Primitive:
     domain: Callable[..., str | None] = field(default=lambda *a: None)  # why the value is undefined
     text: str = ""  # how a step is written in a trace: "{0} * {1}", "sin {0}"
     user: bool = True  # may users call it by name?
+    #: Piecewise primitives (abs, sign): which piece the arguments are on (-1, 0 at the kink itself, 1).
+    #: A stencil whose points are on different pieces straddles the kink.
+    kink: Callable[..., float] | None = None
+    #: The directional derivative at the kink, (args, tangents) -> number, or None where the value
+    #: jumps in that direction: abs'(0; d) = |d|. Gives the one-sided derivatives of f.
+    one_sided: Callable[..., float | None] | None = None
+    #: What happens at the kink, for messages: "abs has a kink at 0".
+    kink_text: str = ""
+    #: The derivative the table's rule gives at the kink, for messages: "abs'(0) = sign(0) = 0".
+    convention: str = ""
+    #: How a step is shown, as other primitives (``make(name, *args)``): a helper such as xlogy reads
+    #: as the formula a student knows (``o * ln(x)``).
+    shown_as: Callable[..., Any] | None = None
 
     def __repr__(self) -> str:
         return f"Primitive({self.name!r})"
@@ -51,8 +64,10 @@ def _sigmoid(x: float) -> float:
 
 
 def _sigmoid_np(x: Any) -> Any:
-    if np.iscomplexobj(x):
-        return 1.0 / (1.0 + np.exp(-x))
+    if np.iscomplexobj(x):  # exp of a non-positive real part only (exp(800) overflows, then inf/inf is nan)
+        with np.errstate(all="ignore"):
+            e = np.exp(np.where(np.real(x) < 0, x, -x))
+            return np.where(np.real(x) < 0, e / (1.0 + e), 1.0 / (1.0 + e))
     e = np.exp(-np.abs(x))
     return np.where(np.asarray(x) >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
@@ -64,6 +79,22 @@ def _abs_np(x: Any) -> Any:
 
 def _sign(x: float) -> float:
     return float((x > 0) - (x < 0))
+
+
+def _xlogy(a: float, b: float) -> float:
+    """a ln b, and 0 where a = 0 (the limit of x^y ln x as x -> 0 for y > 0)."""
+    return 0.0 if a == 0 and b >= 0 else a * math.log(b)
+
+
+def _xlogy_np(a: Any, b: Any) -> Any:
+    with np.errstate(all="ignore"):
+        return np.where((np.asarray(a) == 0) & (np.real(b) >= 0), 0.0 * a, a * np.log(b))
+
+
+def _mp_xlogy(a: Any, b: Any) -> Any:
+    import mpmath
+
+    return mpmath.mpf(0) if a == 0 else a * mpmath.log(b)
 
 
 def _mp_sigmoid(x: Any) -> Any:
@@ -110,6 +141,10 @@ def _div_domain(x: float, y: float) -> str | None:
     return f"division by zero ({_fmt(x)} / 0)" if y == 0 else None
 
 
+def _xlogy_domain(a: float, b: float) -> str | None:
+    return None if a == 0 and b >= 0 else _log_domain(b)
+
+
 def _pow_domain(x: float, y: float) -> str | None:
     if x == 0 and y < 0:
         return f"0 cannot be raised to the negative power {_fmt(y)}"
@@ -138,11 +173,10 @@ def _pow_dx(B: Any, o: Any, x: Any, y: Any) -> Any:
 
 
 def _pow_dy(B: Any, o: Any, x: Any, y: Any) -> Any:
-    """∂(x^y)/∂y = x^y ln x; 0 at x = 0 with y > 0, where 0^y is 0 for every nearby y (the formula's
-    0 * ln 0 does not exist). As in PyTorch's and JAX's rules for pow."""
-    if _zero(x) and type(y) in (int, float) and y > 0:
-        return 0
-    return B.mul(o, B.log(x))
+    """∂(x^y)/∂y = x^y ln x, written ``xlogy(x^y, x)``: 0 at x = 0 with y > 0, where 0^y is 0 for every
+    nearby y (the formula's 0 * ln 0 does not exist). As in PyTorch's and JAX's rules for pow; a
+    helper primitive rather than a test on the value, so that derivative expressions have it too."""
+    return B.xlogy(o, x)
 
 
 # --- the table -----------------------------------------------------------------------------------
@@ -196,7 +230,9 @@ _TABLE = [
     Primitive("atan", 1, math.atan, np.arctan, (lambda B, o, x: B.div(1, B.add(1, B.mul(x, x))),),
               r"\arctan{0}", "atan", _mp("atan"), text="atan {0}"),
     Primitive("abs", 1, abs, _abs_np, (lambda B, o, x: B.sign(x),),
-              r"\left|{0}\right|", "Abs", _mp("fabs"), text="abs {0}"),
+              r"\left|{0}\right|", "Abs", _mp("fabs"), text="abs {0}", kink=lambda x: _sign(x),
+              one_sided=lambda x, dx: abs(dx) if x == 0 else (dx if x > 0 else -dx), kink_text="abs has a kink at 0",
+              convention="abs′(0) = sign(0) = 0"),
     # σ'(x) = σ(x) σ(-x), which is σ(x)(1 - σ(x)) without the cancellation of 1 - σ(x) for large x
     # (3.6e-8 relative error at x = 20, and 0 instead of 4.2e-18 at x = 40).
     Primitive("sigmoid", 1, _sigmoid, _sigmoid_np, (lambda B, o, x: B.mul(o, B.sigmoid(B.neg(x))),),
@@ -204,7 +240,14 @@ _TABLE = [
     # sign is the derivative of abs (0 at 0, by convention); its own derivative is 0 almost everywhere.
     # It is callable so that a printed derivative of abs reads back.
     Primitive("sign", 1, _sign, lambda x: np.sign(np.real(x)), (lambda B, o, x: 0,),
-              r"\operatorname{{sign}}{0}", "sign", _mp("sign"), text="sign {0}", user=True),
+              r"\operatorname{{sign}}{0}", "sign", _mp("sign"), text="sign {0}", user=True, kink=lambda x: _sign(x),
+              one_sided=lambda x, dx: None if x == 0 and dx != 0 else 0.0, kink_text="sign jumps at 0",
+              convention="sign′ = 0"),
+    # a ln b, 0 where a = 0: the partial ∂(x^y)/∂y at a zero base. A helper of the rules, not for users;
+    # shown as the product it is.
+    Primitive("xlogy", 2, _xlogy, _xlogy_np, (lambda B, o, a, b: B.log(b), lambda B, o, a, b: B.div(a, b)),
+              r"{0} \ln {1}", "xlogy", _mp_xlogy, _xlogy_domain, text="{0} * ln {1}", user=False,
+              shown_as=lambda make, a, b: make("mul", a, make("log", b))),
 ]
 
 PRIMITIVES: dict[str, Primitive] = {p.name: p for p in _TABLE}
@@ -232,12 +275,14 @@ for _p in _TABLE:
     if _p.arity == 1 and _p.name != "neg":
         setattr(FloatBackend, _p.name, staticmethod(_p.scalar))
 FloatBackend.pow = staticmethod(math.pow)
+FloatBackend.xlogy = staticmethod(_xlogy)
 
 
 class ArrayBackend:
     """numpy arithmetic for the same rules: arrays of points, complex numbers, float32."""
 
     add, sub, mul, div, neg, pow = np.add, np.subtract, np.multiply, np.divide, np.negative, np.power
+    xlogy = staticmethod(_xlogy_np)
 
 
 for _p in _TABLE:

@@ -9,11 +9,12 @@ sympy is used only to simplify, in a worker process with a time limit, and in te
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import LimitError
+from .errors import EvaluationError, LimitError
 from .expr import Builder, Expr, const, dag_size, depth, make, nodes, share, to_latex, to_text, tree_size
 from .primitives import PRIMITIVES
 
@@ -96,6 +97,43 @@ def jacobian_exprs(outputs: Sequence[Expr], variables: Sequence[str]) -> list[li
     return [[columns[i][j] for i in range(len(variables))] for j in range(len(outputs))]
 
 
+def values(dl: Any, x: Sequence[float]) -> list[float]:
+    """The derivative list ``dl`` evaluated at ``x``, as forward and reverse mode evaluate the same partials.
+
+    An intermediate value may overflow to ±inf when the outputs still come out finite: the partial
+    of atan, 1/(1 + x x), is 0 at x = 1e160 in float arithmetic, as forward and reverse mode compute
+    it (the exact 1e-320 is below the normal floats). A value that does not exist (a log of 0, a
+    division by 0, nan) is refused, naming the step of the derivative's own list.
+    """
+    try:
+        return dl.output_values(dl.evaluate(list(x)))
+    except EvaluationError as exc:
+        out = _overflowing(dl, x)
+        if out is not None:
+            return out
+        raise EvaluationError(f"the derivative has no value here: {exc.message}",
+                              f"{exc.step} (a step of the derivative expression)") from None
+
+
+def _overflowing(dl: Any, x: Sequence[float]) -> list[float] | None:
+    """IEEE values where every step is defined (no domain error, no nan) and the outputs are finite."""
+    import numpy as np
+
+    vals: list[Any] = [np.float64(v) for v in x]
+    off = dl.n - 1
+    with np.errstate(all="ignore"):
+        for st in dl.steps:
+            a = dl.args_of(st, vals)
+            if all(np.isfinite(v) for v in a) and st.prim.domain(*map(float, a)) is not None:
+                return None
+            v = np.float64(st.prim.array(*a))
+            if np.isnan(v):
+                return None
+            vals.append(v)
+    out = [float(vals[o + off]) if isinstance(o, int) else o.value for o in dl.outputs]
+    return out if all(math.isfinite(v) for v in out) else None
+
+
 # --- sympy: conversion from our own checked tree, and simplification under a time limit ----------
 
 
@@ -104,7 +142,7 @@ def to_sympy(root: Expr) -> Any:
     import sympy as sp
 
     extra = {"sigmoid": lambda x: 1 / (1 + sp.exp(-x)), "Neg": lambda x: -x,
-             "Sub": lambda x, y: x - y, "Div": lambda x, y: x / y}
+             "Sub": lambda x, y: x - y, "Div": lambda x, y: x / y, "xlogy": lambda a, b: a * sp.log(b)}
 
     def leaf(e: Expr) -> Any:
         if e.op == "var":

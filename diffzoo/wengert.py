@@ -45,6 +45,38 @@ def vname(i: int) -> str:
     return f"v_{i}"
 
 
+def _known_value(op: str, args: tuple, known: list[float | None]) -> float | None:
+    """The value of a step that is the same at every point where it is defined, or None.
+
+    Constants fold; so do the identities ``a - a = 0``, ``a / a = 1``, ``a * 0 = 0``, ``0 / a = 0`` and
+    ``a ^ 0 = 1`` (``y - y`` is 0 wherever y is, so nothing in it needs a derivative).
+    """
+    def value(a: Any) -> float | None:
+        if isinstance(a, Const):
+            return a.value
+        return known[a[1]] if isinstance(a, tuple) else None
+
+    vals = [value(a) for a in args]
+    if len(args) == 2 and args[0] == args[1] and op in ("sub", "div"):
+        return 0.0 if op == "sub" else 1.0
+    if (op == "mul" and 0 in vals) or (op == "div" and vals[0] == 0):
+        return 0.0
+    if op == "pow" and vals[1] == 0:
+        return 1.0
+    if all(v is not None for v in vals):
+        try:
+            v = PRIMITIVES[op].scalar(*vals)
+        except (ValueError, ArithmeticError):
+            return None
+        return float(v) if math.isfinite(v) else None
+    return None
+
+
+def _locally_constant(prim: Primitive) -> bool:
+    """A primitive whose every partial is the constant 0 (sign): it is piecewise constant."""
+    return all(rule_form(prim, j) == ("const", 0) for j in range(prim.arity))
+
+
 @dataclass
 class WengertList:
     """Inputs, steps and outputs of one function; evaluates on floats and on numpy arrays."""
@@ -76,6 +108,7 @@ class WengertList:
         found: list[tuple[str, tuple]] = []
         level: list[int] = []
         active: list[bool] = []
+        known: list[float | None] = []  # the value a step has wherever it is defined, if it never varies
         for e in nodes(outputs):
             if e.op == "var":
                 operand[id(e)] = index_of_input[e.name]
@@ -88,7 +121,10 @@ class WengertList:
                     seen[key] = ("s", len(found))
                     found.append(key)
                     level.append(1 + max((level[a[1]] for a in args if isinstance(a, tuple)), default=0))
-                    active.append(any(active[a[1]] if isinstance(a, tuple) else isinstance(a, int) for a in args))
+                    value = _known_value(e.op, args, known)
+                    known.append(value)
+                    varies = any(active[a[1]] if isinstance(a, tuple) else isinstance(a, int) for a in args)
+                    active.append(varies and value is None and not _locally_constant(PRIMITIVES[e.op]))
                 operand[id(e)] = seen[key]
         # Schedule each step as soon as its inputs are ready (its level), then left to right.
         order = sorted(range(len(found)), key=lambda p: (level[p], p))
@@ -153,6 +189,31 @@ class WengertList:
             shown = ", ".join(f"{a:.6g}" for a in args)
             reason = f"{st.prim.name}({shown}) overflows or is undefined (no finite 64-bit result)"
         return EvaluationError(reason, f"{vname(st.index)} = {self.definition(st)}")
+
+    @property
+    def kink_steps(self) -> tuple[Step, ...]:
+        """The steps of piecewise primitives (abs, sign) whose argument varies: where f may have a kink or jump.
+
+        (A sign step is locally constant, so inactive, but it jumps where its argument crosses 0.)
+        """
+        cached = self.__dict__.get("_kinks")
+        if cached is None or cached[0] is not self.steps:
+            cached = (self.steps, tuple(st for st in self.steps if st.prim.kink is not None and self.varies(st)))
+            self.__dict__["_kinks"] = cached
+        return cached[1]
+
+    def varies(self, st: Step) -> bool:
+        """Does some argument of ``st`` depend on the inputs (an input, or an active step)?"""
+        return any(isinstance(x, int) and (x <= 0 or self.steps[x - 1].active) for x in st.args)
+
+    def args_of(self, st: Step, vals: Sequence[Any]) -> list[Any]:
+        """The values of a step's arguments, from the primal values ``vals`` (inputs first)."""
+        off = self.n - 1
+        return [vals[x + off] if isinstance(x, int) else x.value for x in st.args]
+
+    def pieces(self, vals: Sequence[Any]) -> tuple[float, ...]:
+        """Which piece every kink step is on at these values (-1, 0 at the kink, 1): the path taken."""
+        return tuple(st.prim.kink(*self.args_of(st, vals)) for st in self.kink_steps)
 
     def output_values(self, vals: list[Any]) -> list[Any]:
         return [vals[o + self.n - 1] if isinstance(o, int) else o.value for o in self.outputs]

@@ -116,23 +116,26 @@ def test_numeric_costs():
 
 
 def test_chosen_step_costs_count_every_pilot():
-    # Central differences with a chosen step: 1 (the value) + per input 2 + 4 per pilot stencil.
+    # Central differences with a chosen step: 1 (the value) + per input 2 for the estimate, 2 for its check
+    # at h/2, and 4 per pilot stencil (every check passes at once on this smooth function).
     r = dz.differentiate("sin(x1)*x2 + exp(x2)", [0.7, 1.3], method="numeric", scheme="central")
     choices = r.details["choices"]
+    assert all(e.trusted for e in r.details["estimates"])
     assert [c.evals for c in choices] == [4 * len(c.pilots) for c in choices]
-    assert r.cost.function_evals == 1 + sum(2 + c.evals for c in choices)
-    # forward differences: 2 evaluations per pilot, the value f(x) is shared
+    assert r.cost.function_evals == 1 + sum(2 + 2 + c.evals for c in choices)
+    # forward differences: 2 evaluations per pilot, 1 for the estimate, 1 for its check; f(x) is shared
     r = dz.differentiate("sin(x1)*x2 + exp(x2)", [0.7, 1.3], method="numeric", scheme="forward")
-    assert r.cost.function_evals == 1 + sum(1 + 2 * len(c.pilots) for c in r.details["choices"])
+    assert r.cost.function_evals == 1 + sum(2 + 2 * len(c.pilots) for c in r.details["choices"])
     assert "pilot" in r.trace.tables()["estimates"].rows[0].rule
-    # one input alone: f at the point once (its noise, and f(x) for the one-sided schemes), the pilots, the estimate
+    # one input alone: f at the point once (its noise, and f(x) for the one-sided schemes), the pilots, the
+    # estimate and its check at h/2
     wl = dz.parse("sin(x)*exp(x)").wengert
-    for scheme, own, per_pilot in (("forward", 1, 2), ("backward", 1, 2), ("central", 2, 4)):
+    for scheme, own, per_pilot in (("forward", 2, 2), ("backward", 2, 2), ("central", 4, 4)):
         calls = []
         evaluate = wl.evaluate
         wl.evaluate = lambda p, calls=calls, evaluate=evaluate: calls.append(p) or evaluate(p)
         try:
-            _, evals, _ = estimate(wl, [0.7], 0, scheme)
+            evals = estimate(wl, [0.7], 0, scheme).evals
         finally:
             del wl.evaluate
         pilots = len(choose_step(wl, [0.7], 0, scheme).pilots)

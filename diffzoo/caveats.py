@@ -1,0 +1,97 @@
+"""What a result must say beside its numbers: the sentences that go into ``Result.warnings``.
+
+A derivative can be right by the rules and still mislead: at a kink (abs at 0) the rules give a
+convention, not a derivative; a gradient entry far smaller than the chain-rule terms that sum to
+it is what is left after cancellation. Each check here is cheap where nothing is wrong (no kink at
+the point, no adjoint much larger than the result) and says in one sentence what is wrong, where,
+and what the number shown is.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from . import forward, reverse
+from .wengert import WengertList, vname
+
+#: Unit roundoff of float64: rounding a result errs by at most this fraction of it.
+UNIT = 2.0**-53
+#: A gradient entry whose rounding bound exceeds this fraction of it has fewer than about six correct digits.
+LOST = 1e-6
+
+
+def fmt(v: float) -> str:
+    """A number in a sentence: 6 significant digits, integers without a point."""
+    if v is None or not math.isfinite(v):
+        return str(v)
+    return f"{v:.6g}"
+
+
+def kinks(wl: WengertList, vals: Sequence[float], J: np.ndarray) -> list[str]:
+    """A sentence when f has no derivative at the point because a piecewise step is at its kink.
+
+    The one-sided derivatives come from directional sweeps (:func:`forward.directional`) along
+    +e_i and -e_i; where they agree, the kink does not matter (``x * abs(x)`` at 0) and nothing is said.
+    """
+    at_kink = [st for st in wl.kink_steps if st.prim.kink(*wl.args_of(st, vals)) == 0]
+    if not at_kink:
+        return []
+    names = wl.output_names()
+    sides: list[str] = []
+    for i, x in enumerate(wl.inputs):
+        seed = [0.0] * wl.n
+        seed[i] = 1.0
+        right = forward.directional(wl, list(vals), seed)
+        seed[i] = -1.0
+        left = [None if v is None else -v for v in forward.directional(wl, list(vals), seed)]
+        for j, y in enumerate(names):
+            r, lt = right[j], left[j]
+            if r is None or lt is None:
+                sides.append(f"{y} jumps as {x} crosses this point")
+            elif r != lt or r != J[j, i]:
+                sides.append(f"\u2202{y}/\u2202{x} is {fmt(lt)} from the left and {fmt(r)} from the right")
+    if not sides:
+        return []
+    where = "; ".join(f"{vname(st.index)} = {wl.definition(st)} is at its kink ({st.prim.kink_text})" for st in at_kink)
+    rules = ", ".join(dict.fromkeys(st.prim.convention for st in at_kink))
+    return [f"{where}: {'; '.join(sides)}, so f has no derivative there. The value shown comes from the "
+            f"convention {rules}."]
+
+
+def _lost(values: Sequence[float], bounds: Sequence[float]) -> list[int]:
+    """Entries whose rounding bound (``UNIT`` times the size of their terms) exceeds ``LOST`` of them."""
+    scale = max((abs(v) for v in values), default=0.0) or 1.0
+    return [k for k, (v, b) in enumerate(zip(values, bounds))
+            if b * UNIT > LOST * (abs(v) if v != 0 else scale)]
+
+
+def cancellation(wl: WengertList, vals: Sequence[float], J: np.ndarray, largest: float) -> list[str]:
+    """A sentence for each gradient entry that is what is left after chain-rule terms cancel.
+
+    ``largest`` is the largest adjoint or tangent the sweeps met: only when it is far larger than some
+    entry of J is the exact bound (:func:`reverse.adjoint_bound`, one more sweep per output) computed.
+    """
+    if not np.isfinite(J).all() or not J.size:
+        return []
+    size = np.abs(J)
+    ref = np.where(size > 0, size, float(size.max()) or 1.0)  # an exact 0 is judged against the largest entry
+    if not largest * UNIT > LOST * float(ref.min()):
+        return []
+    out = []
+    names = wl.output_names()
+    for j, y in enumerate(names):
+        ybar = [0.0] * wl.m
+        ybar[j] = 1.0
+        bound = reverse.adjoint_bound(wl, list(vals), ybar)
+        for i in _lost(list(J[j]), bound):
+            err = bound[i] * UNIT
+            out.append(f"\u2202{y}/\u2202{wl.inputs[i]} = {fmt(J[j, i])} is what is left of chain-rule terms as "
+                       f"large as {fmt(bound[i])}, which cancel: rounding them errs by up to about {err:.1g}, "
+                       "so this figure may have few or no correct digits.")
+    return out
+
+
+__all__ = ["kinks", "cancellation", "UNIT", "LOST"]
