@@ -355,11 +355,18 @@ def differentiate(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | 
         exprs = symbolic.jacobian_exprs(function.outputs, function.variables)
         flat = [e for row in exprs for e in row]
         dl = WengertList.from_exprs(flat, function.variables) if flat else None
-        J = (np.array(symbolic.values(dl, x), dtype=float).reshape(wl.m, wl.n) if dl is not None
-             else np.zeros((wl.m, wl.n)))
+        warnings = []
+        if dl is not None:
+            dvals = symbolic.evaluate(dl, x)
+            J = np.array(dl.output_values(dvals), dtype=float).reshape(wl.m, wl.n)
+            labels = [f"\u2202{y}/\u2202{v}" for y in wl.output_names() for v in function.variables]
+            warnings = caveats.rounding(dl, dvals, labels)
+        else:
+            J = np.zeros((wl.m, wl.n))
         cost = Cost(0, k, len(dl.steps) if dl is not None else 0, 1)
+        warnings = (caveats.kinks(wl, vals, J) if wl.kink_steps else []) + warnings
         return Result(method, function, pt_of(function, x), value, J, SymbolicTrace(function, exprs, J), cost,
-                      {"expressions": exprs}, warnings=caveats.kinks(wl, vals, J) if wl.kink_steps else [])
+                      {"expressions": exprs}, warnings=warnings)
     # f(x) is already known (the value): forward and backward differences reuse it, so they cost
     # n evaluations besides it (n + 1 in all), central 2n, Richardson 4n, complex step n; a step
     # chosen for the function adds its pilots and its check (one or two pilots per input on smooth functions).

@@ -9,12 +9,12 @@ and what the number shown is.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
 
 from . import forward, reverse
+from .fmt import short
 from .wengert import WengertList, vname
 
 #: Unit roundoff of float64: rounding a result errs by at most this fraction of it.
@@ -23,11 +23,7 @@ UNIT = 2.0**-53
 LOST = 1e-6
 
 
-def fmt(v: float) -> str:
-    """A number in a sentence: 6 significant digits, integers without a point."""
-    if v is None or not math.isfinite(v):
-        return str(v)
-    return f"{v:.6g}"
+fmt = short
 
 
 def kinks(wl: WengertList, vals: Sequence[float], J: np.ndarray) -> list[str]:
@@ -94,4 +90,21 @@ def cancellation(wl: WengertList, vals: Sequence[float], J: np.ndarray, largest:
     return out
 
 
-__all__ = ["kinks", "cancellation", "UNIT", "LOST"]
+def rounding(dl: WengertList, vals: Sequence[float], names: Sequence[str]) -> list[str]:
+    """A sentence for each output of an evaluated expression list whose rounding error swamps it.
+
+    For symbolic differentiation: the derivative expressions ``dl`` evaluated in floats, with the
+    typical rounding error carried along their list (:func:`numeric.rounding_noise`).
+    """
+    from .numeric import rounding_noise
+
+    values = dl.output_values(list(vals))
+    noise = rounding_noise(dl, vals)
+    out = []
+    for k in _lost(values, list(noise / UNIT)):
+        out.append(f"{names[k]} = {fmt(values[k])} is evaluated from terms whose rounding errs by about "
+                   f"{noise[k]:.1g}: this figure may have few or no correct digits (they cancel).")
+    return out
+
+
+__all__ = ["kinks", "cancellation", "rounding", "UNIT", "LOST"]

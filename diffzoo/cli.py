@@ -9,10 +9,12 @@ Bad input prints the caret message and exits with status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import unicodedata
 from collections.abc import Sequence
 
+from . import fmt as fmt_
 from .api import METHODS, PointError, differentiate
 from .errors import EvaluationError, LimitError, ParseError
 from .parse import parse
@@ -37,10 +39,7 @@ def _width(s: str) -> int:
     return sum(1 for c in s if not unicodedata.combining(c))
 
 
-def _fmt(v: object) -> str:
-    if isinstance(v, float):
-        return repr(v) if v != int(v) or abs(v) > 1e15 else str(int(v))
-    return str(v)
+_fmt = fmt_.cell
 
 
 def _point(items: Sequence[str], variables: Sequence[str]) -> dict[str, float]:
@@ -60,6 +59,17 @@ def _point(items: Sequence[str], variables: Sequence[str]) -> dict[str, float]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; a closed pipe (``diffzoo trace ... | head -1``) ends it quietly, as for any Unix tool."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # Python would print a traceback when it flushes stdout at exit: point stdout at /dev/null first.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="diffzoo", description="Differentiate a function four ways and show the work.")
     sub = ap.add_subparsers(dest="command", required=True)
     for name, help_ in (("trace", "print the primal, tangent and adjoint traces"),
@@ -90,22 +100,29 @@ def _trace(f, point, seed, fmt: str) -> str:
     rev = differentiate(f, point, "reverse")
     tables = list(fwd.trace.tables().values()) + list(rev.trace.tables().values())[1:]
     header = f"f = {f}  at  " + ", ".join(f"{k} = {v:g}" for k, v in point.items())
-    if fmt == "markdown":
-        return header + "\n\n" + "\n\n".join(t.to_markdown() for t in tables)
+    notes = list(dict.fromkeys(fwd.warnings + rev.warnings))
     if fmt == "latex":
-        return "\n\n".join(t.to_latex() for t in tables)
-    return header + "\n\n" + "\n\n".join(_table(t) for t in tables)
+        return "\n\n".join([t.to_latex() for t in tables] + [f"% warning: {fmt_.latex_text(w)}" for w in notes])
+    warned = "".join(f"\n\nwarning: {w}" for w in notes)
+    if fmt == "markdown":
+        return header + "\n\n" + "\n\n".join(t.to_markdown() for t in tables) + warned
+    return header + "\n\n" + "\n\n".join(_table(t) for t in tables) + warned
 
 
 def _compare(f, point, fmt: str) -> str:
     from .compare import compare
 
     df = compare(f, point)
+    notes = [f"{m}: {w}" for m, w in zip(df["method"], df["warnings"]) if w]
+    table = df.drop(columns=["warnings"])
     if fmt == "markdown":
-        return df.to_markdown(index=False) if hasattr(df, "to_markdown") else df.to_string(index=False)
+        return (fmt_.markdown_table(list(table.columns), list(table.itertuples(index=False)))
+                + "".join(f"\n\nwarning ({n})" for n in notes))
     if fmt == "latex":
-        return df.style.to_latex()
-    return f"f = {f}\n\n" + df.to_string(index=False, float_format=lambda v: f"{v:.17g}")
+        return (fmt_.latex_table(list(table.columns), list(table.itertuples(index=False)), f"f = {f}")
+                + "".join(f"\n% warning ({fmt_.latex_text(n)})" for n in notes))
+    return (f"f = {f}\n\n" + table.to_string(index=False, float_format=lambda v: f"{v:.17g}")
+            + "".join(f"\n\nwarning ({n})" for n in notes))
 
 
 if __name__ == "__main__":

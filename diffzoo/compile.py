@@ -241,13 +241,35 @@ class Generated:
         return (out if out is not None else self.primal(x)), J
 
     def jacobian_reverse(self, x: Sequence[float]) -> tuple[list[float], np.ndarray]:
-        """(outputs, J) by m compiled reverse sweeps."""
+        """(outputs, J) by m compiled reverse sweeps.
+
+        One output: the sweep with the seed a literal 1.0. Several: one function seeded by ȳ for all m
+        sweeps (e_1 .. e_m), so the code is generated once, not m times (32 outputs of a 3,400-step list:
+        3.6 s of generation before). A 0.0 weight adds only zeros to the adjoints, so the figures are the
+        interpreter's, bit for bit; a partial that is inf or nan where only an unseeded output needs it
+        makes a nan, and the interpreter, which skips it, answers instead.
+        """
         n, m = self.wl.n, self.wl.m
+        if m == 1:
+            out, bar = self.unit_vjp(x, 0)
+            return out, np.array([bar])
+        xs = list(map(float, x))
+        full = tuple(True for _ in range(m))
+        fn = self._fns.get(("vjp", "float", full, None)) or self.function("vjp", mask=full)
         J = np.zeros((m, n))
-        out = None
+        out: list[float] = []
         for j in range(m):
-            out, J[j, :] = self.unit_vjp(x, j)
-        return (out if out is not None else self.primal(x)), J
+            ybar = [0.0] * m
+            ybar[j] = 1.0
+            try:
+                out, bar, check = fn(*xs, *ybar)
+                if _finite(check, xs, out, bar):
+                    J[j, :] = bar
+                    continue
+            except (ValueError, ArithmeticError):
+                pass
+            out, J[j, :] = reverse.vjp(self.wl, xs, ybar)
+        return list(out), J
 
     # -- arrays: element-wise, nan where a value does not exist --
     def primal_array(self, *x: Any) -> list[Any]:

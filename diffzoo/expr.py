@@ -13,6 +13,8 @@ import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
+from . import fmt
+from .fmt import latex_name
 from .primitives import PRIMITIVES
 
 Number = int | float
@@ -205,10 +207,7 @@ _PREC = {"add": 1, "sub": 1, "mul": 2, "div": 2, "neg": 3, "pow": 4}
 _SYM = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^"}
 
 
-def format_number(v: float) -> str:
-    if _integral(v):
-        return str(int(v))
-    return repr(float(v))
+format_number = fmt.exact
 
 
 def _prec(e: Expr) -> int:
@@ -308,18 +307,3 @@ def to_latex(root: Expr, names: dict[str, str] | None = None) -> str:
         return tpl.format(ls, rs)
 
     return fold([root], leaf, apply)[id(root)]
-
-
-def latex_name(name: str) -> str:
-    """``x1`` -> ``x_{1}``, ``v_-1`` -> ``v_{-1}``, ``theta`` -> ``\\theta``, ``w_2`` -> ``w_{2}``."""
-    greek = {"alpha", "beta", "gamma", "delta", "epsilon", "theta", "lambda", "mu", "sigma", "tau", "phi",
-             "omega", "eta", "kappa", "rho", "xi", "zeta", "nu", "chi", "psi"}
-    base, sep, sub = name.partition("_")
-    if not sep:
-        i = len(base.rstrip("0123456789"))
-        base, sub = base[:i], base[i:]
-    if base in greek:
-        base = "\\" + base
-    elif len(base) > 1:
-        base = rf"\mathrm{{{base}}}"
-    return f"{base}_{{{sub}}}" if sub else base

@@ -216,18 +216,34 @@ def _given_step(wl: WengertList, x: list[float], i: int, scheme: str, h: float, 
     _check_spacing(wl, x, i, h / 2 if scheme == "richardson" else h)
     st = _Stencil(wl, x, i, scheme)
     value = st.difference(scheme, h, f0, noise)
-    noise = st.noise
-    warnings = st.warnings()
-    rounding = _NOISE[scheme] * noise / h
-    with np.errstate(all="ignore"):
-        rel = np.where(value != 0, rounding / np.abs(value), np.where(rounding > 0, np.inf, 0.0))
-    k = int(np.argmax(rel))
-    if rel[k] > 1e-3:
-        warnings.append(f"At h = {h:.3g} the rounding error of f (about {noise[k]:.1g}) alone makes "
-                        f"∂{wl.output_names()[k]}/∂{wl.inputs[i]} uncertain by about {rounding[k]:.1g}"
-                        + (f", {rel[k]:.0%} of it" if math.isfinite(rel[k]) and rel[k] < 10 else "")
-                        + ": a larger step would do better.")
+    warnings = st.warnings() + _few_digits(wl, x, i, scheme, h, value, st.noise, f0, 1.0)
     return Estimate(value, st.evals, h, None, True, tuple(warnings))
+
+
+#: An estimate whose predicted error exceeds this fraction of it has fewer than about six correct digits.
+FEW_DIGITS = 1e-6
+
+
+def _few_digits(wl: WengertList, x: list[float], i: int, scheme: str, h: float, value: np.ndarray,
+                noise: np.ndarray, f0: np.ndarray, factor: float) -> list[str]:
+    """A sentence where rounding alone (``factor`` times the noise of f over h) swamps an estimate.
+
+    Measured against the estimate, or, where it is 0, against |f| / max(|x|, 1), the size a
+    derivative of f has when f is not locally flat (or against 1, where f is 0 too).
+    """
+    with np.errstate(all="ignore"):
+        rounding = factor * _NOISE[scheme] * noise / h
+        scale = np.abs(f0) / max(abs(x[i]), 1.0)
+        ref = np.where(value != 0, np.abs(value), np.where(scale > 0, scale, 1.0))
+        rel = np.where(ref > 0, rounding / ref, 0.0)
+    k = int(np.argmax(rel))
+    if not rel[k] > FEW_DIGITS:
+        return []
+    y, name = wl.output_names()[k], wl.inputs[i]
+    share = f" ({rel[k]:.0e} of it)" if value[k] != 0 and math.isfinite(rel[k]) else ""
+    digits = "no correct digits" if rel[k] >= 1 else f"only about {max(0, int(-math.log10(rel[k])))} correct digits"
+    return [f"At h = {h:.3g} the rounding error of f (about {noise[k]:.1g}) alone makes ∂{y}/∂{name} "
+            f"uncertain by about {rounding[k]:.1g}{share}: this estimate may have {digits}."]
 
 
 #: The order p of each scheme's truncation error (∝ h^p): halving h divides it by 2^p.
@@ -275,7 +291,8 @@ def _check(scheme: str, st: _Stencil, h: float, f0: np.ndarray, noise: np.ndarra
     d, dn = [], []
     for hk in hs:
         d.append(st.difference(scheme, hk, f0, noise))
-        dn.append(_NOISE[scheme] * st.noise / hk)
+        with np.errstate(all="ignore"):
+            dn.append(_NOISE[scheme] * st.noise / hk)
     even = scheme in ("central", "richardson")
 
     def second(k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -336,7 +353,9 @@ def _default_step(wl: WengertList, x: list[float], i: int, scheme: str, f0: np.n
         d1, ratio = _check(scheme, st, h, f0, noise)
         tried.append(h)
         if ratio <= 1:
-            return Estimate(d1, evals + st.evals, h, c, True, tuple(st.warnings()))
+            # at a balanced step truncation is about rounding: twice the rounding is the error to expect
+            few = _few_digits(wl, x, i, scheme, h, d1, st.noise, f0, 2.0)
+            return Estimate(d1, evals + st.evals, h, c, True, tuple(st.warnings() + few))
         if best is None or ratio < best[0]:
             best = (ratio, h, d1, c, st.warnings())
         # Not smooth at this scale: below the scale of x itself first (a pole at 0, 1/x at 1e-20), then
@@ -424,7 +443,8 @@ def _complex_step(wl: WengertList, x: list[float], i: int, eps: float | None, re
         out = np.asarray(wl.output_values(vals), dtype=complex)
         finite = bool(np.isfinite(out).all() and np.isfinite(im).all())
         small = float(im[im > 0].min()) if (im > 0).any() else math.inf
-        return np.imag(out) / h, small, finite
+        with np.errstate(all="ignore"):
+            return np.imag(out) / h, small, finite and bool(np.isfinite(np.imag(out) / h).all())
 
     given = eps is not None
     if given:

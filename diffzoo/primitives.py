@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from .fmt import short
+
 Partial = Callable[..., Any]  # (B, out, *args) -> partial derivative w.r.t. one argument
 
 
@@ -113,8 +115,7 @@ def _mp(name: str) -> Callable[..., Any]:
     return f
 
 
-def _fmt(x: float) -> str:
-    return f"{x:.6g}"
+_fmt = short
 
 
 # --- domain messages: why a real value does not exist --------------------------------------------

@@ -97,6 +97,18 @@ def jacobian_exprs(outputs: Sequence[Expr], variables: Sequence[str]) -> list[li
     return [[columns[i][j] for i in range(len(variables))] for j in range(len(outputs))]
 
 
+def evaluate(dl: Any, x: Sequence[float]) -> list[float]:
+    """Every value of the derivative list ``dl`` at ``x`` (see :func:`values`)."""
+    try:
+        return dl.evaluate(list(x))
+    except EvaluationError as exc:
+        out = _overflowing(dl, x, whole=True)
+        if out is not None:
+            return out
+        raise EvaluationError(f"the derivative has no value here: {exc.message}",
+                              f"{exc.step} (a step of the derivative expression)") from None
+
+
 def values(dl: Any, x: Sequence[float]) -> list[float]:
     """The derivative list ``dl`` evaluated at ``x``, as forward and reverse mode evaluate the same partials.
 
@@ -115,7 +127,7 @@ def values(dl: Any, x: Sequence[float]) -> list[float]:
                               f"{exc.step} (a step of the derivative expression)") from None
 
 
-def _overflowing(dl: Any, x: Sequence[float]) -> list[float] | None:
+def _overflowing(dl: Any, x: Sequence[float], whole: bool = False) -> list[float] | None:
     """IEEE values where every step is defined (no domain error, no nan) and the outputs are finite."""
     import numpy as np
 
@@ -131,7 +143,9 @@ def _overflowing(dl: Any, x: Sequence[float]) -> list[float] | None:
                 return None
             vals.append(v)
     out = [float(vals[o + off]) if isinstance(o, int) else o.value for o in dl.outputs]
-    return out if all(math.isfinite(v) for v in out) else None
+    if not all(math.isfinite(v) for v in out):
+        return None
+    return [float(v) for v in vals] if whole else out
 
 
 # --- sympy: conversion from our own checked tree, and simplification under a time limit ----------

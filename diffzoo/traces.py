@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from . import fmt
 from .expr import Builder, Expr, latex_name, to_latex, to_text, var
 from .reverse import Update
 from .wengert import Step, WengertList, vlatex, vname
@@ -53,15 +54,13 @@ class TraceTable:
 
     def to_markdown(self) -> str:
         df = self.frame()
-        head = "| " + " | ".join(df.columns) + " |"
-        sep = "|" + "|".join("---" for _ in df.columns) + "|"
-        body = ["| " + " | ".join(_cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
-        return "\n".join([f"**{self.title}**", "", head, sep, *body])
+        return fmt.markdown_table(list(df.columns), list(df.itertuples(index=False)), self.title)
 
     def to_latex(self) -> str:
-        lines = [r"\begin{array}{lll}", rf"\multicolumn{{3}}{{l}}{{\text{{{self.title}}}}} \\ \hline"]
+        """An ``array`` for maths mode, ASCII only (the title's ȳ as \\bar{y}), so that pdflatex compiles it."""
+        lines = [r"\begin{array}{lll}", rf"\multicolumn{{3}}{{l}}{{\text{{{fmt.latex_text(self.title)}}}}} \\ \hline"]
         for r in self.rows:
-            lines.append(rf"{r.name_latex} &= {r.rule_latex} &= {_num(r.value)} \\")
+            lines.append(rf"{r.name_latex} &= {r.rule_latex} &= {fmt.latex_number(r.value)} \\")
         lines.append(r"\end{array}")
         return "\n".join(lines)
 
@@ -72,15 +71,7 @@ class TraceTable:
         return len(self.rows)
 
 
-def _cell(v: Any) -> str:
-    return _num(v) if isinstance(v, float) else str(v)
-
-
-def _num(v: Any) -> str:
-    try:
-        return repr(float(v)) if float(v) != int(float(v)) else str(int(float(v)))
-    except (TypeError, ValueError, OverflowError):
-        return str(v)
+_num = fmt.exact
 
 
 # --- partials as expressions over the Wengert names ---------------------------------------------
