@@ -10,7 +10,7 @@ from __future__ import annotations
 import decimal
 import math
 import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,9 +52,17 @@ class Result:
     trace: Any
     cost: Cost
     details: dict[str, Any] = field(default_factory=dict)
-    #: Sentences a reader must see beside the numbers: a kink at the point, a step that could not be
-    #: trusted, digits lost to cancellation. Every page, the CLI and ``compare`` show them.
-    warnings: list[str] = field(default_factory=list)
+    #: The sentences of :attr:`warnings`, or a function that finds them the first time they are read
+    #: (the checks of forward and reverse mode cost a sweep, which a bare gradient need not pay for).
+    caveats: list[str] | Callable[[], list[str]] = field(default_factory=list, repr=False)
+
+    @property
+    def warnings(self) -> list[str]:
+        """Sentences a reader must see beside the numbers: a kink at the point, a step that could not be
+        trusted, digits lost to cancellation. Every page, the CLI and ``compare`` show them."""
+        if callable(self.caveats):
+            self.caveats = list(self.caveats())
+        return self.caveats
 
     @property
     def gradient(self) -> dict[str, float] | None:
@@ -319,8 +327,8 @@ def differentiate(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | 
         from .compile import compiled_result
 
         r = compiled_result(function, x, method, seed=seed, ybar=ybar)
-        if wl.kink_steps and not np.isnan(r.jacobian).all():
-            r.warnings += caveats.kinks(wl, wl.evaluate(x), r.jacobian)
+        if not np.isnan(r.jacobian).all():
+            r.caveats = lambda: _ad_warnings(wl, wl.evaluate(x), r.jacobian)
         return r
     vals = wl.evaluate(x)
     value = _value(wl, vals)
@@ -334,10 +342,9 @@ def differentiate(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | 
             return Result(method, function, pt_of(function, x), value, np.full((wl.m, wl.n), np.nan), trace,
                           Cost(1, k, partials, 1), {"jvp": jv, "seed": seed})
         J, passes = forward.jacobian(wl, vals)
-        largest = max((max(map(abs, d), default=0.0) for d in passes), default=0.0)
         return Result(method, function, pt_of(function, x), value, J,
                       ForwardTrace(wl, vals, unit_vectors(wl.n), passes), Cost(wl.n, k, wl.n * partials, 1),
-                      warnings=_ad_warnings(wl, vals, J, largest))
+                      caveats=lambda: _ad_warnings(wl, vals, J))
     if method == "reverse":
         if ybar is not None:
             bar, _ = reverse.adjoint_sweep(wl, vals, ybar)
@@ -346,27 +353,28 @@ def differentiate(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | 
             # Jacobian (so gradient and derivative) stays unknown rather than being ȳ·J mislabelled.
             return Result(method, function, pt_of(function, x), value, np.full((wl.m, wl.n), np.nan), trace,
                           Cost(1, k, partials, 1), {"vjp": bar[: wl.n], "ybar": ybar})
-        J, sweeps = reverse.jacobian(wl, vals)
-        largest = max((max(map(abs, b), default=0.0) for b in sweeps), default=0.0)
+        J, _ = reverse.jacobian(wl, vals)
         return Result(method, function, pt_of(function, x), value, J,
                       ReverseTrace(wl, vals, unit_vectors(wl.m)), Cost(wl.m, k, wl.m * partials, 1),
-                      warnings=_ad_warnings(wl, vals, J, largest))
+                      caveats=lambda: _ad_warnings(wl, vals, J))
     if method == "symbolic":
         exprs = symbolic.jacobian_exprs(function.outputs, function.variables)
         flat = [e for row in exprs for e in row]
         dl = WengertList.from_exprs(flat, function.variables) if flat else None
-        warnings = []
         if dl is not None:
             dvals = symbolic.evaluate(dl, x)
             J = np.array(dl.output_values(dvals), dtype=float).reshape(wl.m, wl.n)
-            labels = [f"\u2202{y}/\u2202{v}" for y in wl.output_names() for v in function.variables]
-            warnings = caveats.rounding(dl, dvals, labels)
         else:
             J = np.zeros((wl.m, wl.n))
+        labels = [f"\u2202{y}/\u2202{v}" for y in wl.output_names() for v in function.variables]
+
+        def symbolic_caveats() -> list[str]:
+            out = caveats.kinks(wl, vals, J) if wl.kink_steps else []
+            return out + (caveats.rounding(dl, dvals, labels) if dl is not None else [])
+
         cost = Cost(0, k, len(dl.steps) if dl is not None else 0, 1)
-        warnings = (caveats.kinks(wl, vals, J) if wl.kink_steps else []) + warnings
         return Result(method, function, pt_of(function, x), value, J, SymbolicTrace(function, exprs, J), cost,
-                      {"expressions": exprs}, warnings=warnings)
+                      {"expressions": exprs}, caveats=symbolic_caveats)
     # f(x) is already known (the value): forward and backward differences reuse it, so they cost
     # n evaluations besides it (n + 1 in all), central 2n, Richardson 4n, complex step n; a step
     # chosen for the function adds its pilots and its check (one or two pilots per input on smooth functions).
@@ -378,17 +386,17 @@ def differentiate(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | 
     return Result(method, function, pt_of(function, x), value, J, NumericTrace(function, scheme, steps, J, choices),
                   Cost(0, k * (est.evals + 1), 0, est.evals + 1),
                   {"scheme": scheme, "steps": steps, "choices": choices, "estimates": est.columns},
-                  warnings=list(dict.fromkeys(warnings)))
+                  caveats=list(dict.fromkeys(warnings)))
 
 
 def pt_of(function: Function, x: Sequence[float]) -> dict[str, float]:
     return dict(zip(function.variables, x))
 
 
-def _ad_warnings(wl: WengertList, vals: list[float], J: np.ndarray, largest: float) -> list[str]:
+def _ad_warnings(wl: WengertList, vals: list[float], J: np.ndarray) -> list[str]:
     """Kinks at the point and digits lost to cancellation, for forward and reverse mode."""
     out = caveats.kinks(wl, vals, J) if wl.kink_steps else []
-    return out + caveats.cancellation(wl, vals, J, largest)
+    return out + caveats.cancellation(wl, vals, J)
 
 
 def _value(wl: WengertList, vals: list[float]) -> Any:

@@ -64,17 +64,13 @@ def _lost(values: Sequence[float], bounds: Sequence[float]) -> list[int]:
             if b * UNIT > LOST * (abs(v) if v != 0 else scale)]
 
 
-def cancellation(wl: WengertList, vals: Sequence[float], J: np.ndarray, largest: float) -> list[str]:
-    """A sentence for each gradient entry that is what is left after chain-rule terms cancel.
+def cancellation(wl: WengertList, vals: Sequence[float], J: np.ndarray) -> list[str]:
+    """A sentence for each Jacobian entry that is what is left after chain-rule terms cancel.
 
-    ``largest`` is the largest adjoint or tangent the sweeps met: only when it is far larger than some
-    entry of J is the exact bound (:func:`reverse.adjoint_bound`, one more sweep per output) computed.
+    The size of the terms is :func:`reverse.adjoint_bound` (one more sweep per output, taken when the
+    warnings are read): ``x/(x^2 + 1e-30)`` at 1e-15 sums terms of 5e29 to -1.8e13.
     """
     if not np.isfinite(J).all() or not J.size:
-        return []
-    size = np.abs(J)
-    ref = np.where(size > 0, size, float(size.max()) or 1.0)  # an exact 0 is judged against the largest entry
-    if not largest * UNIT > LOST * float(ref.min()):
         return []
     out = []
     names = wl.output_names()

@@ -214,7 +214,10 @@ _TABLE = [
               r"\ln{0}", "log", _mp("log"), _log_domain, text="ln {0}"),
     Primitive("sqrt", 1, math.sqrt, np.sqrt, (lambda B, o, x: B.div(1, B.mul(2, o)),),
               r"\sqrt{{{0}}}", "sqrt", _mp("sqrt"), _sqrt_domain, text="sqrt {0}"),
-    Primitive("tanh", 1, math.tanh, np.tanh, (lambda B, o, x: B.sub(1, B.mul(o, o)),),
+    # tanh'(x) = 1 - tanh(x)^2 = 4 σ(2x) σ(-2x): the textbook form cancels to 0 from x = 19.1, where tanh
+    # rounds to 1 (the exact 1.7e-17 at x = 20 is lost), and sech^2 = 1/cosh^2 overflows from x = 710.
+    Primitive("tanh", 1, math.tanh, np.tanh,
+              (lambda B, o, x: B.mul(4, B.mul(B.sigmoid(B.mul(2, x)), B.sigmoid(B.mul(-2, x)))),),
               r"\tanh{0}", "tanh", _mp("tanh"), text="tanh {0}"),
     Primitive("sinh", 1, math.sinh, np.sinh, (lambda B, o, x: B.cosh(x),),
               r"\sinh{0}", "sinh", _mp("sinh"), text="sinh {0}"),
