@@ -47,23 +47,62 @@ def _node_id(i: int) -> str:
     return f"n{i}".replace("-", "m")
 
 
+def pretty_names(text: str, names: Iterable[str]) -> str:
+    """``y_1̇ = v̇_5`` -> ``ẏ₁ = v̇₅``: the given names (the outputs ``y_1 .. y_m``) with subscripts, and their
+    dot or bar over the letter rather than over the last digit; the ``v`` names as :func:`pretty` does."""
+    out = pretty(text)
+    subs = [n for n in names if re.fullmatch(r"[A-Za-z]+_\d+", n)]
+    if not subs:
+        return out
+    pat = re.compile(r"(?<![\w\u0304\u0307])(" + "|".join(re.escape(n) for n in sorted(subs, key=len, reverse=True))
+                     + r")([\u0304\u0307]?)(?![\w])")
+
+    def sub(m: re.Match) -> str:
+        base, _, digits = m.group(1).partition("_")
+        return base[0] + m.group(2) + base[1:] + digits.translate(_SUB)
+
+    return pat.sub(sub, out)
+
+
+def _width(text: str) -> int:
+    """Columns a label line takes (combining dots and bars take none)."""
+    return sum(1 for c in text if c not in "\u0304\u0307")
+
+
+#: the widest value a label shows (``fmt`` gives 6 significant digits): -1.23457e-100
+VALUE_COLUMNS = 13
+PLACEHOLDER = "?"
+MAX_LOCAL = 40  # nodes a local view draws at most
+
+
 def to_dot(wl: WengertList, vals: Sequence[float] | None = None, highlight: int | None = None,
            known: Iterable[int] | None = None, tangents: Mapping[int, float] | None = None,
            adjoints: Mapping[int, float] | None = None, highlight_edge: tuple[int, int] | None = None,
            rankdir: str = "LR", max_steps: int = 400, output_labels: Sequence[str] | None = None,
-           focus: int | None = None, radius: int = 2) -> str:
+           focus: int | None = None, radius: int = 2, fixed: bool = False, fan: int = 6) -> str:
     """DOT text of the graph of ``wl``.
 
     ``vals`` are the primal values (``vals[i + n - 1]`` is ``v_i``); ``known`` limits which of
     them are written on nodes (all, by default). ``tangents``/``adjoints`` map a variable index
     to its tangent/adjoint known so far. ``highlight`` is the current node, ``highlight_edge``
     a (from, to) pair of variable indices. ``output_labels`` replace the names y, y_1, ... .
+
+    ``fixed``: every node always carries the same lines (value, tangent, adjoint), ``?`` for what
+    is not known yet, and a fixed size, so that stepping through a sweep changes the colours and
+    the numbers but never moves a node (the layout depends only on the graph and the node sizes).
+
     ``focus`` draws only the variables within ``radius`` edges of that variable (a local view of a
-    big graph); the limit ``max_steps`` then applies to what is drawn.
+    big graph, :func:`local_view`): at most ``fan`` neighbours of each node, the others counted in a
+    "+k more" node, so a variable with many uses never draws a column taller than the screen.
+    Without ``focus``, a list of more than ``max_steps`` steps is refused (ValueError).
     """
-    keep = neighbourhood(wl, focus, radius) if focus is not None else None
-    if len(wl.steps) > max_steps and (keep is None or len(keep) > max_steps):
-        raise ValueError(f"the graph has {len(wl.steps)} steps; at most {max_steps} are drawn")
+    hidden: dict[int, int] = {}
+    if focus is not None:
+        keep, hidden = local_view(wl, focus, radius, fan)
+    else:
+        keep = None
+        if len(wl.steps) > max_steps:
+            raise ValueError(f"the graph has {len(wl.steps)} steps; at most {max_steps} are drawn")
     off = wl.n - 1
     shown = set(known) if known is not None else (set(range(1 - wl.n, len(wl.steps) + 1)) if vals else set())
     tangents, adjoints = tangents or {}, adjoints or {}
@@ -80,6 +119,11 @@ def to_dot(wl: WengertList, vals: Sequence[float] | None = None, highlight: int 
 
     def label(i: int, head: str) -> str:
         parts = [head]
+        if fixed:
+            parts.append(f"= {fmt(vals[i + off]) if vals is not None and i in shown else PLACEHOLDER}")
+            parts.append(f"v̇ = {fmt(tangents[i]) if i in tangents else PLACEHOLDER}")
+            parts.append(f"v̄ = {fmt(adjoints[i]) if i in adjoints else PLACEHOLDER}")
+            return escape("\n".join(parts))
         if vals is not None and i in shown:
             parts.append(f"= {fmt(vals[i + off])}")
         if i in tangents:
@@ -87,6 +131,13 @@ def to_dot(wl: WengertList, vals: Sequence[float] | None = None, highlight: int 
         if i in adjoints:
             parts.append(f"v̄ = {fmt(adjoints[i])}")
         return escape("\n".join(parts))
+
+    def size(head: str) -> str:
+        """A fixed box for ``fixed`` labels: as wide as the head or the widest value, four lines high."""
+        if not fixed:
+            return ""
+        cols = max(_width(head), 4 + VALUE_COLUMNS)
+        return f", fixedsize=true, width={0.16 + 0.082 * cols:.2f}, height={0.1 + 4 * 0.165:.2f}"
 
     def fill(i: int, base: str) -> str:
         if i == highlight:
@@ -101,8 +152,8 @@ def to_dot(wl: WengertList, vals: Sequence[float] | None = None, highlight: int 
         if not drawn(i):
             continue
         pen = ', penwidth=2' if i == highlight else ""
-        lines.append(f'  {_node_id(i)} [label="{label(i, pretty(f"{vname(i)} = {name}"))}", '
-                     f'fillcolor="{fill(i, INPUT)}"{pen}];')
+        head = pretty(f"{vname(i)} = {name}")
+        lines.append(f'  {_node_id(i)} [label="{label(i, head)}", fillcolor="{fill(i, INPUT)}"{pen}{size(head)}];')
     for st in wl.steps:
         i = st.index
         if not drawn(i):
@@ -110,7 +161,8 @@ def to_dot(wl: WengertList, vals: Sequence[float] | None = None, highlight: int 
         head = pretty(f"{vname(i)} = {wl.definition(st)}")
         pen = ', penwidth=2' if i == highlight else ""
         style = "" if st.active else ', style="rounded,filled,dashed"'
-        lines.append(f'  {_node_id(i)} [label="{label(i, head)}", fillcolor="{fill(i, PLAIN)}"{pen}{style}];')
+        lines.append(f'  {_node_id(i)} [label="{label(i, head)}", fillcolor="{fill(i, PLAIN)}"{pen}{style}'
+                     f'{size(head)}];')
     for st in wl.steps:
         if not drawn(st.index):
             continue
@@ -119,7 +171,11 @@ def to_dot(wl: WengertList, vals: Sequence[float] | None = None, highlight: int 
                 hl = highlight_edge is not None and (highlight_edge == (a, st.index) or highlight_edge == (st.index, a))
                 attr = f' [color="{HIGHLIGHT}", penwidth=2.5]' if hl else ""
                 lines.append(f"  {_node_id(a)} -> {_node_id(st.index)}{attr};")
-    outs = list(output_labels) if output_labels is not None else wl.output_names()
+    for i, count in sorted(hidden.items()):
+        lines.append(f'  more{_node_id(i)} [label="+{count} more", shape=plaintext, style="", fontcolor="#555555"];')
+        lines.append(f'  {_node_id(i)} -> more{_node_id(i)} [style=dashed, arrowhead=none, color="#999999"];')
+    names = wl.output_names()
+    outs = list(output_labels) if output_labels is not None else [pretty_names(y, names) for y in names]
     for j, (y, o) in enumerate(zip(outs, wl.outputs, strict=True)):
         if isinstance(o, int) and not drawn(o):
             continue
@@ -131,19 +187,50 @@ def to_dot(wl: WengertList, vals: Sequence[float] | None = None, highlight: int 
     return "\n".join(lines)
 
 
-def neighbourhood(wl: WengertList, focus: int, radius: int = 2) -> set[int]:
-    """Variables within ``radius`` edges of ``focus``, following edges either way."""
-    nbrs: dict[int, set[int]] = {}
+def _neighbours(wl: WengertList) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+    """(arguments, uses) of every variable, in step order."""
+    args: dict[int, list[int]] = {}
+    uses: dict[int, list[int]] = {}
     for st in wl.steps:
-        for a in st.args:
-            if isinstance(a, int):
-                nbrs.setdefault(a, set()).add(st.index)
-                nbrs.setdefault(st.index, set()).add(a)
+        for a in dict.fromkeys(a for a in st.args if isinstance(a, int)):
+            args.setdefault(st.index, []).append(a)
+            uses.setdefault(a, []).append(st.index)
+    return args, uses
+
+
+def neighbourhood(wl: WengertList, focus: int, radius: int = 2) -> set[int]:
+    """Variables within ``radius`` edges of ``focus``, following edges either way (all of them)."""
+    args, uses = _neighbours(wl)
     seen, frontier = {focus}, {focus}
     for _ in range(radius):
-        frontier = {b for a in frontier for b in nbrs.get(a, ())} - seen
+        frontier = {b for a in frontier for b in (*args.get(a, ()), *uses.get(a, ()))} - seen
         seen |= frontier
     return seen
+
+
+def local_view(wl: WengertList, focus: int, radius: int = 2, fan: int = 6,
+               max_nodes: int = MAX_LOCAL) -> tuple[set[int], dict[int, int]]:
+    """What a local view of ``focus`` draws: (variables, {variable: neighbours left out}).
+
+    Breadth first from ``focus``, ``radius`` edges either way; of each node's neighbours not drawn yet,
+    its arguments come first, then its uses nearest to ``focus`` in the list, at most ``fan`` of them
+    (and nothing past ``max_nodes`` in all). The left-out ones are counted, for a "+k more" node.
+    """
+    args, uses = _neighbours(wl)
+    seen, frontier, expanded = {focus}, [focus], []
+    for _ in range(radius):
+        nxt: list[int] = []
+        for a in frontier:
+            cand = [b for b in args.get(a, []) if b not in seen]
+            cand += sorted((b for b in uses.get(a, []) if b not in seen), key=lambda b: (abs(b - focus), b))
+            take = cand[:max(0, min(fan, max_nodes - len(seen)))]
+            seen.update(take)
+            nxt += take
+            expanded.append(a)
+        frontier = nxt
+    hidden = {a: n for a in expanded
+              if (n := sum(b not in seen for b in (*args.get(a, ()), *uses.get(a, ())))) > 0}
+    return seen, hidden
 
 
 # --- the step-by-step walk -------------------------------------------------------------------------
@@ -160,57 +247,90 @@ class WalkStep:
     caption: str
 
 
+class _Steps(Sequence):
+    """The walk's positions, each made when asked for (a 5,000-step list has 15,000 of them)."""
+
+    def __init__(self, walk: Walk) -> None:
+        self._walk = walk
+
+    def __len__(self) -> int:
+        return len(self._walk)
+
+    def __getitem__(self, position):  # type: ignore[override]
+        if isinstance(position, slice):
+            return [self[i] for i in range(*position.indices(len(self)))]
+        if position < 0:
+            position += len(self)
+        if not 0 <= position < len(self):
+            raise IndexError(position)
+        return self._walk.step(position)
+
+
 @dataclass
 class Walk:
-    """The forward sweep row by row, then the reverse sweep update by update."""
+    """The forward sweep row by row, then the reverse sweep update by update.
 
-    steps: list[WalkStep] = field(default_factory=list)
+    ``steps[p]`` (or :meth:`step`) is position ``p``: the ``n`` inputs, the ``k`` steps, then the updates.
+    """
+
+    wl: WengertList | None = None
     updates: list[Update] = field(default_factory=list)
 
     def __len__(self) -> int:
-        return len(self.steps)
+        return 0 if self.wl is None else self.wl.n + len(self.wl.steps) + len(self.updates)
+
+    @property
+    def steps(self) -> Sequence[WalkStep]:
+        return _Steps(self)
+
+    def step(self, position: int) -> WalkStep:
+        wl = self.wl
+        assert wl is not None
+        off = wl.n - 1
+        if position < wl.n:
+            i = position - off
+            return WalkStep("forward", position, i, None, pretty(f"Forward sweep: input {vname(i)} = "
+                                                                  f"{wl.inputs[position]}"))
+        if position < wl.n + len(wl.steps):
+            st = wl.steps[position - wl.n]
+            return WalkStep("forward", st.index + off, st.index, None,
+                            pretty(f"Forward sweep: {vname(st.index)} = {wl.definition(st)}"))
+        r = position - wl.n - len(wl.steps)
+        u = self.updates[r]
+        if u.source is None:
+            cap = f"Reverse sweep: seed v̄_{u.target} with the output's adjoint"
+        else:
+            op = "=" if u.first else "+="
+            cap = f"Reverse sweep: v̄_{u.target} {op} v̄_{u.source} · ∂v_{u.source}/∂v_{u.target}"
+        return WalkStep("reverse", r, u.target, u.source, pretty(cap))
 
     def state(self, position: int, vals: Sequence[float], dots: Sequence[float] | None, n: int) -> dict:
-        """Arguments for :func:`to_dot` at ``position``: known values, tangents, adjoints, highlight."""
-        s = self.steps[max(0, min(position, len(self.steps) - 1))]
+        """Arguments for :func:`to_dot` at ``position``: known values, tangents, adjoints, highlight.
+
+        In the reverse sweep every value and tangent is known (the forward sweep is over) and the
+        adjoints are those updated so far.
+        """
+        s = self.step(max(0, min(position, len(self) - 1)))
         off = n - 1
         if s.phase == "forward":
             known = set(range(1 - n, s.row - off + 1))
-            tangents = {i: dots[i + off] for i in known} if dots is not None else {}
-            adjoints: dict[int, float] = {}
             edge = None
+            adjoints: dict[int, float] = {}
         else:
             known = set(range(1 - n, len(vals) - off))
-            tangents = {}
             adjoints = {}
             for u in self.updates[: s.row + 1]:
                 adjoints[u.target] = u.value
             edge = (s.source, s.node) if s.source is not None else None
+        tangents = {i: dots[i + off] for i in known} if dots is not None else {}
         return {"known": known, "tangents": tangents, "adjoints": adjoints, "highlight": s.node,
                 "highlight_edge": edge}
 
 
 def walk(wl: WengertList, updates: Sequence[Update]) -> Walk:
     """Every primal step (inputs first), then every adjoint update, in the order computed."""
-    w = Walk(updates=list(updates))
-    off = wl.n - 1
-    for k, name in enumerate(wl.inputs):
-        i = k - off
-        w.steps.append(WalkStep("forward", k, i, None, pretty(f"Forward sweep: input {vname(i)} = {name}")))
-    for st in wl.steps:
-        w.steps.append(WalkStep("forward", st.index + off, st.index, None,
-                                pretty(f"Forward sweep: {vname(st.index)} = {wl.definition(st)}")))
-    for r, u in enumerate(updates):
-        if u.source is None:
-            cap = f"Reverse sweep: seed v̄_{u.target} with the output's adjoint"
-        else:
-            op = "=" if u.first else "+="
-            cap = f"Reverse sweep: v̄_{u.target} {op} v̄_{u.source} · ∂v_{u.source}/∂v_{u.target}"
-        w.steps.append(WalkStep("reverse", r, u.target, u.source, pretty(cap)))
-    return w
+    return Walk(wl, list(updates))
 
 
-__all__ = ["to_dot", "neighbourhood", "walk", "Walk", "WalkStep", "escape", "pretty"]
+__all__ = ["to_dot", "neighbourhood", "local_view", "walk", "Walk", "WalkStep", "escape", "pretty", "pretty_names"]
 
-
-# --- display helpers shared by the pages -----------------------------------------------------------

@@ -4,16 +4,20 @@
 function, checks the point and leaves a :class:`Ctx` in the session state. A page calls
 :func:`run_page` with its body: the body gets a ready ``Ctx`` or is replaced by a friendly note
 when the function needs fixing, and any unexpected exception becomes a short message rather
-than a traceback. Settings live in the URL (``st.query_params``) so a shared link reopens the view.
+than a traceback; inside a body, :func:`part` does the same for one part of the page, so a graph that
+cannot be drawn leaves the tables and the code standing. Settings live in the URL (``st.query_params``)
+so a shared link reopens the view. The point is typed as text and read by :func:`read_number`, an
+allow-list of decimal numbers: what was typed stays in its box, and a message under it says what is wrong.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +30,9 @@ import diffzoo as dz
 from diffzoo import plots
 from diffzoo.api import as_point
 from diffzoo.errors import caret
+from diffzoo.graph import pretty
 from diffzoo.parse import Function
+from pages import _cache
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES_FILE = ROOT / "assets" / "examples.json"
@@ -53,6 +59,7 @@ class Ctx:
     error_parts: tuple[str, str, int, str] | None = None  # a parse error's message, text, position, hint
     note: str = ""
     variables: tuple[str, ...] = field(default_factory=tuple)
+    point_errors: dict[str, str] = field(default_factory=dict)  # variable -> what is wrong with its box
 
     @property
     def ok(self) -> bool:
@@ -172,6 +179,54 @@ def finite_float(s: str) -> float:
     return v
 
 
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_CONSTANTS = {"pi": math.pi, "π": math.pi, "e": math.e}
+MAX_NUMBER_CHARS = 60
+POINT_HELP = ("A decimal number with a point: 2, -0.5, 1e-3, 6.02e23; or pi or e (with a sign). A comma is "
+              "not read (1,5 could mean 1.5 or 15): write 1.5. Press Enter to apply.")
+
+
+def read_number(text: str) -> float:
+    """The number typed in a point box, by an allow-list (never evaluated); ValueError says what would work.
+
+    Read: decimals with an optional sign and exponent (``-0.5``, ``.5``, ``1e-3``), a Unicode minus,
+    ``pi``/``π``/``e`` with an optional sign. Refused, with a sentence: nothing, a decimal comma,
+    ``nan``, infinities and numbers beyond the largest float, numbers so small they would become 0,
+    and anything else.
+    """
+    t = str(text).strip().replace("\u2212", "-")
+    if not t:
+        raise ValueError("this box is empty: type a number, such as 2 or -0.5")
+    shown = t if len(t) <= 20 else t[:20] + "…"
+    if len(t) > MAX_NUMBER_CHARS:
+        raise ValueError(f"'{shown}' is too long for a number (at most {MAX_NUMBER_CHARS} characters)")
+    sign, body = (-1.0, t[1:].strip()) if t[0] == "-" else (1.0, t[1:].strip()) if t[0] == "+" else (1.0, t)
+    if body.lower() in _CONSTANTS:
+        return sign * _CONSTANTS[body.lower()]
+    if _NUMBER.fullmatch(t) is None:
+        low = t.lower().lstrip("+-")
+        if low in ("nan", "inf", "infinity", "∞"):
+            raise ValueError(f"'{shown}' is not a finite number; f and its derivatives need one, such as 2.5")
+        if "," in t and _NUMBER.fullmatch(t.replace(",", ".", 1)) and t.count(",") == 1:
+            raise ValueError(f"'{shown}' has a comma: write the decimal with a point, e.g. "
+                             f"{t.replace(',', '.', 1)} (a comma is not read, as 1,5 could mean 1.5 or 15)")
+        raise ValueError(f"'{shown}' is not a number: type digits with an optional point and exponent, "
+                         "such as 2, -0.5 or 1e-3 (or pi)")
+    v = float(t)
+    if not math.isfinite(v):
+        raise ValueError(f"'{shown}' is beyond the largest float (about 1.8e308): type a smaller number")
+    if v == 0 and any(c in "123456789" for c in t.lower().split("e")[0]):
+        raise ValueError(f"'{shown}' is below the smallest float (about 4.9e-324) and would become 0: "
+                         "type 0 if you mean 0, or a larger number")
+    return v
+
+
+def number_text(x: float) -> str:
+    """A point coordinate as its box shows it: ``2`` for 2.0, ``0.2``, ``1e-300`` (repr, shortest)."""
+    r = repr(float(x))
+    return r[:-2] if r.endswith(".0") else r
+
+
 # --- the sidebar ----------------------------------------------------------------------------------
 
 
@@ -182,24 +237,29 @@ def _pick_example() -> None:
         if ex["name"] == name:
             st.session_state["fn"] = ex["text"]
             for v, x in ex["point"].items():
-                st.session_state[f"pt_{v}"] = float(x)
+                st.session_state[f"pt_{v}"] = number_text(float(x))
             st.session_state["_example_point"] = {k: float(x) for k, x in ex["point"].items()}
 
 
-def _initial_value(v: str) -> float:
+def _initial_text(v: str) -> str:
+    """What the point box of ``v`` holds on a fresh page: the URL's text as it is (a wrong one is shown with its
+    message, never replaced), else the example's value, else 1."""
     raw = _qp(f"at_{v}")
     if raw is not None:
-        try:
-            return finite_float(raw)
-        except ValueError:
-            pass
+        return raw[:200]
     pts = st.session_state.get("_example_point") or {}
     if v in pts:
-        return pts[v]
+        return number_text(pts[v])
     for ex in examples():
         if ex["text"] == st.session_state.get("fn") and v in ex["point"]:
-            return float(ex["point"][v])
-    return 1.0
+            return number_text(float(ex["point"][v]))
+    return "1"
+
+
+@_cache.memo
+def parsed(text: str) -> Function:
+    """The function typed (shared by every session and page; a parse error is raised each time, never kept)."""
+    return dz.parse(text)
 
 
 def leave_multipage_v1() -> None:
@@ -237,7 +297,7 @@ def sidebar() -> Ctx:
                       "variables such as x, x1, w_2. Press Ctrl+Enter (or click outside) to apply.")
     ctx = Ctx(text=text, note=match["note"] if match else "")
     try:
-        fn = dz.parse(text)
+        fn = parsed(text)
     except dz.ParseError as exc:
         ctx.error, ctx.error_kind = str(exc), "parse"
         if isinstance(getattr(exc, "text", None), str):
@@ -261,27 +321,38 @@ def sidebar() -> Ctx:
         st.session_state["_last_vars"] = variables
         _write_qp("fn", text)
     ctx.variables = variables
-    values = []
+    values: list[float] = []
     if variables:
         sb.markdown("**Point**")
         cols = sb.columns(2) if len(variables) > 1 else [sb]
         for k, v in enumerate(variables[:100]):
             key = f"pt_{v}"
-            if key not in st.session_state or not isinstance(st.session_state[key], float):
-                st.session_state[key] = _initial_value(v)
-            cols[k % len(cols)].number_input(v, key=key, step=0.1, format="%.6g")
-            values.append(float(st.session_state[key]))
-    if fn:
-        for v, x in zip(variables, values, strict=True):
-            _write_qp(f"at_{v}", x)
+            if not isinstance(st.session_state.get(key), str):
+                st.session_state[key] = _initial_text(v)
+            col = cols[k % len(cols)]
+            col.text_input(v, key=key, help=POINT_HELP, max_chars=200)
+            typed = st.session_state[key]
+            try:
+                values.append(read_number(typed))
+            except ValueError as exc:
+                ctx.point_errors[v] = str(exc)
+                values.append(math.nan)
+            if fn:
+                _write_qp(f"at_{v}", typed.strip())
+        for v, message in ctx.point_errors.items():  # under the boxes, the sidebar's whole width: readable
+            sb.error(f"**{md(v)}**: {md(message)}", icon=":material/edit:")
+    if fn and ctx.point_errors:
+        bad = ", ".join(md(v) for v in ctx.point_errors)
+        ctx.error, ctx.error_kind = f"the point is not complete: fix {bad} in the sidebar", "value"
+    elif fn:
         ctx.function, ctx.point = fn, tuple(values)
         try:
             pt = as_point(fn, ctx.point_dict)
             fn.wengert.evaluate(pt)
         except (dz.EvaluationError, dz.PointError, ValueError) as exc:
-            ctx.error, ctx.error_kind = str(exc), "point"
+            ctx.error, ctx.error_kind = pretty(str(exc)), "point"
             sb.error("f cannot be evaluated at this point:", icon=":material/warning:")
-            sb.code(str(exc), language=None, wrap_lines=True)
+            sb.code(ctx.error, language=None, wrap_lines=True)
     if ctx.note and not ctx.error:
         sb.caption(ctx.note)
     st.session_state["_ctx"] = ctx
@@ -320,6 +391,10 @@ def run_page(title: str, intro: str, body: Callable[[Ctx], None], needs_function
             else:
                 st.warning("Fix the function in the sidebar to see this page. diffzoo says:", icon=":material/edit:")
                 st.code(c.error or "", language=None, wrap_lines=True)
+        elif c.error_kind == "value":
+            st.warning("Fix the point in the sidebar to see this page: "
+                       + "; ".join(f"{md(v)}: {md(e)}" for v, e in c.point_errors.items()) + ".",
+                       icon=":material/edit:")
         else:
             st.warning("Choose another point in the sidebar: f has no value here. diffzoo says:",
                        icon=":material/edit:")
@@ -330,15 +405,37 @@ def run_page(title: str, intro: str, body: Callable[[Ctx], None], needs_function
     except dz.LimitError as exc:
         st.warning("This function is too large for part of this page (the other pages and methods still work). "
                    "diffzoo says:", icon=":material/warning:")
-        st.code(str(exc), language=None, wrap_lines=True)
+        st.code(pretty(str(exc)), language=None, wrap_lines=True)
     except (dz.EvaluationError, dz.PointError, dz.ParseError) as exc:
         st.warning("diffzoo could not finish this page at this point (f may have a value here but no derivative): "
                    "choose another point in the sidebar. diffzoo says:", icon=":material/warning:")
-        st.code(str(exc), language=None, wrap_lines=True)
+        st.code(pretty(str(exc)), language=None, wrap_lines=True)
     except Exception as exc:  # no traceback ever reaches a page
         log.exception("page %s failed", title)
         st.error(f"Something went wrong while drawing this page ({type(exc).__name__}). "
                  "Try another function or point.", icon=":material/error:")
+
+
+@contextlib.contextmanager
+def part(what: str) -> Iterator[None]:
+    """One part of a page (a graph, a table, the generated code): drawn, or a sentence saying why not.
+
+    ``with _ui.part("the computational graph"): ...`` draws what the block draws; if the block raises,
+    what it drew so far stays, a short note says why ``what`` is missing, and the rest of the page goes
+    on. diffzoo's own errors give their message; anything else is logged and named, never a traceback.
+    (Streamlit's reruns and stops are not exceptions of this kind and pass through.)
+    """
+    try:
+        yield
+    except dz.LimitError as exc:
+        st.info(f"Not shown here: {md(what)}, as the function is too large for it. diffzoo says: "
+                f"{md(pretty(str(exc)))}", icon=":material/info:")
+    except (dz.EvaluationError, dz.PointError, dz.ParseError, ValueError, ArithmeticError) as exc:
+        st.info(f"Not shown here: {md(what)}. diffzoo says: {md(pretty(str(exc)))}", icon=":material/info:")
+    except Exception as exc:  # no traceback ever reaches a page
+        log.exception("part %r failed", what)
+        st.warning(f"Not shown here: {md(what)}, which could not be drawn ({type(exc).__name__}); "
+                   "the rest of the page is unaffected.", icon=":material/warning:")
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~$])")
@@ -360,12 +457,15 @@ def fmt(v: Any, digits: int = 12) -> str:
     return f"{x:.{digits}g}"
 
 
-def downloads(items: list[tuple[str, bytes | str, str, str]], key: str) -> None:
-    """A row of download buttons: (label, data, file name, mime)."""
+Data = bytes | str | Callable[[], bytes | str]
+
+
+def downloads(items: list[tuple[str, Data, str, str]], key: str) -> None:
+    """A row of download buttons: (label, data, file name, mime); data given as a function is made on click."""
     cols = st.columns(max(len(items), 1))
     for col, (label, data, name, mime) in zip(cols, items, strict=True):
         col.download_button(label, data, file_name=name, mime=mime, key=f"dl_{key}_{name}",
-                            width="stretch")
+                            width="stretch", on_click="ignore")
 
 
 def figure_block(png: bytes, svg: bytes | Callable[[], bytes], name: str, caption: str = "") -> None:
@@ -399,4 +499,4 @@ def warnings_block(warnings: list[str] | tuple[str, ...], where: Any = None) -> 
     """A method's ``Result.warnings`` (a kink, an untrusted step, lost digits), shown beside its numbers."""
     target = where if where is not None else st
     for w in dict.fromkeys(warnings):  # each sentence once, in order
-        target.warning(md(w), icon=":material/warning:")
+        target.warning(md(pretty(str(w))), icon=":material/warning:")

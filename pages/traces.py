@@ -9,8 +9,8 @@ import streamlit as st
 
 import diffzoo as dz
 from diffzoo import forward, graph, reverse
-from diffzoo.traces import TraceTable, adjoint_table, primal_table, tangent_table
-from pages import _ui
+from diffzoo.traces import TraceTable, adjoint_table, primal_table, tangent_rules, tangent_table
+from pages import _cache, _ui
 
 HL = "#fde2c8"
 INTRO = (
@@ -20,30 +20,91 @@ INTRO = (
     "accumulating adjoints v̄ = ∂y/∂v, giving the whole gradient in one sweep. Use the step control to "
     "walk through both sweeps: the current row is highlighted in its table and in the graph."
 )
-MAX_LATEX_ROWS = 80
-MAX_GRAPH_STEPS = 300
+MAX_LATEX_ROWS = 80  # the Wengert list typeset as mathematics up to this many steps
+MAX_GRAPH_STEPS = 300  # whole graphs up to this many steps
 WINDOW = 30  # rows of a long table shown around the current step
-BIG = 24  # lists longer than this get scrolling boxes instead of shrinking
+BIG = 24  # lists longer than this get scrolling boxes and a local graph
+CODE_LINES = 400  # lines of generated code shown (the download has all)
+LIST_LINES = 200  # lines of a long Wengert list shown around the current step
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def trace_data(text: str, point: tuple[float, ...], seed: tuple[float, ...], ybar: tuple[float, ...]) -> dict[str, Any]:
-    """Everything the page shows for one function, point, seed direction and output seed."""
-    f = dz.parse(text)
-    wl = f.wengert
+# --- what the page shows, computed once per function, point and seed (shared by sessions, bounded by bytes) ---
+
+
+@_cache.memo
+def structure(text: str) -> dict[str, Any]:
+    """What depends on the function only: the list, its tangent rules, its text and mathematics."""
+    wl = _ui.parsed(text).wengert
+    outs = wl.output_names()
+    return {"wl": wl, "rules": tangent_rules(wl), "n": wl.n, "k": len(wl.steps), "inputs": list(wl.inputs),
+            "outputs": outs, "shown_outputs": [graph.pretty_names(y, outs) for y in outs],
+            "wengert": graph.pretty_names(graph.pretty(wl.to_text()), outs).split("\n"),
+            "wengert_latex": wengert_latex(wl) if len(wl.steps) <= MAX_LATEX_ROWS else None}
+
+
+@_cache.memo
+def primal(text: str, point: tuple[float, ...]) -> dict[str, Any]:
+    """The forward sweep's values and the primal trace."""
+    wl = structure(text)["wl"]
     vals = wl.evaluate(list(point))
+    return {"vals": vals, "table": primal_table(wl, vals), "value": wl.output_values(vals)}
+
+
+@_cache.memo
+def tangent(text: str, point: tuple[float, ...], seed: tuple[float, ...]) -> dict[str, Any]:
+    """The tangent sweep along ``seed`` and its trace."""
+    s = structure(text)
+    wl, vals = s["wl"], primal(text, point)["vals"]
     dots = forward.tangent_sweep(wl, vals, list(seed))
+    tt = tangent_table(wl, vals, dots, s["rules"])
+    tt.title = "Tangent trace, seed " + short_seed(wl.inputs, seed, "\u0307")
+    return {"dots": dots, "table": tt, "jvp": forward.output_tangents(wl, dots)}
+
+
+@_cache.memo
+def adjoint(text: str, point: tuple[float, ...], ybar: tuple[float, ...]) -> dict[str, Any]:
+    """The reverse sweep seeded with ``ybar``, every update recorded, and its trace."""
+    s = structure(text)
+    wl, vals = s["wl"], primal(text, point)["vals"]
     bar, updates = reverse.adjoint_sweep(wl, vals, list(ybar), record=True)
-    tan = tangent_table(wl, vals, dots)
-    tan.title = "Tangent trace, seed " + short_seed(wl.inputs, seed, "\u0307")
-    adj = adjoint_table(wl, updates, bar)
-    adj.title = "Adjoint trace, seed " + short_seed(wl.output_names(), ybar, "\u0304")
-    w = graph.walk(wl, updates)
-    return {"primal": primal_table(wl, vals), "tangent": tan, "adjoint": adj, "vals": vals, "dots": dots,
-            "walk": w, "n": wl.n, "k": len(wl.steps), "wengert": wl.to_text(),
-            "wengert_latex": wengert_latex(wl), "value": wl.output_values(vals),
-            "jvp": forward.output_tangents(wl, dots), "gradient": bar[: wl.n], "inputs": wl.inputs,
-            "outputs": wl.output_names()}
+    at = adjoint_table(wl, updates, bar)
+    at.title = "Adjoint trace, seed " + graph.pretty_names(short_seed(s["outputs"], ybar, "\u0304"), s["outputs"])
+    return {"updates": updates, "table": at, "gradient": bar[: wl.n]}
+
+
+@_cache.memo
+def caveats(text: str, point: tuple[float, ...]) -> list[str]:
+    """``Result.warnings`` at the point (a kink, digits lost): those of reverse mode's whole Jacobian, which
+    the traces shown are part of (the same sentences forward mode gives)."""
+    try:
+        return list(dict.fromkeys(dz.differentiate(_ui.parsed(text), list(point), "reverse").warnings))
+    except (dz.EvaluationError, ArithmeticError, ValueError):  # the sweeps' own parts say why
+        return []
+
+
+@_cache.memo
+def dot_at(text: str, point: tuple[float, ...], seed: tuple[float, ...], ybar: tuple[float, ...],
+           position: int, local: bool) -> str:
+    """The graph's DOT text at one position of the walk (``local``: only the current step's neighbourhood)."""
+    s, p = structure(text), primal(text, point)
+    w = walk_of(text, point, ybar)
+    dots = _try(lambda: tangent(text, point, seed)["dots"])
+    state = w.state(position, p["vals"], dots, s["n"])
+    focus = state["highlight"] if local else None
+    return graph.to_dot(s["wl"], p["vals"], max_steps=MAX_GRAPH_STEPS, focus=focus, radius=2, fixed=True, **state)
+
+
+def walk_of(text: str, point: tuple[float, ...], ybar: tuple[float, ...]) -> graph.Walk:
+    """Both sweeps, position by position; only the forward sweep when the reverse sweep cannot run here."""
+    updates = _try(lambda: adjoint(text, point, ybar)["updates"]) or []
+    return graph.walk(structure(text)["wl"], updates)
+
+
+def _try(make: Any) -> Any:
+    try:
+        return make()
+    except (dz.EvaluationError, ArithmeticError, ValueError):
+        return None
 
 
 def short_seed(names: Any, seed: Any, mark: str) -> str:
@@ -66,15 +127,7 @@ def wengert_latex(wl: Any) -> str:
     return r"\begin{aligned}" + r"\\ ".join(rows) + r"\end{aligned}"
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def dot_at(text: str, point: tuple[float, ...], seed: tuple[float, ...], ybar: tuple[float, ...],
-           position: int, local: bool) -> str:
-    """The graph's DOT text at one position of the walk (``local``: only the current step's neighbourhood)."""
-    d = trace_data(text, point, seed, ybar)
-    wl = dz.parse(text).wengert
-    state = d["walk"].state(position, d["vals"], d["dots"], d["n"])
-    focus = state["highlight"] if local else None
-    return graph.to_dot(wl, d["vals"], max_steps=MAX_GRAPH_STEPS, focus=focus, radius=2, **state)
+# --- drawing -------------------------------------------------------------------------------------------
 
 
 def window(n_rows: int, current: int | None, size: int = WINDOW) -> tuple[int, int]:
@@ -85,16 +138,21 @@ def window(n_rows: int, current: int | None, size: int = WINDOW) -> tuple[int, i
     return lo, lo + size
 
 
-def table_frame(tt: TraceTable, current: int | None, rows: tuple[int, int] | None = None) -> Any:
+def table_frame(tt: TraceTable, current: int | None, rows: tuple[int, int] | None = None,
+                outputs: tuple[str, ...] = ()) -> Any:
     """The trace as a styled table: values formatted, the current row marked and highlighted."""
-    df = tt.frame()
+    if rows is not None:
+        part = TraceTable(tt.title, tt.rows[rows[0]: rows[1]])
+        offset = rows[0]
+    else:
+        part, offset = tt, 0
+    df = part.frame()
+    df.index = range(offset, offset + len(df))
     df["value"] = [_ui.fmt(v) for v in df["value"]]
     for col in ("variable", "rule", "chain rule"):
         if col in df:
-            df[col] = [graph.pretty(str(v)) for v in df[col]]
-    df.insert(0, "now", ["▶" if i == current else "" for i in range(len(df))])
-    if rows is not None:
-        df = df.iloc[rows[0]: rows[1]]
+            df[col] = [graph.pretty_names(str(v), outputs) for v in df[col]]
+    df.insert(0, "now", ["▶" if i == current else "" for i in df.index])
 
     def paint(row: pd.Series) -> list[str]:
         on = row.name == current
@@ -103,10 +161,12 @@ def table_frame(tt: TraceTable, current: int | None, rows: tuple[int, int] | Non
     return df.style.apply(paint, axis=1)
 
 
-def table_latex(tt: TraceTable, current: int | None) -> str:
-    """The trace as an aligned array; the current row in colour."""
+def table_latex(tt: TraceTable, current: int | None, rows: tuple[int, int] | None = None) -> str:
+    """The trace (or rows [lo, hi) of it) as an aligned array; the current row in colour."""
+    lo, hi = rows if rows is not None else (0, len(tt.rows))
     lines = []
-    for i, r in enumerate(tt.rows):
+    for i in range(lo, hi):
+        r = tt.rows[i]
         row = rf"{r.name_latex} &= {r.rule_latex} &= {_ui.fmt(r.value)}"
         if i == current:
             row = r"\color{#c2410c}{\blacktriangleright}\; " + row.replace("&=", r"&= \color{#c2410c}", 2)
@@ -114,20 +174,22 @@ def table_latex(tt: TraceTable, current: int | None) -> str:
     return r"\begin{array}{rll}" + r"\\ ".join(lines) + r"\end{array}"
 
 
-def show_table(tt: TraceTable, current: int | None, view: str, key: str) -> None:
-    st.subheader(tt.title)
-    if view == "Mathematics" and len(tt.rows) <= MAX_LATEX_ROWS:
-        st.latex(table_latex(tt, current))
+def show_table(tt: TraceTable, current: int | None, view: str, key: str, outputs: tuple[str, ...]) -> None:
+    st.subheader(graph.pretty_names(tt.title, outputs))
+    every = bool(st.session_state.get("allrows"))
+    rows = None if every else window(len(tt.rows), current)
+    if rows is not None and rows != (0, len(tt.rows)):
+        st.caption(f"Rows {rows[0] + 1}–{rows[1]} of {len(tt.rows)}, around the current step "
+                   "(all rows: the switch above the tables, or the CSV).")
+    shown = len(tt.rows) if rows is None else rows[1] - rows[0]
+    if view == "Mathematics" and shown <= MAX_LATEX_ROWS:
+        st.latex(table_latex(tt, current, rows))
     else:
         if view == "Mathematics":
-            st.caption(f"{len(tt.rows)} rows: too many to typeset; shown as a table.")
-        rows = None if st.session_state.get("allrows") else window(len(tt.rows), current)
-        if rows is not None and rows != (0, len(tt.rows)):
-            st.caption(f"Rows {rows[0] + 1}–{rows[1]} of {len(tt.rows)}, around the current step "
-                       "(all rows: the switch above the tables, or the CSV).")
-        st.table(table_frame(tt, current, rows), hide_index=True)
-    _ui.downloads([("CSV", tt.to_csv(), f"{key}.csv", "text/csv"),
-                   ("LaTeX", tt.to_latex(), f"{key}.tex", "text/x-tex")], key=key)
+            st.caption(f"{shown} rows: too many to typeset; shown as a table.")
+        st.table(table_frame(tt, current, rows, outputs), hide_index=True)
+    _ui.downloads([("CSV", tt.to_csv, f"{key}.csv", "text/csv"),
+                   ("LaTeX", tt.to_latex, f"{key}.tex", "text/x-tex")], key=key)
 
 
 def _move(delta: int, last: int) -> None:
@@ -135,13 +197,14 @@ def _move(delta: int, last: int) -> None:
 
 
 def body(c: _ui.Ctx) -> None:
-    wl = c.function.wengert
+    text, point = c.text, c.point
+    s = structure(text)
     names = list(c.variables)
     seed_options = [*names, "all ones"] if names else ["all ones"]
     seed_name = _ui.url_setting("seed", seed_options[0], str, lambda v: v in seed_options)
     if seed_name not in seed_options:
         st.session_state["seed"] = seed_name = seed_options[0]
-    outs = wl.output_names()
+    outs, shown_outs = s["outputs"], s["shown_outputs"]
     out_i = _ui.url_setting("out", 0, int, lambda v: 0 <= v < len(outs))
     if not 0 <= out_i < len(outs):
         st.session_state["out"] = out_i = 0
@@ -153,7 +216,7 @@ def body(c: _ui.Ctx) -> None:
                    help="Forward mode computes the derivative along this direction in one pass.")
     if len(outs) > 1:
         col2.selectbox("Output seeded in the reverse sweep (ȳ)", list(range(len(outs))), key="out",
-                       format_func=lambda j: f"ȳ = e({outs[j]}): gradient of {outs[j]}",
+                       format_func=lambda j: f"ȳ = e({shown_outs[j]}): gradient of {shown_outs[j]}",
                        help="Reverse mode computes one row of the Jacobian (the gradient of one output) per sweep.")
     else:
         col2.markdown("**Reverse sweep seed:** ȳ = 1 (one output)")
@@ -161,12 +224,14 @@ def body(c: _ui.Ctx) -> None:
 
     seed = tuple(1.0 for _ in names) if seed_name == "all ones" else tuple(float(v == seed_name) for v in names)
     ybar = tuple(float(j == out_i) for j in range(len(outs)))
-    d = trace_data(c.text, c.point, seed, ybar)
-    w = d["walk"]
+    p = primal(text, point)
+    tan = _try_part(lambda: tangent(text, point, seed))
+    adj = _try_part(lambda: adjoint(text, point, ybar))
+    w = walk_of(text, point, ybar)
     if len(w) == 0:
         st.info("This function is a constant: it has no inputs and no steps, so there is nothing to walk "
                 "through and every derivative is 0.", icon=":material/info:")
-        show_table(d["primal"], None, view, "primal")
+        show_table(p["table"], None, view, "primal", tuple(outs))
         return
     last = len(w) - 1
     _ui.url_setting("step", 0, int)
@@ -178,86 +243,142 @@ def body(c: _ui.Ctx) -> None:
     b1.button("◀ Previous", on_click=_move, args=(-1, last), key="prev", width="stretch")
     b2.button("Next ▶", on_click=_move, args=(1, last), key="next", width="stretch")
     if last > 0:
-        sl.slider(f"Step (0 … {last}): forward sweep first ({d['n'] + d['k']} steps), then the reverse sweep "
-                  f"({len(w) - d['n'] - d['k']} adjoint updates)", 0, last, key="step")
+        n_rev = len(w) - s["n"] - s["k"]
+        sl.slider(f"Step (0 … {last}): forward sweep first ({s['n'] + s['k']} steps), then the reverse sweep "
+                  f"({n_rev} adjoint updates)", 0, last, key="step")
     pos = int(st.session_state["step"])
     _ui._write_qp("step", pos)
-    s = w.steps[pos]
-    p, md = graph.pretty, _ui.md
-    if s.phase == "forward":
-        prow, trow = d["primal"].rows[s.row], d["tangent"].rows[s.row]
-        now = (f"**Step {pos}/{last} — {md(s.caption)}** — value {md(p(prow.name))} = {md(_ui.fmt(prow.value))}, "
-               f"tangent {md(p(trow.name))} = {md(p(trow.rule))} = {md(_ui.fmt(trow.value))}")
-    else:
-        arow = d["adjoint"].rows[s.row]
-        now = (f"**Step {pos}/{last} — {md(s.caption)}** — {md(p(arow.name))} = {md(p(arow.rule))} "
-               f"= {md(_ui.fmt(arow.value))}")
-    st.info(now, icon=":material/arrow_forward:")
+    step = w.steps[pos]
+    with _ui.part("the current step"):
+        st.info(now_line(step, pos, last, p, tan, adj, tuple(outs)), icon=":material/arrow_forward:")
 
     g, wcol = st.columns([5, 2])
     with g:
         st.subheader("Computational graph")
-        local = False
-        if d["n"] + d["k"] > BIG:  # nodes drawn: inputs and steps; more than fit readably on a projector
-            _ui.url_setting("whole", False, _ui.as_bool)
-            st.toggle(f"Draw the whole graph ({d['n']} inputs, {d['k']} steps)", key="whole",
-                      help="Off: only the current step and its neighbours, large enough to read on a projector.")
-            local = not st.session_state["whole"]
-        if d["k"] > MAX_GRAPH_STEPS and not local:
-            st.caption(f"The list has {d['k']} steps; whole graphs of more than {MAX_GRAPH_STEPS} are not drawn.")
-        else:
-            dot = dot_at(c.text, c.point, seed, ybar, pos, local)
-            st.graphviz_chart(dot, width="stretch")
-            st.caption("Blue: inputs. Green: values known so far. Orange: the current step "
-                       "(and, in the reverse sweep, the edge its adjoint flows along). Dashed: no derivative needed.")
-            _ui.downloads([("Graph (DOT)", dot, "graph.dot", "text/vnd.graphviz")], key="graph")
+        with _ui.part("the computational graph"):
+            draw_graph(text, point, seed, ybar, pos, s)
     with wcol:
         st.subheader("Wengert list")
-        box = st.container(height=420, border=False) if d["n"] + d["k"] > BIG else st.container()
-        with box:
-            if d["k"] <= MAX_LATEX_ROWS:
-                st.latex(d["wengert_latex"])
-            else:
-                st.code(graph.pretty(d["wengert"]), language=None)
+        with _ui.part("the Wengert list"):
+            draw_list(s, step)
         st.subheader("Results")
-        ys = d["outputs"]
-        lines = [f"**{md(y)}** = {md(_ui.fmt(v))}" for y, v in zip(ys, d["value"], strict=True)]
-        jv = ", ".join(md(_ui.fmt(v)) for v in d["jvp"])
-        dots = ", ".join(md(f"{y[0]}\u0307{y[1:]}") for y in ys)
-        lines.append(f"**Forward, one pass** (along the seed): {dots} = {jv}")
-        yb = ys[out_i] if len(ys) > 1 else ys[0]
-        pairs = list(zip(d["inputs"], d["gradient"], strict=True))
-        gr = ", ".join(f"∂{md(yb)}/∂{md(x)} = {md(_ui.fmt(v))}" for x, v in pairs[:4])
-        more = f" … ({len(pairs) - 4} more in the adjoint table's last rows)" if len(pairs) > 4 else ""
-        lines.append(f"**Reverse, one sweep:** {gr}{more}")
-        st.markdown("\n\n".join(lines))
+        with _ui.part("the results"):
+            draw_results(s, p, tan, adj, out_i)
+            _ui.warnings_block(caveats(text, point))
 
-    fwd_row = s.row if s.phase == "forward" else None
-    rev_row = s.row if s.phase == "reverse" else None
-    if len(d["primal"].rows) > WINDOW or len(d["adjoint"].rows) > WINDOW:
+    fwd_row = step.row if step.phase == "forward" else None
+    rev_row = step.row if step.phase == "reverse" else None
+    if len(p["table"].rows) > WINDOW or (isinstance(adj, dict) and len(adj["table"].rows) > WINDOW):
         _ui.url_setting("allrows", False, _ui.as_bool)
         st.toggle("Show every row of the tables", key="allrows")
     st.markdown("### Forward mode: primal and tangent traces (the survey's Table 2)")
     a, b = st.columns(2)
-    with a:
-        show_table(d["primal"], fwd_row, view, "primal")
-    with b:
-        show_table(d["tangent"], fwd_row, view, "tangent")
+    with a, _ui.part("the primal trace"):
+        show_table(p["table"], fwd_row, view, "primal", tuple(outs))
+    with b, _ui.part("the tangent trace"):
+        show_table(_need(tan)["table"], fwd_row, view, "tangent", tuple(outs))
     st.markdown("### Reverse mode: the adjoint trace (the survey's Table 3, read top-down)")
-    show_table(d["adjoint"], rev_row, view, "adjoint")
+    with _ui.part("the adjoint trace"):
+        show_table(_need(adj)["table"], rev_row, view, "adjoint", tuple(outs))
     st.caption("Each adjoint update adds v̄ₖ · ∂vₖ/∂vⱼ to v̄ⱼ: a variable used twice is updated twice. "
                "The last rows read the gradient off the input adjoints.")
-    _generated_code(c)
+    with _ui.part("the generated code"):
+        _generated_code(c)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+def _try_part(make: Any) -> Any:
+    """A sweep's data, or the exception that stopped it (its parts then say why)."""
+    try:
+        return make()
+    except (dz.EvaluationError, ArithmeticError, ValueError) as exc:
+        return exc
+
+
+def _need(data: Any) -> Any:
+    """Data of a sweep for a part that needs it; its exception, raised, becomes the part's note."""
+    if isinstance(data, Exception):
+        raise data
+    return data
+
+
+def now_line(step: graph.WalkStep, pos: int, last: int, p: dict, tan: Any, adj: Any, outs: tuple[str, ...]) -> str:
+    """The current step in one line: what is computed, its value, and its tangent or adjoint."""
+    pr, md = (lambda t: graph.pretty_names(graph.pretty(str(t)), outs)), _ui.md
+    head = f"**Step {pos}/{last} — {md(step.caption)}** — "
+    if step.phase == "forward":
+        prow = p["table"].rows[step.row]
+        line = head + f"value {md(pr(prow.name))} = {md(_ui.fmt(prow.value))}, "
+        if isinstance(tan, Exception):
+            return line + f"tangent not available here: {md(pr(tan))}"
+        trow = tan["table"].rows[step.row]
+        return line + f"tangent {md(pr(trow.name))} = {md(pr(trow.rule))} = {md(_ui.fmt(trow.value))}"
+    arow = _need(adj)["table"].rows[step.row]
+    return head + f"{md(pr(arow.name))} = {md(pr(arow.rule))} = {md(_ui.fmt(arow.value))}"
+
+
+def draw_graph(text: str, point: tuple[float, ...], seed: tuple[float, ...], ybar: tuple[float, ...], pos: int,
+               s: dict[str, Any]) -> None:
+    local = False
+    if s["n"] + s["k"] > BIG:  # nodes drawn: inputs and steps; more than fit readably on a projector
+        _ui.url_setting("whole", False, _ui.as_bool)
+        st.toggle(f"Draw the whole graph ({s['n']} inputs, {s['k']} steps)", key="whole",
+                  help="Off: only the current step and its neighbours, large enough to read on a projector.")
+        local = not st.session_state["whole"]
+    if s["k"] > MAX_GRAPH_STEPS and not local:
+        st.caption(f"The list has {s['k']} steps; whole graphs of more than {MAX_GRAPH_STEPS} steps are not "
+                   "drawn (too large to read). Switch the whole graph off to see the current step's neighbours.")
+        return
+    dot = dot_at(text, point, seed, ybar, pos, local)
+    st.graphviz_chart(dot, width="stretch")
+    more = " A dashed “+k more” stands for neighbours left out of this local view." if local else ""
+    st.caption("Blue: inputs. Green: values known so far. Orange: the current step (and, in the reverse sweep, "
+               "the edge its adjoint flows along). Dashed box: no derivative needed. “?”: not computed yet."
+               + more)
+    _ui.downloads([("Graph (DOT)", dot, "graph.dot", "text/vnd.graphviz")], key="graph")
+
+
+def draw_list(s: dict[str, Any], step: graph.WalkStep) -> None:
+    lines = s["wengert"]
+    box = st.container(height=420, border=False) if s["n"] + s["k"] > BIG else st.container()
+    with box:
+        if s["wengert_latex"] is not None:
+            st.latex(s["wengert_latex"])
+            return
+        node_line = step.node + s["n"] - 1  # the list's lines: inputs, then steps, then outputs
+        lo, hi = window(len(lines), node_line, LIST_LINES)
+        if (lo, hi) != (0, len(lines)):
+            st.caption(f"Lines {lo + 1}–{hi} of {len(lines)}, around the current step.")
+        st.code("\n".join(lines[lo:hi]), language=None)
+
+
+def draw_results(s: dict[str, Any], p: dict, tan: Any, adj: Any, out_i: int) -> None:
+    md, ys = _ui.md, s["shown_outputs"]
+    lines = [f"**{md(y)}** = {md(_ui.fmt(v))}" for y, v in zip(ys, p["value"], strict=True)]
+    if isinstance(tan, Exception):
+        lines.append(f"**Forward, one pass:** not available here ({md(graph.pretty(str(tan)))})")
+    else:
+        jv = ", ".join(md(_ui.fmt(v)) for v in tan["jvp"])
+        dots = ", ".join(md(f"{y[0]}\u0307{y[1:]}") for y in ys)
+        lines.append(f"**Forward, one pass** (along the seed): {dots} = {jv}")
+    if isinstance(adj, Exception):
+        lines.append(f"**Reverse, one sweep:** not available here ({md(graph.pretty(str(adj)))})")
+    else:
+        yb = ys[out_i] if len(ys) > 1 else ys[0]
+        pairs = list(zip(s["inputs"], adj["gradient"], strict=True))
+        gr = ", ".join(f"∂{md(yb)}/∂{md(x)} = {md(_ui.fmt(v))}" for x, v in pairs[:4])
+        more = f" … ({len(pairs) - 4} more in the adjoint table's last rows)" if len(pairs) > 4 else ""
+        lines.append(f"**Reverse, one sweep:** {gr}{more}")
+    st.markdown("\n\n".join(lines))
+
+
+@_cache.memo
 def generated_sources(text: str) -> dict[str, str] | None:
     """The straight-line Python that diffzoo.compile writes for this list (None if it is not available)."""
     try:
         from diffzoo.compile import generate
     except ImportError:
         return None
-    g = generate(dz.parse(text).wengert)
+    g = generate(structure(text)["wl"])
     return {"primal": g.primal_src, "forward (JVP)": g.jvp_src, "reverse (VJP)": g.vjp_src}
 
 
@@ -273,9 +394,14 @@ def _generated_code(c: _ui.Ctx) -> None:
     tabs = st.tabs([f"{name}" for name in src])
     for tab, code in zip(tabs, src.values(), strict=True):
         with tab:
+            lines = code.split("\n")
+            if len(lines) > CODE_LINES:
+                st.caption(f"The first {CODE_LINES} of {len(lines):,} lines; the download below has them all.")
+                code = "\n".join(lines[:CODE_LINES])
             st.code(code, language="python", line_numbers=True,
                     height=min(640, 28 * (code.count("\n") + 2)))
-    _ui.downloads([(f"{name} (.py)", code, f"{name.split()[0]}.py", "text/x-python") for name, code in src.items()],
-                  key="gen")
+    _ui.downloads([(f"{name} (.py)", lambda code=code: code, f"{name.split()[0]}.py", "text/x-python")
+                   for name, code in src.items()], key="gen")
+
 
 _ui.run_page("Traces: forward and reverse mode", INTRO, body)
