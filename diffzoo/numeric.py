@@ -595,8 +595,9 @@ def rounding_noise(wl: WengertList, vals: Sequence[float], accumulate: bool = Fa
     noise times |∂v_k/∂v_j| from the primitive table. Taking the largest term gives the typical size
     that the step choice balances (tuned on the benchmark's functions). With ``accumulate`` the terms
     add as independent roundings do, as a root sum of squares: what a check must allow for, since a
-    sum of 5000 terms has about √(5000/3) times the noise of its last rounding. ``exp(x) - 1`` near 0 gets the noise of exp(x)
-    (about 1), not of its tiny result: that is what cancels when f(x + h) - f(x) is formed.
+    sum of 5000 terms has about √(5000/3) times the noise of its last rounding. ``exp(x) - 1`` near 0
+    gets the noise of exp(x) (about 1), not of its tiny result: that is what cancels when f(x + h) - f(x)
+    is formed.
     """
     off = wl.n - 1
     noise = [0.0] * wl.n  # the inputs are exact

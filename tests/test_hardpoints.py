@@ -19,14 +19,13 @@ met by 0.
 
 from __future__ import annotations
 
-import math
 import time
 
 import numpy as np
 import pytest
 
 import diffzoo as dz
-from diffzoo.compare import max_relative_error, reference_jacobian
+from diffzoo.compare import reference_jacobian
 
 # (function, point, exists): exists=False where f has no derivative at the point.
 CASES = [
