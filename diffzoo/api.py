@@ -19,6 +19,7 @@ import pandas as pd
 
 from . import caveats, forward, numeric, reverse, symbolic
 from .errors import ParseError
+from .fmt import latex_name
 from .parse import Function, parse
 from .traces import TraceTable, adjoint_table, primal_table, tangent_rules, tangent_table
 from .wengert import WengertList
@@ -153,7 +154,8 @@ class SymbolicTrace(Trace):
             for i, e in enumerate(row):
                 x = self.function.variables[i]
                 t.rows.append(Row(f"∂{names[j]}/∂{x}", symbolic.show(e), float(self.J[j, i]), 0,
-                                  rf"\frac{{\partial {names[j]}}}{{\partial {x}}}", symbolic.show(e, latex=True)))
+                                  rf"\frac{{\partial {latex_name(names[j])}}}{{\partial {latex_name(x)}}}",
+                                  symbolic.show(e, latex=True)))
         return {"derivatives": t}
 
     def sizes(self) -> pd.DataFrame:

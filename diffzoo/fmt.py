@@ -124,10 +124,13 @@ def _math_word(word: str) -> str | None:
         return None
     if mark is None:
         return prefix + latex_name(plain)
-    head = latex_name(plain)
+    m = _NAME.fullmatch(plain)
+    if m is None:  # a name written whole (x_1_): the mark goes over all of it
+        return prefix + rf"{_MARKS[mark]}{{{latex_name(plain)}}}"
     # the mark goes on the base letter(s), before any subscript: \dot{x}_{1}
-    base, sep, rest = head.partition("_")
-    return prefix + rf"{_MARKS[mark]}{{{base}}}" + (f"_{rest}" if sep else "")
+    base, num, sub = m.groups()
+    sub = num if num is not None else sub
+    return prefix + rf"{_MARKS[mark]}{{{latex_name(base)}}}" + (f"_{{{sub}}}" if sub else "")
 
 
 def is_ascii_latex(text: str) -> bool:

@@ -490,16 +490,16 @@ def _complex_step(wl: WengertList, x: list[float], i: int, eps: float | None, re
                                       "value; use a small step such as 1e-20 (the default)", f"{name} = {xi:.10g}")
             h /= 2.0**20
             continue
-        if small < 4 * _TINY:  # an imaginary part in the subnormal range: it keeps only a few digits
+        if small < _TINY:  # an imaginary part in the subnormal range: it keeps only a few digits
             if given:
                 raise EvaluationError(f"the complex step h = {h:.3g} is too small: some imaginary parts of f({name} + "
                                       f"ih) fall below the normal floats (down to {small:.2g}) and keep only a few "
                                       "digits; use a larger step (the default chooses one)", f"{name} = {xi:.10g}")
-            h = h * 2.0 ** math.ceil(math.log2(4 * _TINY / small) + 1)
+            h = h * 2.0 ** math.ceil(math.log2(_TINY / small))  # just enough: truncation grows as h^2
             continue
         d2, small2, finite2 = run(2 * h)
         evals += 1
-        agree = finite2 and small2 >= 4 * _TINY and bool(
+        agree = finite2 and small2 >= _TINY and bool(
             (np.abs(d - d2) <= _COMPLEX_AGREE * np.maximum(np.abs(d), np.abs(d2)) + 1e-300).all())
         if agree:
             return Estimate(d, evals, h, None, True, ())
