@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import io
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -19,12 +20,19 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import (
+    FixedLocator,
+    FuncFormatter,
+    LogFormatterSciNotation,
+    MaxNLocator,
+    NullFormatter,
+    NullLocator,
+)
 
 COLORS = {"forward": "#1f77b4", "backward": "#17becf", "central": "#2ca02c", "complex": "#d62728",
           "richardson": "#9467bd", "symbolic": "#8c564b", "numeric": "#2ca02c", "reverse": "#d62728",
           "primal": "#444444", "loss": "#444444"}
 _CYCLE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf", "#7f7f7f"]
-ZERO_FLOOR = 1e-17  # where an error of exactly 0 is drawn on a log axis
 STYLE = {"font.size": 14, "axes.titlesize": 16, "axes.labelsize": 15, "legend.fontsize": 13,
          "xtick.labelsize": 13, "ytick.labelsize": 13, "lines.linewidth": 2.4}
 # Figure sizes are chosen for the column each figure is shown in, so that the page scales fonts by
@@ -53,7 +61,12 @@ def color(name: str, k: int = 0) -> str:
     return _CYCLE[k % len(_CYCLE)]
 
 
-def to_png(fig: Figure, dpi: int = 110) -> bytes:
+#: Dots per inch of the PNGs shown on the pages: a 6.6-inch figure is 1,190 pixels wide, so it stays sharp
+#: when a page stretches it across a wide column (at 110 dpi, 726 pixels, it was visibly blurred).
+PAGE_DPI = 180
+
+
+def to_png(fig: Figure, dpi: int = PAGE_DPI) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
@@ -67,79 +80,149 @@ def to_svg(fig: Figure) -> bytes:
 
 # --- numeric: error against step ------------------------------------------------------------------
 
+#: How each scheme's curve is drawn besides its colour: curves that coincide (forward and backward
+#: on a symmetric function, central and complex on their truncation branch) stay apart by their dash
+#: pattern, their markers, and markers placed at different steps.
+SCHEME_STYLE = {"forward": ("-", "o", 0), "backward": ((0, (5, 2.5)), "v", 3), "central": ("-", "s", 6),
+                "complex": ("-.", "^", 9), "richardson": ((0, (8, 3)), "X", 12)}
+MARK_EVERY = 15  # one marker every 15 steps of the sweep (8 per curve), each scheme shifted by 3
+_TOP = 1.5e308  # the highest y limit: a tick or a margin past the float range overflows and breaks the figure
+
+
+def _scheme_style(scheme: str, k: int) -> tuple[Any, str, int]:
+    return SCHEME_STYLE.get(scheme, ("-", "o", 3 * k % MARK_EVERY))
+
+
+def _finite_positive(values: Any) -> np.ndarray:
+    v = np.asarray(values, dtype=float).ravel()
+    return v[np.isfinite(v) & (v > 0)]
+
+
+def _log_limits(errs: np.ndarray) -> tuple[float, float]:
+    """y limits around the measured errors: a little room above, and below for the exact-zero ticks."""
+    if not errs.size:
+        return 1e-17, 1.0
+    lo, hi = np.log10(errs.min()), np.log10(errs.max())
+    top = min(hi + 0.7, np.log10(_TOP))
+    bottom = max(min(lo - 1.5, top - 2), -300.0)
+    return 10.0**bottom, 10.0**top
+
+
+def _decade_ticks(ax: Any, lo: float, hi: float) -> None:
+    """Major ticks at whole decades, at most about eight of them, and never past the float range."""
+    a, b = math.ceil(np.log10(lo) - 1e-9), math.floor(np.log10(hi) + 1e-9)
+    stride = max(1, math.ceil((b - a + 1) / 8))
+    ax.yaxis.set_major_locator(FixedLocator([10.0**k for k in range(a, b + 1) if (k - a) % stride == 0]))
+    ax.yaxis.set_major_formatter(LogFormatterSciNotation())
+    minor = [m * 10.0**k for k in range(a - 1, b + 1) for m in range(2, 10)] if stride == 1 else []
+    ax.yaxis.set_minor_locator(FixedLocator([v for v in minor if lo <= v <= hi]))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+
 
 @_styled
 def error_figure(sweeps: Mapping[str, pd.DataFrame], best: pd.DataFrame | None = None,
                  current: float | None = None, model: bool = True, title: str = "",
                  default: pd.DataFrame | None = None) -> Figure:
-    """Log-log error against step h, one colour per scheme.
+    """Log-log error against step h, one colour, dash pattern and marker per scheme.
 
-    ``sweeps`` maps a label ("float64", "float32") to an ``error_sweep`` frame; the first is
-    drawn solid, the others dashed. The model (truncation + rounding bound) is drawn dotted for
-    the first sweep, ``best`` steps are marked with stars, the ``default`` steps (columns
-    scheme, eps, error) with diamonds, and ``current`` as a vertical line.
+    ``sweeps`` maps a label ("float64", "float32") to an ``error_sweep`` frame; two or more are
+    drawn side by side on the same axes (small multiples), each with its own error model (dotted,
+    truncation + rounding) and its own best steps. ``best`` (columns scheme, eps and fit_error or
+    error, and precision when there are several sweeps) is marked with stars, the ``default`` steps
+    (columns scheme, eps, error; float64) with diamonds on the float64 panel, and ``current`` with a
+    vertical line. Errors that are infinite or nan are left out, and the y axis stays within floats.
     """
-    fig = _figure(10.5, 5.6)
-    ax = fig.add_subplot()
-    styles = ["-", "--", "-."]
+    labels = list(sweeps)
+    many = len(labels) > 1
+    fig = _figure(12.5 if many else 10.5, 5.6)
+    axes = fig.subplots(1, len(labels), sharey=True, squeeze=False)[0] if labels else [fig.add_subplot()]
+    # Every y value drawn is read against the measured errors; an error of exactly 0 is drawn as a tick
+    # a little below the least positive one (a log axis has no 0).
+    errs = np.concatenate([_finite_positive(df["error"]) for df in sweeps.values()] or [np.zeros(0)])
+    lo, hi = _log_limits(errs)
+    zero_at = lo * 3
     exact = False
-    for k, (label, df) in enumerate(sweeps.items()):
-        for scheme, g in df.groupby("scheme", sort=False):
+    for ax, label in zip(axes, labels, strict=False):
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_autoscaley_on(False)
+        ax.set_ylim(lo, hi)
+        df = sweeps[label]
+        measured = bool(np.isfinite(df["error"].to_numpy(dtype=float)).any())
+        for k, (scheme, g) in enumerate(df.groupby("scheme", sort=False)):
+            dash, marker, offset = _scheme_style(str(scheme), k)
+            h = g["eps"].to_numpy(dtype=float)
             err = g["error"].to_numpy(dtype=float)
             zero = err == 0
             exact = exact or bool(zero.any())
-            name = f"{scheme}" + (f" ({label})" if len(sweeps) > 1 else "")
-            ax.plot(g["eps"], np.where(zero, np.nan, err), styles[k % 3], color=color(scheme), label=name,
-                    alpha=1 if k == 0 else 0.75)
+            shown = np.where(np.isfinite(err) & (err > 0), err, np.nan)
+            ax.plot(h, shown, linestyle=dash, marker=marker, markevery=(offset, MARK_EVERY), markersize=8,
+                    markerfacecolor="white", markeredgewidth=1.8, color=color(str(scheme)), label=str(scheme))
             if zero.any():
-                ax.plot(g["eps"].to_numpy()[zero], np.full(int(zero.sum()), ZERO_FLOOR), "|", color=color(scheme),
-                        markersize=10, alpha=0.8)
-            if model and k == 0 and np.isfinite(g["truncation"]).any():
-                bound = (g["truncation"] + g["rounding"]).to_numpy(dtype=float)
-                ax.plot(g["eps"], bound, ":", color=color(scheme), linewidth=1.4, alpha=0.8)
+                ax.plot(h[zero], np.full(int(zero.sum()), zero_at), "|", color=color(str(scheme)), markersize=10,
+                        alpha=0.8)
+            if model and measured and "truncation" in g and np.isfinite(g["truncation"]).any():
+                with np.errstate(all="ignore"):
+                    bound = (g["truncation"] + g["rounding"]).to_numpy(dtype=float)
+                bound = np.where(np.isfinite(bound) & (bound > 0), np.clip(bound, lo / 10, hi), np.nan)
+                ax.plot(h, bound, ":", color=color(str(scheme)), linewidth=1.4, alpha=0.8)
+        if best is not None and len(best):
+            mine = best[best["precision"] == label] if "precision" in best else (best if ax is axes[0] else best[:0])
+            for _, r in mine.iterrows():
+                y = r["fit_error"] if "fit_error" in r else r["error"]
+                if np.isfinite(r["eps"]) and np.isfinite(y):
+                    ax.plot([r["eps"]], [min(max(y, zero_at), hi)], marker="*", markersize=18,
+                            color=color(str(r["scheme"])), markeredgecolor="black", linestyle="none", zorder=5)
+        if default is not None and len(default) and label == "float64":
+            for _, r in default.iterrows():
+                if np.isfinite(r["eps"]) and np.isfinite(r["error"]):
+                    ax.plot([r["eps"]], [min(max(r["error"], zero_at), hi)], marker="D", markersize=15,
+                            markerfacecolor="none", markeredgewidth=2.5, markeredgecolor=color(str(r["scheme"])),
+                            linestyle="none", zorder=6)
+        if current is not None:
+            ax.axvline(current, color="black", linewidth=1.2, linestyle="--")
+            ax.annotate("slider's h", (current, 1), xycoords=("data", "axes fraction"), xytext=(4, -16),
+                        textcoords="offset points", fontsize=12)
+        if exact:
+            ax.axhline(zero_at, color="gray", linewidth=0.8)
+        if not measured:
+            ax.text(0.5, 0.5, f"no finite estimate at any step in {label}\n(f or its stencil overflows)"
+                    if many else "no finite estimate at any step\n(f or its stencil overflows)",
+                    transform=ax.transAxes, ha="center", va="center", fontsize=13, color="#444444")
+        _decade_ticks(ax, lo, hi)
+        steps = np.concatenate([sweeps[lab]["eps"].to_numpy(dtype=float) for lab in labels])
+        steps = steps[np.isfinite(steps) & (steps > 0)]
+        if steps.size:  # every panel spans the same steps, drawn or not
+            ax.set_xlim(steps.min() / 1.6, steps.max() * 1.6)
+        ax.xaxis.set_major_locator(FixedLocator([10.0**k for k in range(-16, 1, 4 if many else 2)]))
+        ax.xaxis.set_minor_locator(FixedLocator([10.0**k for k in range(-16, 1)]))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_xlabel("step h (ε)")
+        ax.grid(True, which="major", alpha=0.3)
+        if many:
+            ax.set_title(label)
+    axes[0].set_ylabel("absolute error |estimate − AD value|")
+    heading = title or "Error of each finite-difference scheme against the step"
+    if many:
+        fig.suptitle(heading)
+    else:
+        axes[0].set_title(heading)
+    handles, names = axes[0].get_legend_handles_labels()
     if exact:
-        ax.axhline(ZERO_FLOOR, color="gray", linewidth=0.8)
-        ax.annotate("ticks: error exactly 0", (0.99, ZERO_FLOOR), xycoords=("axes fraction", "data"), xytext=(0, 5),
-                    textcoords="offset points", fontsize=11, color="gray", ha="right")
-    if best is not None and len(best):
-        for _, r in best.iterrows():
-            if np.isfinite(r["error"]):
-                ax.plot([r["eps"]], [max(r["error"], ZERO_FLOOR)], marker="*", markersize=16, color=color(r["scheme"]),
-                        markeredgecolor="black", linestyle="none")
-    if default is not None and len(default):
-        for _, r in default.iterrows():
-            if np.isfinite(r["error"]):
-                ax.plot([r["eps"]], [max(r["error"], ZERO_FLOOR)], marker="D", markersize=10, color=color(r["scheme"]),
-                        markeredgecolor="black", linestyle="none")
-    if current is not None:
-        ax.axvline(current, color="black", linewidth=1.2, linestyle="--")
-        ax.annotate("slider's h", (current, 1), xycoords=("data", "axes fraction"), xytext=(4, -16),
-                    textcoords="offset points", fontsize=12)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    # The axis follows the measured errors, not the model lines: where f and f''' vanish (x - sin x at 0)
-    # the model's bounds fall to 1e-100 and would squash every measured curve into a band.
-    errs = np.concatenate([df["error"].to_numpy(dtype=float) for df in sweeps.values()] or [np.zeros(0)])
-    errs = errs[np.isfinite(errs) & (errs > 0)]
-    if errs.size:
-        ax.set_ylim(max(min(errs.min(), ZERO_FLOOR) / 5, 1e-40), errs.max() * 5)
-    ax.set_xlabel("step h (ε)")
-    ax.set_ylabel("absolute error |estimate − AD value|")
-    ax.set_title(title or "Error of each finite-difference scheme against the step")
-    ax.grid(True, which="major", alpha=0.3)
-    handles, labels = ax.get_legend_handles_labels()
+        handles.append(Line2D([], [], color="gray", marker="|", markersize=10, linestyle="none"))
+        names.append("error exactly 0")
     if model:
         handles.append(Line2D([], [], color="gray", linestyle=":", linewidth=1.4))
-        labels.append("model: truncation + rounding")
+        names.append("model: truncation + rounding")
     if best is not None and len(best):
-        handles.append(Line2D([], [], color="gray", marker="*", markersize=14, linestyle="none",
+        handles.append(Line2D([], [], color="gray", marker="*", markersize=15, linestyle="none",
                               markeredgecolor="black"))
-        labels.append("best step of each scheme")
+        names.append("best step (fitted V)")
     if default is not None and len(default):
-        handles.append(Line2D([], [], color="gray", marker="D", markersize=9, linestyle="none",
-                              markeredgecolor="black"))
-        labels.append("default step (chosen for f)")
-    ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+        handles.append(Line2D([], [], marker="D", markersize=12, linestyle="none", markerfacecolor="none",
+                              markeredgewidth=2.5, markeredgecolor="gray"))
+        names.append("default step (chosen for f)")
+    axes[-1].legend(handles, names, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, handlelength=3)
     return fig
 
 
@@ -171,6 +254,21 @@ def swell_figure(df: pd.DataFrame, title: str = "") -> Figure:
 # --- timings ----------------------------------------------------------------------------------------
 
 
+def _integer_ticks(axis: Any, values: Any) -> None:
+    """Ticks at the measured sizes themselves (1, 2, 4, ..., 256), written as integers, and no minor labels.
+
+    A log axis's own labels over 1 to 256 are "2×10⁰ 3×10⁰ 4×10⁰ ...", which run into each other; sizes
+    that are whole numbers read better as such. At most about ten ticks are kept (every other one beyond).
+    """
+    v = sorted({float(t) for t in np.asarray(values, dtype=float) if np.isfinite(t) and t > 0})
+    if not v or not all(t.is_integer() for t in v):
+        return
+    stride = max(1, math.ceil(len(v) / 10))
+    axis.set_major_locator(FixedLocator(v[::stride]))
+    axis.set_major_formatter(FuncFormatter(lambda t, _: f"{t:,.0f}"))
+    axis.set_minor_locator(NullLocator())
+
+
 @_styled
 def lines_figure(df: pd.DataFrame, x: str, y: str, hue: str, title: str, xlabel: str, ylabel: str,
                  logx: bool = True, logy: bool = True) -> Figure:
@@ -183,6 +281,7 @@ def lines_figure(df: pd.DataFrame, x: str, y: str, hue: str, title: str, xlabel:
         ax.plot(g[x], g[y], marker="o", color=color(str(name), k), label=str(name), linestyle="--" if dashed else "-")
     if logx:
         ax.set_xscale("log")
+        _integer_ticks(ax.xaxis, df[x])
     if logy:
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)
@@ -224,6 +323,7 @@ def loss_figure(df: pd.DataFrame) -> Figure:
     fig = _figure(8, 4.4)
     ax = fig.add_subplot()
     ax.plot(df["step"], df["loss"], marker="o", color="#1f77b4", label="loss")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps are whole numbers: no tick at 2.5
     ax.set_xlabel("gradient-descent step")
     ax.set_ylabel("mean logistic loss", color="#1f77b4")
     ax.grid(True, alpha=0.3)
