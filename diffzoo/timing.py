@@ -40,30 +40,38 @@ def interleaved(funcs: Mapping[str, Callable[[], object]], repeats: int, min_tim
     every function once per sample, starting at a different one each round; garbage collection
     waits between rounds, as timeit does. ``clock`` is ``time.perf_counter`` (wall time); the
     benchmarks may pass ``time.process_time`` to count only this process's CPU time on a busy
-    machine. With a ``budget`` (seconds), no new round starts once it is spent (at least one round
-    runs), so a user asking for many repeats of a slow function cannot hold the server for long.
+    machine. With a ``budget`` (seconds of wall time from the call), no round starts that would end
+    past it, judged by the last round's length (or, before the first, by the warm-up calls): so a
+    user asking for many repeats of a slow function cannot hold the server for long. The budget
+    counts everything, the warm-up calls with their one-off costs (code generation) included; one
+    timed round always runs, as a median needs a sample.
     ``warmup`` rounds run first and are not counted: a fresh process reaches its steady state (the
     allocator's memory grown, caches filled) only after some dozens of calls.
     """
     began = time.perf_counter()
     names = list(funcs)
     inner: dict[str, int] = {}
+    round_s = 0.0  # wall seconds one round is expected to take
     for name in names:
-        start = clock()
+        start, wall = clock(), time.perf_counter()
         funcs[name]()  # warm-up: one-off costs (code generation, caches) stay out of the figures
-        t = clock() - start
+        t, w = clock() - start, time.perf_counter() - wall
         if t < 20 * min_time:  # not a slow job: time it again without its one-off costs to size the samples
-            start = clock()
+            start, wall = clock(), time.perf_counter()
             funcs[name]()
-            t = clock() - start
+            t, w = clock() - start, time.perf_counter() - wall
         inner[name] = max(1, min(10_000, int(min_time / t) if t > 0 else 10_000))
+        round_s += inner[name] * w
     times: dict[str, list[float]] = {name: [] for name in names}
     enabled = gc.isenabled()
     try:
         warm = max(0, int(warmup))
         for r in range(-warm, max(1, int(repeats))):
-            if r > 0 and budget is not None and time.perf_counter() - began > budget:
-                break
+            elapsed = time.perf_counter() - began
+            if r != 0 and budget is not None and elapsed + round_s > budget:
+                if r > 0:
+                    break
+                continue  # a warm-up round that does not fit: straight to the one timed round
             k = r % len(names)
             # The last round's cyclic garbage is collected here, not in some job's time. Only the
             # young generation (all of it, as collection is off during rounds): a full collection
@@ -72,6 +80,7 @@ def interleaved(funcs: Mapping[str, Callable[[], object]], repeats: int, min_tim
             # primal with full collections here, 2.1-2.2x with young ones, as when timing single calls).
             gc.collect(0)
             gc.disable()
+            round_start = time.perf_counter()
             for name in names[k:] + names[:k]:
                 fn, reps = funcs[name], inner[name]
                 start = clock()
@@ -79,6 +88,7 @@ def interleaved(funcs: Mapping[str, Callable[[], object]], repeats: int, min_tim
                     fn()
                 if r >= 0:
                     times[name].append((clock() - start) / reps)
+            round_s = time.perf_counter() - round_start
             if enabled:
                 gc.enable()
     finally:
@@ -95,7 +105,7 @@ def time_methods(f: Function | str, point: Any, repeats: int = 7, methods: Seque
     result says how many ran).
 
     With ``compiled=True`` the rows "forward (compiled)" and "reverse (compiled)" are added (their
-    one-off code generation happens in the warm-up call, not in the timed rounds).
+    one-off code generation happens in the warm-up call, not in the timed rounds, but within the budget).
     """
     function = as_function(f)
     x = as_point(function, point)
