@@ -24,10 +24,13 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES, position="sidebar")
+# The first run after a page switch leaves the URL alone (see _ui.flush_url).
+arrived = st.session_state.get("_page", page.url_path) != page.url_path
+st.session_state["_page"] = page.url_path
 st.sidebar.markdown("### Function and point")
 _ui.sidebar()
 if page.url_path == "logreg":  # say so where the function is, not only in the page's text
     st.sidebar.info("The logistic-regression page uses its own generated data set, not this function.",
                     icon=":material/info:")
 page.run()
-_ui.flush_url(points_set=_ui.ctx().function is not None)
+_ui.flush_url(points_set=_ui.ctx().function is not None, write=not arrived)

@@ -144,15 +144,23 @@ def follow_history() -> None:
     st.session_state["_qp_written"] = now
 
 
-def flush_url(points_set: bool = True) -> None:
+def flush_url(points_set: bool = True, write: bool = True) -> None:
     """Write the view's settings to the URL in one change (one entry in the browser's history).
 
     What the URL holds and this run did not set stays (another page's settings, so a shared link keeps
     them), except the point's ``at_`` entries when this run set the point (``points_set``): those of
     variables the function no longer has go.
+
+    ``write=False`` (the run after a page switch) leaves the URL as the browser has it, which then already
+    holds the function and the point: a change written in that run reaches the browser before it has moved
+    to the new page's address, so it made a second history entry and Back needed two presses (issue 10,
+    C24). The new page's own settings join the URL with the next change.
     """
-    want = dict(st.session_state.get("_qp_want") or {})
     now = _url_now()
+    if not write:
+        st.session_state["_qp_written"] = now
+        return
+    want = dict(st.session_state.get("_qp_want") or {})
     merged = {k: v for k, v in now.items() if not (points_set and k.startswith("at_"))}
     merged.update(want)
     if merged != now:

@@ -199,3 +199,59 @@ def test_back_button_restores_the_previous_view(server, browser):
         with _opened(browser, shared) as fresh:  # the copied address opens that view
             assert "Step 2/" in fresh.inner_text('[data-testid="stMain"]')
         assert not page.query_selector('[data-testid="stException"]')
+
+
+def _node_boxes(page) -> tuple[dict[str, tuple[float, float]], tuple[float, float]]:
+    """Centre of every node of the drawn graph (by its DOT id), and the drawing's width and height, in px."""
+    return page.evaluate("""() => {
+        const svg = document.querySelector('[data-testid="stGraphVizChart"] svg');
+        const r0 = svg.getBoundingClientRect();
+        const nodes = {};
+        for (const g of svg.querySelectorAll('g.node')) {
+            const r = g.getBoundingClientRect();
+            nodes[g.querySelector('title').textContent] = [r.x + r.width / 2 - r0.x, r.y + r.height / 2 - r0.y];
+        }
+        return [nodes, [r0.width, r0.height]];
+    }""")
+
+
+def test_graph_stays_still_while_stepping(server, browser):
+    # Issue 10, C21: stepping moved nodes by up to 31 px and the drawing grew from 190 to 221 px high, as
+    # labels gained lines. Every node now carries its value, tangent and adjoint lines from the start ("?"),
+    # at a fixed size, so across all 16 steps of the survey example nothing may move by more than 1 px.
+    with _opened(browser, f"{server}/?fn=ln(x1)%2Bx1*x2-sin(x2)&at_x1=2&at_x2=5", 1280, 1400) as page:
+        page.wait_for_selector('[data-testid="stGraphVizChart"] svg g.node', timeout=30_000)
+        first, size = _node_boxes(page)
+        assert len(first) == 8  # 2 inputs, 5 steps, 1 output
+        worst, sizes = 0.0, {tuple(round(v) for v in size)}
+        for step in range(1, 16):
+            page.get_by_role("button", name="Next ▶").click()
+            page.wait_for_function(f"() => document.body.innerText.includes('Step {step}/15')", timeout=30_000)
+            _settle(page)
+            nodes, size = _node_boxes(page)
+            assert set(nodes) == set(first)
+            worst = max(worst, *(abs(nodes[k][i] - first[k][i]) for k in first for i in (0, 1)))
+            sizes.add(tuple(round(v) for v in size))
+        assert worst <= 1.0, f"a node moved by {worst:.1f} px"
+        assert len(sizes) == 1, f"the drawing changed size: {sizes}"
+
+
+def test_back_after_a_page_switch_takes_one_press(server, browser):
+    # Issue 10, C24: the page switch added two history entries (the new page's settings were written to the
+    # URL before the browser had moved to the new page's address), so Back needed two presses.
+    with _opened(browser, f"{server}/?fn=x%5E2%2B1&at_x=3") as page:
+        before = page.evaluate("history.length")
+        page.locator('[data-testid="stSidebarNav"] a', has_text="Compare").click()
+        page.wait_for_function("() => document.body.innerText.includes('Every method, side by side')",
+                               timeout=30_000)
+        _settle(page)
+        assert page.evaluate("history.length") == before + 1  # one entry for one page switch
+        page.go_back()
+        page.wait_for_function("() => document.body.innerText.includes('Step through the sweeps')", timeout=30_000)
+        _settle(page)
+        assert "/compare" not in page.url and "Traces" in page.inner_text("h1")
+        assert "fn=x%5E2%2B1" in page.url  # the traces view it came from, function and point included
+        page.go_forward()
+        page.wait_for_function("() => document.body.innerText.includes('Every method, side by side')",
+                               timeout=30_000)
+        assert not page.query_selector('[data-testid="stException"]')
