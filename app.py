@@ -34,3 +34,6 @@ if page.url_path == "logreg":  # say so where the function is, not only in the p
                     icon=":material/info:")
 page.run()
 _ui.flush_url(points_set=_ui.ctx().function is not None, write=not arrived)
+# The parsed function lives in the shared, byte-bounded cache; a session (kept two minutes after its tab
+# closes) holds only its text between runs, not a second copy of a 5,000-step list.
+st.session_state.pop("_ctx", None)

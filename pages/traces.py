@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -174,7 +175,12 @@ def table_latex(tt: TraceTable, current: int | None, rows: tuple[int, int] | Non
     return r"\begin{array}{rll}" + r"\\ ".join(lines) + r"\end{array}"
 
 
-def show_table(tt: TraceTable, current: int | None, view: str, key: str, outputs: tuple[str, ...]) -> None:
+def show_table(tt: TraceTable, current: int | None, view: str, key: str, outputs: tuple[str, ...],
+               fetch: Callable[[], TraceTable]) -> None:
+    """A trace as a table (or mathematics), a window of it when long, with CSV and LaTeX downloads.
+
+    ``fetch`` gets the table again when a download is asked for: a download holds the cache's key, never
+    the table, so a closed session keeps no megabytes alive (issue 10, A10)."""
     st.subheader(graph.pretty_names(tt.title, outputs))
     every = bool(st.session_state.get("allrows"))
     rows = None if every else window(len(tt.rows), current)
@@ -188,8 +194,8 @@ def show_table(tt: TraceTable, current: int | None, view: str, key: str, outputs
         if view == "Mathematics":
             st.caption(f"{shown} rows: too many to typeset; shown as a table.")
         st.table(table_frame(tt, current, rows, outputs), hide_index=True)
-    _ui.downloads([("CSV", tt.to_csv, f"{key}.csv", "text/csv"),
-                   ("LaTeX", tt.to_latex, f"{key}.tex", "text/x-tex")], key=key)
+    _ui.downloads([("CSV", lambda: fetch().to_csv(), f"{key}.csv", "text/csv"),
+                   ("LaTeX", lambda: fetch().to_latex(), f"{key}.tex", "text/x-tex")], key=key)
 
 
 def _move(delta: int, last: int) -> None:
@@ -231,7 +237,7 @@ def body(c: _ui.Ctx) -> None:
     if len(w) == 0:
         st.info("This function is a constant: it has no inputs and no steps, so there is nothing to walk "
                 "through and every derivative is 0.", icon=":material/info:")
-        show_table(p["table"], None, view, "primal", tuple(outs))
+        show_table(p["table"], None, view, "primal", tuple(outs), lambda: primal(text, point)["table"])
         return
     last = len(w) - 1
     _ui.url_setting("step", 0, int)
@@ -274,12 +280,14 @@ def body(c: _ui.Ctx) -> None:
     st.markdown("### Forward mode: primal and tangent traces (the survey's Table 2)")
     a, b = st.columns(2)
     with a, _ui.part("the primal trace"):
-        show_table(p["table"], fwd_row, view, "primal", tuple(outs))
+        show_table(p["table"], fwd_row, view, "primal", tuple(outs), lambda: primal(text, point)["table"])
     with b, _ui.part("the tangent trace"):
-        show_table(_need(tan)["table"], fwd_row, view, "tangent", tuple(outs))
+        show_table(_need(tan)["table"], fwd_row, view, "tangent", tuple(outs),
+                   lambda: tangent(text, point, seed)["table"])
     st.markdown("### Reverse mode: the adjoint trace (the survey's Table 3, read top-down)")
     with _ui.part("the adjoint trace"):
-        show_table(_need(adj)["table"], rev_row, view, "adjoint", tuple(outs))
+        show_table(_need(adj)["table"], rev_row, view, "adjoint", tuple(outs),
+                   lambda: adjoint(text, point, ybar)["table"])
     st.caption("Each adjoint update adds v̄ₖ · ∂vₖ/∂vⱼ to v̄ⱼ: a variable used twice is updated twice. "
                "The last rows read the gradient off the input adjoints.")
     with _ui.part("the generated code"):
@@ -400,8 +408,9 @@ def _generated_code(c: _ui.Ctx) -> None:
                 code = "\n".join(lines[:CODE_LINES])
             st.code(code, language="python", line_numbers=True,
                     height=min(640, 28 * (code.count("\n") + 2)))
-    _ui.downloads([(f"{name} (.py)", lambda code=code: code, f"{name.split()[0]}.py", "text/x-python")
-                   for name, code in src.items()], key="gen")
+    text = c.text
+    _ui.downloads([(f"{name} (.py)", lambda name=name: (generated_sources(text) or {}).get(name, ""),
+                    f"{name.split()[0]}.py", "text/x-python") for name in src], key="gen")
 
 
 _ui.run_page("Traces: forward and reverse mode", INTRO, body)
