@@ -24,10 +24,8 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-from matplotlib.figure import Figure
 
 import diffzoo as dz
-from diffzoo import plots
 from diffzoo.api import as_point
 from diffzoo.errors import caret
 from diffzoo.graph import pretty
@@ -483,23 +481,30 @@ def figure_block(png: bytes, svg: bytes | Callable[[], bytes], name: str, captio
                ("Download SVG", svg, f"{name}.svg", "image/svg+xml")], key=name)
 
 
-def _bar(df: pd.DataFrame, title: str, xlabel: str) -> Figure:
-    return plots.bar_figure(list(df["method"]), list(df["median_s"]), title, xlabel)
+def _figure(kind: str) -> Callable[..., Any]:
+    """The maker of a figure in :mod:`diffzoo.plots`, imported when first drawn: matplotlib takes a second to
+    load, and the first page after a start (Traces) draws no figure."""
+    from diffzoo import plots
 
-
-FIGURES: dict[str, Callable[..., Figure]] = {"bar": _bar, "lines": plots.lines_figure, "loss": plots.loss_figure,
-                                             "crossover": plots.crossover_figure, "swell": plots.swell_figure}
+    if kind == "bar":
+        return lambda df, title, xlabel: plots.bar_figure(list(df["method"]), list(df["median_s"]), title, xlabel)
+    return {"lines": plots.lines_figure, "loss": plots.loss_figure, "crossover": plots.crossover_figure,
+            "swell": plots.swell_figure}[kind]
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def figure_png(kind: str, data: pd.DataFrame, args: tuple) -> bytes:
     """The PNG of a figure of given data (a picture of a measurement, not the measurement itself)."""
-    return plots.to_png(FIGURES[kind](data, *args))
+    from diffzoo import plots
+
+    return plots.to_png(_figure(kind)(data, *args))
 
 
 def plot(kind: str, data: pd.DataFrame, *args: Any, name: str, caption: str = "") -> None:
     """Draw a figure from :mod:`diffzoo.plots` with PNG/SVG downloads; the SVG is rendered on click."""
-    figure_block(figure_png(kind, data, tuple(args)), lambda: plots.to_svg(FIGURES[kind](data, *args)), name,
+    from diffzoo import plots
+
+    figure_block(figure_png(kind, data, tuple(args)), lambda: plots.to_svg(_figure(kind)(data, *args)), name,
                  caption)
 
 

@@ -35,7 +35,7 @@ def comparison(text: str, point: tuple[float, ...]) -> tuple[pd.DataFrame, str]:
         try:
             r = dz.differentiate(f, list(point), m)
         except (dz.EvaluationError, ArithmeticError, ValueError) as exc:
-            rows.append({"method": m, "value": "—", "note": str(exc)[:120]})
+            rows.append({"method": m, "value": "—", "note": graph.pretty(str(exc))[:120]})
             continue
         row: dict[str, Any] = {"method": m, "value": r.value}
         for j, y in enumerate(f.wengert.output_names()):
@@ -103,6 +103,8 @@ def cost_rows(df: pd.DataFrame) -> pd.DataFrame:
     for col in ("note", "warnings"):
         if col in show and not show[col].fillna("").astype(str).str.strip().any():
             show = show.drop(columns=[col])
+    if "note" in show:  # v₁ = ln v₋₁, as the other pages write the steps
+        show["note"] = [graph.pretty(str(v)) if pd.notna(v) else "" for v in show["note"]]
     if "warnings" in show:  # the sentences go under the table, beside the numbers; the table says which rows
         show["warnings"] = [WARNED if str(w).strip() else "" for w in show["warnings"].fillna("")]
     for col in show.columns:
