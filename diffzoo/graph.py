@@ -69,8 +69,8 @@ def _width(text: str) -> int:
     return sum(1 for c in text if c not in "\u0304\u0307")
 
 
-#: the widest value a label shows (``fmt`` gives 6 significant digits): -1.23457e-100
-VALUE_COLUMNS = 13
+#: columns kept for a value: ``fmt`` gives 6 significant digits (-0.958924, 1.23457e+06; a rare -1.23457e-100 spills)
+VALUE_COLUMNS = 11
 PLACEHOLDER = "?"
 MAX_LOCAL = 40  # nodes a local view draws at most
 

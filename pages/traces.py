@@ -245,7 +245,7 @@ def body(c: _ui.Ctx) -> None:
         st.session_state["step"] = max(0, min(last, int(st.session_state["step"])))
 
     st.markdown("### Step through the sweeps")
-    b1, sl, b2 = st.columns([1.8, 7.4, 1.8], vertical_alignment="bottom")  # "◀ Previous" whole at 1280 px
+    b1, sl, b2 = st.columns([2.4, 6.2, 2.4], vertical_alignment="bottom")  # "◀ Previous" whole at 1024 px
     b1.button("◀ Previous", on_click=_move, args=(-1, last), key="prev", width="stretch")
     b2.button("Next ▶", on_click=_move, args=(1, last), key="next", width="stretch")
     if last > 0:
