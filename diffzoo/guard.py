@@ -20,8 +20,13 @@ Three things make this safe on a shared server:
 * Workers run at a lower CPU priority (``nice``), so runaway work slows interactive requests
   as little as possible.
 * The forkserver (with sympy loaded, about 150 MB) is stopped after :data:`IDLE_SECONDS` without
-  a worker, so the server's memory comes back down when a class ends; the next worker starts a
-  new one (about a second).
+  a worker or a :func:`warm_up`, so the server's memory comes back down when a class ends; the next
+  worker starts a new one (about a second, several on a busy server).
+
+A user's time limit is the worker's own working time: it starts when the worker says it has
+started, never while a forkserver is being started or sympy imported (that start-up has its own,
+generous bound, :data:`START_SECONDS`). A page that will need workers calls :func:`warm_up` when it
+loads, which starts the forkserver in the background and keeps it alive while requests come.
 """
 
 from __future__ import annotations
@@ -41,8 +46,13 @@ from typing import Any
 MAX_WORKERS = max(1, int(os.environ.get("DIFFZOO_MAX_WORKERS", os.cpu_count() or 2)))
 #: How much lower than the server a worker's CPU priority is.
 WORKER_NICE = 10
-#: Seconds without any worker after which the forkserver is stopped.
+#: Seconds without any worker (or warm-up) after which the forkserver is stopped.
 IDLE_SECONDS = float(os.environ.get("DIFFZOO_WORKER_IDLE", 120))
+#: At most this many seconds for a worker to start (a forkserver started, sympy imported, a fork); not
+#: counted against the caller's time limit.
+START_SECONDS = 30.0
+#: Modules the forkserver imports once, so that each worker forked from it has them.
+PRELOAD = ["sympy", "diffzoo.symbolic"]
 
 _ctx = None
 _ctx_lock = threading.Lock()
@@ -50,6 +60,7 @@ _slots = threading.BoundedSemaphore(MAX_WORKERS)
 _launching = threading.local()
 _active = 0  # workers running or being started (guarded by _ctx_lock)
 _idle_timer: threading.Timer | None = None
+_warming: threading.Thread | None = None
 _original_preparation_data = spawn.get_preparation_data
 
 
@@ -82,7 +93,7 @@ def _context() -> Any:
             if spawn.get_preparation_data is _original_preparation_data:
                 spawn.get_preparation_data = _preparation_data
             ctx = mp.get_context("forkserver")
-            ctx.set_forkserver_preload(["sympy", "diffzoo.symbolic"])
+            ctx.set_forkserver_preload(list(PRELOAD))
             _ctx = ctx
     return _ctx
 
@@ -108,6 +119,7 @@ def _child(conn: Any, fn: Callable[..., Any], args: tuple, memory_mb: int, cpu_s
         os.nice(WORKER_NICE)
     except (OSError, ValueError):
         pass
+    conn.send(("started", None))  # the caller's time limit starts now
     try:
         conn.send(("ok", fn(*args)))
     except MemoryError:
@@ -121,10 +133,12 @@ def _child(conn: Any, fn: Callable[..., Any], args: tuple, memory_mb: int, cpu_s
 
 
 def run_limited(fn: Callable[..., Any], *args: Any, timeout: float = 3.0, memory_mb: int = 400) -> Outcome:
-    """Run ``fn(*args)`` in a worker process; give up (and kill it) after ``timeout`` seconds.
+    """Run ``fn(*args)`` in a worker process; give up (and kill it) after ``timeout`` seconds of its work.
 
     ``fn`` must be importable by name (a top-level function of a module other than ``__main__``).
-    The time spent waiting for a free worker slot counts against ``timeout``.
+    ``timeout`` is counted from the moment the worker has started, so a forkserver that is (re)started
+    first, with sympy to import, does not eat into it; the start has a bound of its own
+    (:data:`START_SECONDS`). Waiting for a free worker slot is bounded by ``timeout`` too.
     """
     start = time.perf_counter()
     if not _slots.acquire(timeout=max(0.0, timeout)):
@@ -140,16 +154,48 @@ def run_limited(fn: Callable[..., Any], *args: Any, timeout: float = 3.0, memory
 
 def _busy(delta: int) -> None:
     """Count running workers; when none is left, stop the forkserver after IDLE_SECONDS."""
-    global _active, _idle_timer
+    global _active
     with _ctx_lock:
         _active += delta
-        if _idle_timer is not None:
-            _idle_timer.cancel()
-            _idle_timer = None
-        if _active == 0:
-            _idle_timer = threading.Timer(IDLE_SECONDS, _stop_if_idle)
-            _idle_timer.daemon = True
-            _idle_timer.start()
+        _rearm_idle_timer()
+
+
+def _rearm_idle_timer() -> None:
+    """(Re)start the idle countdown while no worker runs (the caller holds ``_ctx_lock``)."""
+    global _idle_timer
+    if _idle_timer is not None:
+        _idle_timer.cancel()
+        _idle_timer = None
+    if _active == 0:
+        _idle_timer = threading.Timer(IDLE_SECONDS, _stop_if_idle)
+        _idle_timer.daemon = True
+        _idle_timer.start()
+
+
+def warm_up() -> None:
+    """Start the forkserver (sympy loaded) in the background if it is not running, and keep it alive.
+
+    Cheap and non-blocking: a page that will simplify calls it on every run, so that the first
+    simplification finds sympy already loaded, and the forkserver stays while sessions use the page
+    (each call restarts the idle countdown of :data:`IDLE_SECONDS`).
+    """
+    global _warming
+    with _ctx_lock:
+        _rearm_idle_timer()
+        if _warming is not None and _warming.is_alive():
+            return
+        _warming = threading.Thread(target=_start_forkserver, name="diffzoo-warm-up", daemon=True)
+        _warming.start()
+
+
+def _start_forkserver() -> None:
+    from multiprocessing import forkserver
+
+    _context()
+    try:
+        forkserver.ensure_running()  # a no-op when it runs; its own lock makes it safe beside a worker's start
+    except OSError:
+        pass  # the next worker tries again, and says so if it cannot start
 
 
 def _stop_if_idle() -> None:
@@ -171,21 +217,24 @@ def _run(fn: Callable[..., Any], args: tuple, start: float, timeout: float, memo
     parent, child = ctx.Pipe(duplex=False)
     cpu = max(1, math.ceil(timeout) + 1)
     proc = _Process(target=_child, args=(child, fn, args, memory_mb, cpu), daemon=True)
+    begun = time.perf_counter()
     try:
-        proc.start()
+        proc.start()  # starts the forkserver first when there is none (sympy imported: seconds)
     finally:
         child.close()
     status, value = "error", "the worker did not answer"
+    working = None
     try:
-        remaining = max(0.0, timeout - (time.perf_counter() - start))
-        if parent.poll(remaining):
-            try:
-                status, value = parent.recv()
-            except (EOFError, OSError):
-                proc.join(1)
-                status, value = _died(proc.exitcode, memory_mb)
+        if not parent.poll(max(0.0, START_SECONDS - (time.perf_counter() - begun))):
+            status, value = "timeout", f"the worker did not start within {START_SECONDS:g} s: the server is busy"
         else:
-            status, value = "timeout", f"stopped after {timeout:g} s"
+            status, value = _receive(parent, proc, memory_mb)
+            if status == "started":
+                working = time.perf_counter()
+                if parent.poll(timeout):
+                    status, value = _receive(parent, proc, memory_mb)
+                else:
+                    status, value = "timeout", f"stopped after {timeout:g} s"
     finally:
         if proc.is_alive():
             proc.kill()
@@ -195,10 +244,19 @@ def _run(fn: Callable[..., Any], args: tuple, start: float, timeout: float, memo
             proc.close()
         except ValueError:
             pass
-    seconds = time.perf_counter() - start
+    seconds = time.perf_counter() - (working if working is not None else start)
     if status == "ok":
         return Outcome("ok", value, seconds=seconds)
     return Outcome(status, message=value, seconds=seconds)
+
+
+def _receive(conn: Any, proc: Any, memory_mb: int) -> tuple[str, Any]:
+    """The worker's next message, or why it ended without one."""
+    try:
+        return conn.recv()
+    except (EOFError, OSError):
+        proc.join(1)
+        return _died(proc.exitcode, memory_mb)
 
 
 def _died(exitcode: int | None, memory_mb: int) -> tuple[str, str]:

@@ -1,4 +1,9 @@
-"""Symbolic page: the derivative as mathematics (raw, simplified, shared) and expression swell."""
+"""Symbolic page: the derivative as mathematics (raw, simplified, shared) and expression swell.
+
+Long formulas are broken into lines a column can hold (``swell.latex_lines``); a piece that cannot be
+broken scrolls sideways inside its formula box. Simplification runs in a worker (``guard``), whose
+forkserver the page warms up as it loads; a simplification that ran out of time is never cached.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 import diffzoo as dz
-from diffzoo import graph, swell, symbolic
+from diffzoo import graph, guard, swell, symbolic
 from diffzoo.families import FAMILIES
 from diffzoo.wengert import WengertList
 from pages import _ui
@@ -23,6 +28,7 @@ INTRO = (
 )
 MAX_GRAPH = 150
 MANY = 8  # more partial derivatives than this are shown in scrolling boxes
+RAW_WIDTH = 34  # characters of formula per line in the full-width column (about 530 pixels at 1024)
 
 
 def box(scroll: bool) -> Any:
@@ -49,16 +55,34 @@ def derivative_data(text: str, point: tuple[float, ...]) -> dict[str, Any]:
     return {"labels": labels, "latex_labels": latex_labels, "raw": raw, "sizes": sizes,
             "shared": swell.expression_sizes(flat), "shared_steps": len(dl.steps) if dl else 0, "dot": dot,
             "values": [float(v) for v in r.jacobian.ravel()], "f_steps": len(f.wengert.steps),
-            "text": [symbolic.show(e) for e in flat], "value": r.value}
+            "text": [symbolic.show(e) for e in flat], "value": r.value, "warnings": list(r.warnings)}
+
+
+class Unfinished(Exception):
+    """A simplification that ran out of time or memory: raised, so that ``st.cache_data`` never keeps it."""
+
+    def __init__(self, outcome: symbolic.Simplified) -> None:
+        super().__init__(outcome.message)
+        self.outcome = outcome
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def simplified(text: str, timeout: float) -> dict[str, Any]:
+    """sympy's simplification, cached only when it finished: a timeout may not recur on a quieter server."""
     f = dz.parse(text)
     exprs = [e for row in symbolic.jacobian_exprs(f.outputs, f.variables) for e in row]
     s = symbolic.simplify(exprs, timeout=timeout)
+    if s.status in ("timeout", "memory"):
+        raise Unfinished(s)
     return {"status": s.status, "latex": list(s.latex), "text": list(s.text), "ops": list(s.ops),
             "message": s.message}
+
+
+def formula(lhs: str, rhs: str, width: float) -> bool:
+    """``lhs = rhs`` broken into lines of about ``width`` characters; whether a line is still wider."""
+    tex, too_wide = swell.latex_lines(lhs, rhs, width)
+    st.latex(tex)
+    return too_wide
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -67,6 +91,7 @@ def swell_data(family: str, n_max: int) -> pd.DataFrame:
 
 
 def body(c: _ui.Ctx) -> None:
+    guard.warm_up()  # sympy's worker starts loading now, in the background, and stays while the page is used
     d = derivative_data(c.text, c.point)
     vals = d["value"] if isinstance(d["value"], list) else [d["value"]]
     st.markdown("**f at the point:** " + ", ".join(_ui.fmt(v) for v in vals))
@@ -79,9 +104,13 @@ def body(c: _ui.Ctx) -> None:
     many = len(d["labels"]) > MANY
     if many:
         st.caption(f"{len(d['labels'])} partial derivatives: scroll inside the boxes to see them all.")
+    _ui.warnings_block(d["warnings"])
+    wide = False
     with box(many):  # many partials scroll in a box, so the rest of the page stays near the top
         for lab, raw, v in zip(d["latex_labels"], d["raw"], d["values"], strict=True):
-            st.latex(rf"{lab} = {raw} \;=\; {_ui.fmt(v)}")
+            wide |= formula(lab, rf"{raw} \;=\; {_ui.fmt(v)}", RAW_WIDTH)
+    if wide:
+        st.caption("Some pieces of this derivative are too wide to break: scroll sideways inside the formula.")
     st.markdown("**Sizes per partial derivative** (tree: every shared part counted each time it appears)")
     with box(many):
         st.table(d["sizes"], hide_index=True)
@@ -93,16 +122,19 @@ def body(c: _ui.Ctx) -> None:
                     "derivatives.tex", "text/x-tex"),
                    ("Sizes (CSV)", d["sizes"].to_csv(index=False), "sizes.csv", "text/csv")], key="deriv")
 
-    left, right = st.columns(2)
-    with right:
-        st.markdown("### The derivative as a shared graph")
-        if d["dot"] is None:
-            st.caption(f"The shared derivative has {d['shared_steps']} steps; graphs of more than {MAX_GRAPH} "
-                       "are not drawn.")
-        else:
-            st.graphviz_chart(d["dot"], width="stretch")
-            st.caption(f"{d['shared_steps']} steps once equal subexpressions are shared; "
-                       "each ellipse is one partial derivative.")
+    # The simplified derivative gets the full width (a fraction cannot be broken into lines), but it is
+    # drawn last: simplification may take up to its time limit, and the rest of the page is shown first.
+    simplified_box = st.container()
+    st.markdown("### The derivative as a shared graph")
+    g, notes = st.columns([2, 1])
+    if d["dot"] is None:
+        g.caption(f"The shared derivative has {d['shared_steps']} steps; graphs of more than {MAX_GRAPH} "
+                  "are not drawn.")
+    else:
+        g.graphviz_chart(d["dot"], width="stretch")
+        notes.caption(f"{d['shared_steps']} steps once equal subexpressions are shared; "
+                      "each ellipse is one partial derivative.")
+        with notes:
             _ui.downloads([("Graph (DOT)", d["dot"], "derivative.dot", "text/vnd.graphviz")], key="dgraph")
 
     st.markdown("### Expression swell against depth")
@@ -116,29 +148,37 @@ def body(c: _ui.Ctx) -> None:
     b.slider("Largest n", 2, top, key="nmax",
              help=f"The logistic map stops at n = {swell.MAX_N['logistic map l_n']}: its tree doubles with each level.")
     df = swell_data(fam, min(int(st.session_state["nmax"]), swell.MAX_N[fam]))
-    p, t = st.columns([3, 2])
+    p, _ = st.columns([3, 1])
     with p:
         _ui.plot("swell", df, name="swell",
                  caption="Operations against n (log scale): the tree grows, the shared graph does not.")
-    with t:
-        st.table(df.drop(columns=["family"]), hide_index=True)
-        _ui.downloads([("Table (CSV)", df.to_csv(index=False), "swell.csv", "text/csv")], key="swell")
+    # Under the plot, at full width: five columns of numbers beside it were cut off at 1024 pixels.
+    st.table(df.drop(columns=["family"]), hide_index=True)
+    _ui.downloads([("Table (CSV)", df.to_csv(index=False), "swell.csv", "text/csv")], key="swell")
 
     # Simplification runs last (it may take up to its time limit); everything above is already on the page.
-    with left:
+    with simplified_box:
         st.markdown("### Simplified by sympy")
         timeout = _ui.url_setting("timeout", 2.0, _ui.finite_float, lambda v: 0.5 <= v <= 10)
-        st.slider("Time limit for simplification (seconds)", 0.5, 10.0, step=0.5, key="timeout")
+        st.columns(2)[0].slider("Time limit for simplification (seconds)", 0.5, 10.0, step=0.5, key="timeout",
+                  help="sympy's own working time, counted from when its worker has started.")
         with st.spinner("Simplifying with sympy…"):
-            s = simplified(c.text, float(timeout))
+            try:
+                s = simplified(c.text, float(timeout))
+            except Unfinished as exc:
+                s = {"status": exc.outcome.status, "message": exc.outcome.message}
         if s["status"] == "ok":
+            wide = False
             with box(len(s["latex"]) > MANY):
                 for lab, lx, ops in zip(d["latex_labels"], s["latex"], s["ops"], strict=True):
-                    st.latex(rf"{lab} = {lx}")
+                    wide |= formula(lab, lx, RAW_WIDTH)
                     st.caption(f"{ops} operations after simplification")
+            if wide:
+                st.caption("Scroll sideways inside a formula to see all of it.")
         elif s["status"] == "timeout":
-            st.warning(f"Simplification cut short after {timeout:g} s: sympy did not finish in time. "
-                       "The raw derivative above is still exact.", icon=":material/timer:")
+            st.warning(f"Simplification cut short: sympy did not finish within {timeout:g} s of work "
+                       f"({_ui.md(s['message'])}). The raw derivative above is still exact; a longer time "
+                       "limit may finish it.", icon=":material/timer:")
         else:
             st.warning(f"Not simplified: {_ui.md(s['message'])}", icon=":material/info:")
 
