@@ -555,14 +555,20 @@ class LogReg:
         """Gradient in plain numpy: ``X^T (sigmoid(X w) - y) / N``."""
         return self.X.T @ (_sigmoid(self.X @ w) - self.y) / self.N
 
-    def gradient_descent(self, w0: Array, lr: float, steps: int) -> pd.DataFrame:
-        """Plain gradient descent with reverse-mode gradients: loss and gradient norm per step."""
+    def gradient_descent(self, w0: Array, lr: float, steps: int,
+                         progress: Callable[[int], None] | None = None) -> pd.DataFrame:
+        """Plain gradient descent with reverse-mode gradients: loss and gradient norm per step.
+
+        ``progress(step)`` is called after each step (a page's progress bar on a long run).
+        """
         w = np.array(w0, dtype=np.float64)
         rows = []
         for step in range(steps + 1):
             loss, grad = self.loss_and_grad(w)
             rows.append({"step": step, "loss": loss, "grad_norm": float(np.linalg.norm(grad))})
             w -= lr * grad
+            if progress is not None:
+                progress(step)
         return pd.DataFrame(rows, columns=["step", "loss", "grad_norm"])
 
 
