@@ -61,12 +61,17 @@ def color(name: str, k: int = 0) -> str:
     return _CYCLE[k % len(_CYCLE)]
 
 
-#: Dots per inch of the PNGs shown on the pages: a 6.6-inch figure is 1,190 pixels wide, so it stays sharp
-#: when a page stretches it across a wide column (at 110 dpi, 726 pixels, it was visibly blurred).
-PAGE_DPI = 180
+#: Pixels across every PNG shown on a page: enough for the widest column it is stretched to at 1440 pixels,
+#: so that it stays sharp (a 6.6-inch figure at 110 dpi, 726 pixels, was visibly blurred stretched that wide).
+PAGE_PIXELS = 1200
+#: Dots per inch of a 6.6-inch figure at PAGE_PIXELS (wider figures get fewer: they need no more pixels).
+PAGE_DPI = 182
 
 
-def to_png(fig: Figure, dpi: int = PAGE_DPI) -> bytes:
+def to_png(fig: Figure, dpi: float | None = None) -> bytes:
+    """PNG bytes; without ``dpi``, as many dots per inch as make the figure PAGE_PIXELS wide (110 to 200)."""
+    if dpi is None:
+        dpi = min(200.0, max(110.0, PAGE_PIXELS / fig.get_figwidth()))
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()

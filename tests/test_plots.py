@@ -135,7 +135,11 @@ def test_pngs_for_the_page_are_sharp_and_small():
     # Issue 10, C23: the timing PNG was blurry when stretched to the page's width (6.6 in at 110 dpi =
     # 726 pixels, shown up to ~1000 pixels wide). Pages get PNGs of at least 1.5x that; sizes stay sane.
     df = pd.DataFrame({"d": [1, 2, 4, 8] * 2, "seconds": np.logspace(-5, -3, 8), "method": ["a"] * 4 + ["b"] * 4})
-    png = plots.to_png(plots.lines_figure(df, "d", "seconds", "method", "t", "d", "s"), dpi=plots.PAGE_DPI)
+    png = plots.to_png(plots.lines_figure(df, "d", "seconds", "method", "t", "d", "s"))  # as _ui.plot makes it
     h, w = imread(io.BytesIO(png)).shape[:2]
     assert w >= 1.5 * 726
     assert len(png) < 400_000
+    # A wide figure (the numeric page's, 10.5 inches) gets as many pixels, not more: rendering costs time.
+    sweeps, best, default = sweeps_of(SURVEY, [2.0, 5.0])
+    wide = plots.to_png(plots.error_figure(sweeps, best, 1e-6, True, "t", default))
+    assert 1150 <= imread(io.BytesIO(wide)).shape[1] <= 1300 and len(wide) < 400_000
