@@ -149,10 +149,12 @@ def flush_url(points_set: bool = True, write: bool = True) -> None:
     them), except the point's ``at_`` entries when this run set the point (``points_set``): those of
     variables the function no longer has go.
 
-    ``write=False`` (the run after a page switch) leaves the URL as the browser has it, which then already
-    holds the function and the point: a change written in that run reaches the browser before it has moved
-    to the new page's address, so it made a second history entry and Back needed two presses (issue 10,
-    C24). The new page's own settings join the URL with the next change.
+    ``write=False`` (the run after a page switch) leaves the URL alone. A page switch arrives with no query
+    string, and the browser moves to the new page's address around this run: a query written in it reached
+    the browser either before the move (at the old page's address) or after it, a second history entry
+    either way, so Back needed two presses (issue 10, C24). Streamlit keeps across a switch only the
+    parameters bound to widgets (``bind="query-params"``), so the new page's address holds the function and
+    the point again from the next change on (the session holds them meanwhile).
     """
     now = _url_now()
     if not write:

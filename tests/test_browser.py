@@ -240,6 +240,7 @@ def test_back_after_a_page_switch_takes_one_press(server, browser):
     # Issue 10, C24: the page switch added two history entries (the new page's settings were written to the
     # URL before the browser had moved to the new page's address), so Back needed two presses.
     with _opened(browser, f"{server}/?fn=x%5E2%2B1&at_x=3") as page:
+        page.wait_for_function("() => location.search.includes('step=0')", timeout=30_000)  # the view is written
         before = page.evaluate("history.length")
         page.locator('[data-testid="stSidebarNav"] a', has_text="Compare").click()
         page.wait_for_function("() => document.body.innerText.includes('Every method, side by side')",
@@ -254,4 +255,11 @@ def test_back_after_a_page_switch_takes_one_press(server, browser):
         page.go_forward()
         page.wait_for_function("() => document.body.innerText.includes('Every method, side by side')",
                                timeout=30_000)
+        _settle(page)
+        page.get_by_role("button", name="Measure the crossover").wait_for()
+        thumb = page.locator('[data-testid="stSlider"] input[type="range"]').first  # the next change on the page
+        thumb.focus()
+        thumb.press("ArrowRight")
+        page.wait_for_function("() => location.search.includes('repeats=9')", timeout=30_000)
+        assert "fn=x%5E2%2B1" in page.url and "at_x=3" in page.url  # the function and point are back in it
         assert not page.query_selector('[data-testid="stException"]')
