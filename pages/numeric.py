@@ -190,7 +190,7 @@ def default_step_table(text: str, point: tuple[float, ...], i: int, output: int,
         which = "|f‴|" if r["scheme"] == "central" else "|f″|"
         rows.append({"scheme": r["scheme"], "h": sci(r["eps"]), "relative error": sci(r["rel_error"], 1),
                      "pilots": f"{int(r['pilots'])}" + ("" if r["settled"] else " (not settled)"),
-                     "evaluations": int(r["evals"]), "curvature (pilot)": f"{which} ≈ {r['curvature']:.3g}",
+                     "evaluations": str(int(r["evals"])), "curvature (pilot)": f"{which} ≈ {r['curvature']:.3g}",
                      "curvature (exact)": bound(exact), "noise ε_f": sci(r["noise"], 1)})
     st.table(pd.DataFrame(rows), hide_index=True)
     st.caption(f"Along {_ui.md(wrt)}: a pilot difference with a step H a few times the h it predicts estimates "
