@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -84,6 +84,11 @@ class WengertList:
     inputs: tuple[str, ...]
     steps: tuple[Step, ...]
     outputs: tuple[Operand, ...]  # what y_1..y_m are: a step, an input, or a constant
+    #: Display names of variables that are not plain ``v_i``: a derivative's seeds and tangents (``v̇_2``),
+    #: its adjoints (``v̄_0``, every version of an accumulated one).
+    names: dict[int, str] = field(default_factory=dict, repr=False, compare=False)
+    #: How a derived list (``transforms.jvp``, ``transforms.vjp``) relates to the list it came from.
+    derivation: Any = field(default=None, repr=False, compare=False)
 
     @property
     def n(self) -> int:
