@@ -74,7 +74,7 @@ def _ask(flag: str) -> None:
 
 
 COSTS = ["max rel. error", "passes", "function evals", "primitive evals", "derivative rules", "note", "warnings"]
-WARNED = "⚠ see below"
+WARNED = "⚠ below"
 
 
 def derivative_rows(df: pd.DataFrame) -> pd.DataFrame:

@@ -621,7 +621,7 @@ def test_kink_warning_beside_the_numbers(path):
     assert "v₁ = abs v₀" in warnings  # the step written as the page writes it (C23), never v_1 = abs v_0
     if path == "pages/compare.py":
         cost = at.table[1].value.set_index("method")
-        assert cost.loc["reverse", "warnings"] == "⚠ see below"
+        assert cost.loc["reverse", "warnings"] == "⚠ below"  # the sentences follow the table
 
 
 def test_vector_outputs_are_subscripted_on_the_traces_page():
