@@ -166,7 +166,9 @@ def fit_best_step(h: Sequence[float], err: Sequence[float], scheme: str,
     rounds to f(x), or truncation has taken over: no information), and errors of exactly 0 (lucky
     cancellations). ``how`` is "fit"; "edge" when the fitted bottom lies beyond the steps measured (the
     error is still falling there, and the step is the last usable one); "exact" when almost every
-    step gave exactly 0; "too few" below :data:`MIN_FIT_POINTS` usable steps.
+    step gave exactly 0; "flat" when the errors stay within a factor of 10 at every step (no V: f has a
+    kink or a jump, or its differences are exact up to a constant); "too few" below
+    :data:`MIN_FIT_POINTS` usable steps.
     """
     p, rounding = ORDERS[scheme], scheme != "complex"
     h = np.asarray(h, dtype=float)
@@ -179,6 +181,8 @@ def fit_best_step(h: Sequence[float], err: Sequence[float], scheme: str,
     if nonzero.sum() < MIN_FIT_POINTS:
         return (math.nan, 0.0, "exact") if len(err) >= MIN_FIT_POINTS else (math.nan, math.nan, "too few")
     lh, y = np.log10(h[nonzero]), np.log10(err[nonzero])
+    if y.max() - y.min() < 1:  # within a factor of 10 at every step: no V (a kink, a jump), nothing to fit
+        return math.nan, float(np.median(err[nonzero])), "flat"
     cands = np.arange(lh.min() - 2, lh.max() + 2, _GRID)
     r = y[None, :] - _v_shape(10.0 ** (lh[None, :] - cands[:, None]), p, rounding)
     level = np.median(r, axis=1)

@@ -35,7 +35,7 @@ PRECISIONS = ["float64", "float32", "both"]
 log = logging.getLogger("diffzoo.app")
 HOW = {"fit": "", "edge": "error still falling at the last usable step",
        "exact": "exactly 0 at almost every step: no V to fit", "too few": "too few usable steps (overflow, or f "
-       "did not change)"}
+       "did not change)", "flat": "about the same error at every step: no V to fit"}
 BEST_CAPTION = (
     "**How the star is placed.** The measured errors are fitted in log space by a V: a truncation branch "
     "∝ hᵖ (p = 1 forward and backward, 2 central and complex, 4 Richardson) and a rounding branch ∝ 1/h, "
@@ -158,9 +158,16 @@ def bound(v: float) -> str:
 
 
 def short(v: float) -> str:
-    """A number for a metric, whose box cuts off long text: 12 digits, or 7 when an exponent makes it long."""
-    text = _ui.fmt(v)
-    return text if len(text) <= 14 else _ui.fmt(v, 7)
+    """A number for a metric, whose box cuts off text past about nine characters at 1024 pixels."""
+    for digits in (12, 9, 7, 5, 3):
+        text = _ui.fmt(v, digits)
+        if len(text) <= 9:
+            return text
+    return text
+
+
+def full(v: float) -> str:
+    return f"All digits: {float(v)!r}"
 
 
 def sci(v: Any, digits: int = 2) -> str:
@@ -183,14 +190,14 @@ def default_step_table(text: str, point: tuple[float, ...], i: int, output: int,
     rows = []
     for _, r in d.iterrows():
         if r.get("message"):
-            rows.append({"scheme": r["scheme"], "h": "–", "relative error": "–", "pilots": "–", "evaluations": "–",
+            rows.append({"scheme": r["scheme"], "h": "–", "relative error": "–", "pilots, evaluations": "–",
                          "curvature (pilot)": r["message"], "curvature (exact)": "", "noise ε_f": ""})
             continue
         exact = b.d3 if r["scheme"] == "central" else b.d2
         which = "|f‴|" if r["scheme"] == "central" else "|f″|"
         rows.append({"scheme": r["scheme"], "h": sci(r["eps"]), "relative error": sci(r["rel_error"], 1),
-                     "pilots": f"{int(r['pilots'])}" + ("" if r["settled"] else " (not settled)"),
-                     "evaluations": str(int(r["evals"])), "curvature (pilot)": f"{which} ≈ {r['curvature']:.3g}",
+                     "pilots, evaluations": f"{int(r['pilots'])}" + ("" if r["settled"] else " (not settled)")
+                     + f", {int(r['evals'])}", "curvature (pilot)": f"{which} ≈ {r['curvature']:.3g}",
                      "curvature (exact)": bound(exact), "noise ε_f": sci(r["noise"], 1)})
     st.table(pd.DataFrame(rows), hide_index=True)
     st.caption(f"Along {_ui.md(wrt)}: a pilot difference with a step H a few times the h it predicts estimates "
@@ -266,8 +273,8 @@ def body(c: _ui.Ctx) -> None:
     y = outs[out_i]
     b = basics(text, point, i, out_i)  # without an exact derivative there is no error to show: run_page says why
     m1, m2, m3 = st.columns(3)
-    m1.metric(f"{_ui.md(y)} at the point", short(b["value"]))
-    m2.metric(f"exact ∂{_ui.md(y)}/∂{_ui.md(wrt)} (reverse-mode AD)", short(b["reference"]))
+    m1.metric(f"{_ui.md(y)} at the point", short(b["value"]), help=full(b["value"]))
+    m2.metric(f"exact ∂{_ui.md(y)}/∂{_ui.md(wrt)} (reverse-mode AD)", short(b["reference"]), help=full(b["reference"]))
     m3.metric("step h on the slider", f"1e{exponent}")
     _ui.warnings_block(b["warnings"])
 
