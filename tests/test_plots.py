@@ -58,6 +58,33 @@ def test_error_figure_draws_no_infinite_values():
         assert not np.isinf(y).any(), line.get_label()
 
 
+@pytest.mark.parametrize("seed", range(12))
+def test_error_figure_survives_any_mix_of_overflow_underflow_and_nan(seed):
+    # Issue 10, B11, the class: errors and model bounds anywhere in the float range, or inf, nan, 0 or
+    # subnormal, in any mix, must still give a figure (each of these twelve mixes broke the old one).
+    rng = np.random.default_rng(seed)
+    h = np.logspace(-16, 0, 129)
+    specials = np.array([0.0, np.nan, np.inf, 5e-324, 1e-310, 1.7e308, 1e300, 1e-300])
+
+    def column():
+        v = 10.0 ** rng.uniform(-320, 308, h.size)
+        pick = rng.random(h.size) < 0.3
+        v[pick] = rng.choice(specials, int(pick.sum()))
+        return v
+
+    frames = {p: pd.concat([pd.DataFrame({"scheme": s, "eps": h, "estimate": column(), "error": column(),
+                                          "rel_error": column(), "truncation": column(), "rounding": column()})
+                            for s in numeric.SCHEMES], ignore_index=True) for p in ("float64", "float32")}
+    best = pd.DataFrame({"scheme": list(numeric.SCHEMES) * 2, "precision": ["float64"] * 5 + ["float32"] * 5,
+                         "eps": rng.choice([1e-8, np.nan, 1e-3], 10), "fit_error": rng.choice(specials, 10)})
+    default = pd.DataFrame({"scheme": ["forward", "backward", "central"], "eps": [1e-7, np.nan, 1e-5],
+                            "error": rng.choice(specials, 3)})
+    fig = plots.error_figure(frames, best, 1e-6, True, "t", default)
+    assert plots.to_png(fig)[:4] == b"\x89PNG"
+    lo, hi = fig.axes[0].get_ylim()
+    assert np.isfinite(lo) and np.isfinite(hi) and 0 < lo < hi
+
+
 def test_every_curve_stays_visible():
     # Issue 10, C17: forward lay exactly under backward and central's right branch under complex, all
     # drawn as plain solid lines. Each scheme now has its own dash pattern or marker, and markers at
