@@ -122,13 +122,19 @@ def follow_history() -> None:
     """Adopt the URL when the browser's Back or Forward button changed it, so the previous view comes back.
 
     Streamlit reruns the script with the old address after Back, but the widgets keep their state;
-    the URL differing from what the last run wrote tells that the address was navigated to, so the
-    settings it holds are read again, as on a fresh page.
+    in a run that Streamlit marks as a history navigation, the URL differing from what the last run
+    wrote tells that the address was navigated to, so the settings it holds are read again, as on a
+    fresh page.
     """
     written = st.session_state.get("_qp_written")
     st.session_state["_qp_want"] = {}
     now = _url_now()
     if written is None or not now or now == written:  # a page change arrives with an empty query string
+        return
+    if not is_history_navigation():
+        # Any other run may carry the address from before the last run's URL update reached the browser
+        # (a key press 0.15 s after the last one, over a slow network): taking that stale address for
+        # Back reset every setting to it, and arrow presses on a slider were lost (issue 10, C20).
         return
     for k in set(now) | set(written):
         if k == "fn":
@@ -140,6 +146,14 @@ def follow_history() -> None:
         st.session_state["fn"] = now["fn"]
         st.session_state.pop("_example_point", None)
     st.session_state["_qp_written"] = now
+
+
+def is_history_navigation() -> bool:
+    """Whether this run was asked for by the browser's Back or Forward button (Streamlit says so)."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    run = get_script_run_ctx()
+    return bool(getattr(run, "is_history_navigation", False))
 
 
 def flush_url(points_set: bool = True, write: bool = True) -> None:
