@@ -662,3 +662,44 @@ def test_a_stale_address_in_an_ordinary_run_is_not_taken_for_back():
     at.query_params["step"] = "1"  # the address one update behind
     at.button(key="next").click().run()
     assert at.slider(key="step").value == 3  # 2 + 1: the press counted, the stale step=1 ignored
+
+
+# --- the hard-points corpus (tests/test_hardpoints.py) through the pages this file owns ----------------------
+
+
+def _hard_cases():
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from test_hardpoints import CASES
+
+    return CASES
+
+
+@pytest.mark.parametrize("path", ["pages/traces.py", "pages/compare.py"])
+def test_hard_points_on_the_pages_are_shown_refused_or_warned(path):
+    # Poles, overflow edges, subnormals, kinks and zero bases: the page never fails, never blames the point
+    # box, and where f has no derivative it never shows a bare number (a warning or a refusal is beside it).
+    import diffzoo as dz
+
+    at = open_page(path)
+    for text, point, exists in _hard_cases():
+        names = dz.parse(text).variables
+        at.text_area(key="fn").input(text).run()
+        for v, x in zip(names, point, strict=True):
+            at.text_input(key=f"pt_{v}").input(repr(float(x)))
+        at.run()
+        where = f"{text} at {point} on {path}"
+        no_exception(at)
+        page = page_text(at)
+        assert "Something went wrong" not in page and "Fix the point" not in page, where
+        if exists or "Choose another point" in page:  # f itself has no value there: the page says so
+            continue
+        warned = bool(at.warning) or any("Not shown here" in i.value for i in at.info)
+        if path == "pages/compare.py":
+            cost = at.table[1].value
+            marks = cost["warnings"] if "warnings" in cost else [""] * len(cost)
+            notes = cost["note"] if "note" in cost else [""] * len(cost)
+            bare = [m for m, w, n in zip(cost["method"], marks, notes, strict=True) if not w and not str(n).strip()]
+            assert not bare, f"{where}: {bare} show a derivative that does not exist without a word"
+        assert warned, f"{where}: no warning or refusal beside the numbers"
