@@ -156,7 +156,7 @@ class _Stencil:
                 return d1
             h2 = step(self.x[self.i], h / 2, relative=False)  # the half step made representable too
             d2 = (self.at(h2, "h/2") - self.at(-h2, "h/2")) / (2 * h2)
-            return (4 * d2 - d1) / 3
+            return d2 + (d2 - d1) / 3  # (4 d2 - d1) / 3, without overflowing 4 d2 near 1.8e308
 
     def warnings(self) -> list[str]:
         return [w + "." for w in self.crossed.values()]
@@ -332,7 +332,7 @@ def _check(scheme: str, st: _Stencil, h: float, f0: np.ndarray, noise: np.ndarra
         # against |f| / max(|x|, 1), or 1 where f is 0 too (as in _few_digits)
         shrink = 2.0 ** _ORDER[scheme]
         with np.errstate(all="ignore"):
-            extrapolated = (shrink * d[1] - d[0]) / (shrink - 1)
+            extrapolated = d[1] + (d[1] - d[0]) / (shrink - 1)  # (2^p d(h/2) - d(h)) / (2^p - 1), no overflow
         size = np.abs(f0) / max(abs(xi), 1.0)
         most = ACCURATE * np.where(extrapolated != 0, np.abs(extrapolated), np.where(size > 0, size, 1.0))
         ratio = _passes((np.abs(d[0] - d[1]), np.abs(d[1] - d[2])), da, _ORDER[scheme], most)
@@ -684,11 +684,11 @@ def choose_step(wl: WengertList, point: Sequence[float], i: int, scheme: str, f0
             if scheme == "central":
                 diff = np.abs(u[0] - 2 * u[1] + 2 * u[2] - u[3])
                 ratio = np.where(diff > 0, np.cbrt(6 * rel_noise / diff), math.inf)  # h / H
-                curvature = diff * (scale / (2 * H * H * H))
+                curvature = diff / (2 * H * H * H) * scale  # (scale / H^3 alone overflows near 1.8e308)
             else:
                 diff = np.abs(u[1] - 2 * u[0] + y0 / scale)
                 ratio = np.where(diff > 0, 2 * np.sqrt(rel_noise / diff), math.inf)
-                curvature = diff * (scale / (H * H))
+                curvature = diff / (H * H) * scale
         k = int(np.argmin(ratio))
         r, h = float(ratio[k]), float(ratio[k]) * H
         eps_f, curv = float(rel_noise[k] * scale[k]), float(curvature[k])
@@ -762,14 +762,18 @@ class Bounds:
 
 
 def error_model(scheme: str, h: np.ndarray, b: Bounds, unit: float) -> tuple[np.ndarray, np.ndarray]:
-    """(truncation bound, rounding bound) of ``scheme`` at steps ``h`` with unit roundoff ``unit``."""
-    if scheme in ("forward", "backward"):
-        return b.d2 * h / 2, 2 * unit * b.f / h
-    if scheme == "central":
-        return b.d3 * h**2 / 6, unit * b.f / h
-    if scheme == "complex":
-        return b.d3 * h**2 / 6, unit * b.d1 + 0 * h
-    return b.d5 * h**4 / 480, 3 * unit * b.f / h
+    """(truncation bound, rounding bound) of ``scheme`` at steps ``h`` with unit roundoff ``unit``.
+
+    Products are ordered so that |f| near 1.8e308 does not overflow on the way (inf where the bound is).
+    """
+    with np.errstate(over="ignore"):
+        if scheme in ("forward", "backward"):
+            return b.d2 * (h / 2), 2 * unit * (b.f / h)
+        if scheme == "central":
+            return b.d3 * (h**2 / 6), unit * (b.f / h)
+        if scheme == "complex":
+            return b.d3 * (h**2 / 6), unit * b.d1 + 0 * h
+        return b.d5 * (h**4 / 480), 3 * unit * (b.f / h)
 
 
 def sweep_estimates(wl: WengertList, point: Sequence[float], i: int, output: int, scheme: str,
@@ -804,7 +808,7 @@ def sweep_estimates(wl: WengertList, point: Sequence[float], i: int, output: int
         h2 = (xi + h / 2) - xi  # the half step made representable too
         h2 = np.where(h2 == 0, h / 2, h2)
         d2 = (at(h2) - at(-h2)) / (2 * h2)
-        return (4 * d2 - d1) / 3
+        return d2 + (d2 - d1) / 3  # (4 d2 - d1) / 3, without overflowing 4 d2 near 1.8e308
 
 
 def error_sweep(wl: WengertList, point: Sequence[float], reference: float, i: int = 0, output: int = 0,
