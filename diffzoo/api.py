@@ -331,7 +331,8 @@ def differentiate(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | 
         r = compiled_result(function, x, method, seed=seed, ybar=ybar)
         if not np.isnan(r.jacobian).all():
             r.caveats = lambda: _ad_warnings(wl, wl.evaluate(x), r.jacobian)
-        return r
+        elif wl.kink_steps:  # one pass or one sweep: the kinks along it
+            r.caveats = lambda: caveats.kinks(wl, wl.evaluate(x), seed=seed)
     vals = wl.evaluate(x)
     value = _value(wl, vals)
     k = len(wl.steps)
@@ -342,7 +343,8 @@ def differentiate(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | 
             jv = forward.output_tangents(wl, dots)
             trace = ForwardTrace(wl, vals, [seed], [dots])
             return Result(method, function, pt_of(function, x), value, np.full((wl.m, wl.n), np.nan), trace,
-                          Cost(1, k, partials, 1), {"jvp": jv, "seed": seed})
+                          Cost(1, k, partials, 1), {"jvp": jv, "seed": seed},
+                          caveats=lambda: caveats.kinks(wl, vals, seed=seed) if wl.kink_steps else [])
         J, passes = forward.jacobian(wl, vals)
         return Result(method, function, pt_of(function, x), value, J,
                       ForwardTrace(wl, vals, unit_vectors(wl.n), passes), Cost(wl.n, k, wl.n * partials, 1),
@@ -354,7 +356,8 @@ def differentiate(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | 
             # One sweep gives ȳ·J, not J: like a forward pass's JVP, it goes in details, and the
             # Jacobian (so gradient and derivative) stays unknown rather than being ȳ·J mislabelled.
             return Result(method, function, pt_of(function, x), value, np.full((wl.m, wl.n), np.nan), trace,
-                          Cost(1, k, partials, 1), {"vjp": bar[: wl.n], "ybar": ybar})
+                          Cost(1, k, partials, 1), {"vjp": bar[: wl.n], "ybar": ybar},
+                          caveats=lambda: caveats.kinks(wl, vals) if wl.kink_steps else [])
         J, _ = reverse.jacobian(wl, vals)
         return Result(method, function, pt_of(function, x), value, J,
                       ReverseTrace(wl, vals, unit_vectors(wl.m)), Cost(wl.m, k, wl.m * partials, 1),

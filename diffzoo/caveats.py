@@ -26,29 +26,32 @@ LOST = 1e-6
 fmt = short
 
 
-def kinks(wl: WengertList, vals: Sequence[float], J: np.ndarray) -> list[str]:
+def kinks(wl: WengertList, vals: Sequence[float], J: np.ndarray | None = None,
+          seed: Sequence[float] | None = None) -> list[str]:
     """A sentence when f has no derivative at the point because a piecewise step is at its kink.
 
     The one-sided derivatives come from directional sweeps (:func:`forward.directional`) along
-    +e_i and -e_i; where they agree, the kink does not matter (``x * abs(x)`` at 0) and nothing is said.
+    +e_i and -e_i (or, for one forward pass, along ±``seed``); where they agree and match ``J``, the
+    kink does not matter (``x * abs(x)`` at 0) and nothing is said.
     """
     at_kink = [st for st in wl.kink_steps if st.prim.kink(*wl.args_of(st, vals)) == 0]
     if not at_kink:
         return []
     names = wl.output_names()
+    directions = ([(f"along the seed {list(map(float, seed))}", list(map(float, seed)), None)] if seed is not None else
+                  [(x, [float(k == i) for k in range(wl.n)], i) for i, x in enumerate(wl.inputs)])
     sides: list[str] = []
-    for i, x in enumerate(wl.inputs):
-        seed = [0.0] * wl.n
-        seed[i] = 1.0
-        right = forward.directional(wl, list(vals), seed)
-        seed[i] = -1.0
-        left = [None if v is None else -v for v in forward.directional(wl, list(vals), seed)]
+    for label, d, i in directions:
+        right = forward.directional(wl, list(vals), d)
+        left = [None if v is None else -v for v in forward.directional(wl, list(vals), [-v for v in d])]
         for j, y in enumerate(names):
             r, lt = right[j], left[j]
+            what = f"\u2202{y}/\u2202{label}" if i is not None else f"the slope of {y} {label}"
             if r is None or lt is None:
-                sides.append(f"{y} jumps as {x} crosses this point")
-            elif r != lt or r != J[j, i]:
-                sides.append(f"\u2202{y}/\u2202{x} is {fmt(lt)} from the left and {fmt(r)} from the right")
+                sides.append(f"{y} jumps as {label} crosses this point" if i is not None
+                             else f"{y} jumps {label}")
+            elif r != lt or (J is not None and i is not None and r != J[j, i]):
+                sides.append(f"{what} is {fmt(lt)} from the left and {fmt(r)} from the right")
     if not sides:
         return []
     where = "; ".join(f"{vname(st.index)} = {wl.definition(st)} is at its kink ({st.prim.kink_text})" for st in at_kink)

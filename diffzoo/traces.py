@@ -64,6 +64,10 @@ class TraceTable:
         lines.append(r"\end{array}")
         return "\n".join(lines)
 
+    def latex_document(self) -> str:
+        """The table as a whole LaTeX document, as downloaded: plain ``pdflatex`` compiles it."""
+        return fmt.document(rf"\[ {self.to_latex()} \]")
+
     def to_csv(self) -> str:
         return self.frame().to_csv(index=False)
 

@@ -8,6 +8,7 @@ sentence and the others still show.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -16,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 import diffzoo as dz
-from diffzoo import numeric, plots, swell
+from diffzoo import graph, numeric, plots, swell
 from pages import _cache, _ui
 
 INTRO = (
@@ -74,10 +75,14 @@ def dtypes(precision: str) -> list[str]:
 def basics(text: str, point: tuple[float, ...], i: int, output: int) -> dict[str, Any]:
     """f at the point, the exact derivative by reverse mode (with its warnings) and the error model's inputs."""
     f = dz.parse(text)
-    r = dz.differentiate(f, point, "reverse")
     value = f.wengert.output_values(f.wengert.evaluate(list(point)))[output]
+    try:
+        r = dz.differentiate(f, point, "reverse")
+    except dz.EvaluationError as exc:  # no derivative here (sqrt(x) at 0): nothing for the estimates to approach
+        return {"reference": math.nan, "warnings": [], "value": float(value), "missing": str(exc),
+                "bounds": swell.bounds_at(f, point, i, output)}
     return {"reference": float(r.jacobian[output, i]), "warnings": list(r.warnings), "value": float(value),
-            "bounds": swell.bounds_at(f, point, i, output)}
+            "missing": "", "bounds": swell.bounds_at(f, point, i, output)}
 
 
 @_cache.memo
@@ -277,6 +282,13 @@ def body(c: _ui.Ctx) -> None:
     m2.metric(f"exact ∂{_ui.md(y)}/∂{_ui.md(wrt)} (reverse-mode AD)", short(b["reference"]), help=full(b["reference"]))
     m3.metric("step h on the slider", f"1e{exponent}")
     _ui.warnings_block(b["warnings"])
+    if b["missing"]:
+        st.warning(_ui.md("f has no derivative at this point, so there is no exact value for the estimates to "
+                          "approach: the error plot and the best steps need one. Below, what each scheme does with "
+                          "its default step. Reverse mode says: " + graph.pretty(b["missing"])),
+                   icon=":material/warning:")
+        part("The default-step table", lambda: default_step_table(text, point, i, out_i, wrt))
+        return
 
     title = f"Error of ∂{y}/∂{wrt} at the point against the step"
     show_model = bool(st.session_state["model"])

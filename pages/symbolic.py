@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 import diffzoo as dz
-from diffzoo import graph, guard, swell, symbolic
+from diffzoo import fmt, graph, guard, swell, symbolic
 from diffzoo.families import FAMILIES
 from diffzoo.wengert import WengertList
 from pages import _ui
@@ -38,24 +39,34 @@ def box(scroll: bool) -> Any:
 @st.cache_data(max_entries=64, show_spinner=False)
 def derivative_data(text: str, point: tuple[float, ...]) -> dict[str, Any]:
     f = dz.parse(text)
-    r = dz.differentiate(f, point, "symbolic")
-    exprs = r.details["expressions"]
+    try:
+        r = dz.differentiate(f, point, "symbolic")
+        exprs, J, warnings, missing = r.details["expressions"], r.jacobian, list(r.warnings), ""
+        sizes = r.trace.sizes()
+    except dz.EvaluationError as exc:
+        # The derivative exists as an expression even where it has no value (sqrt(x) at 0): show it, and say why
+        # its value is missing, rather than leaving the page.
+        exprs = symbolic.jacobian_exprs(f.outputs, f.variables)
+        J = np.full((f.m, f.n), np.nan)
+        warnings, missing = [], str(exc)
+        sizes = dz.api.SymbolicTrace(f, exprs, J).sizes()
     flat = [e for row in exprs for e in row]
     names = f.wengert.output_names()
     labels = [f"∂{y}/∂{x}" for y in names for x in f.variables]
     latex_labels = [rf"\frac{{\partial {dz.expr.latex_name(y)}}}{{\partial {dz.expr.latex_name(x)}}}"
                     for y in names for x in f.variables]
     raw = [symbolic.show(e, latex=True, limit=400) for e in flat]
-    sizes = r.trace.sizes()
-    sizes.insert(len(sizes.columns), "value at the point", [_ui.fmt(v) for v in r.jacobian.ravel()])
+    sizes.insert(len(sizes.columns), "value at the point",
+                 [_ui.fmt(v) if np.isfinite(v) else "no value here" for v in J.ravel()])
     dl = WengertList.from_exprs(flat, f.variables) if flat else None
     dot = None
     if dl is not None and len(dl.steps) <= MAX_GRAPH:
         dot = graph.to_dot(dl, output_labels=labels, rankdir="TB" if len(dl.steps) > 30 else "LR")
     return {"labels": labels, "latex_labels": latex_labels, "raw": raw, "sizes": sizes,
             "shared": swell.expression_sizes(flat), "shared_steps": len(dl.steps) if dl else 0, "dot": dot,
-            "values": [float(v) for v in r.jacobian.ravel()], "f_steps": len(f.wengert.steps),
-            "text": [symbolic.show(e) for e in flat], "value": r.value, "warnings": list(r.warnings)}
+            "values": [float(v) for v in J.ravel()], "f_steps": len(f.wengert.steps),
+            "text": [symbolic.show(e) for e in flat], "value": f.wengert(*point), "warnings": warnings,
+            "missing": missing}
 
 
 class Unfinished(Exception):
@@ -105,10 +116,14 @@ def body(c: _ui.Ctx) -> None:
     if many:
         st.caption(f"{len(d['labels'])} partial derivatives: scroll inside the boxes to see them all.")
     _ui.warnings_block(d["warnings"])
+    if d["missing"]:
+        st.warning(_ui.md("The derivative below has no value at this point; diffzoo says: " + d["missing"]),
+                   icon=":material/warning:")
     wide = False
     with box(many):  # many partials scroll in a box, so the rest of the page stays near the top
         for lab, raw, v in zip(d["latex_labels"], d["raw"], d["values"], strict=True):
-            wide |= formula(lab, rf"{raw} \;=\; {_ui.fmt(v)}", RAW_WIDTH)
+            shown = rf"{raw} \;=\; {_ui.fmt(v)}" if np.isfinite(v) else raw
+            wide |= formula(lab, shown, RAW_WIDTH)
     if wide:
         st.caption("Some pieces of this derivative are too wide to break: scroll sideways inside the formula.")
     st.markdown("**Sizes per partial derivative** (tree: every shared part counted each time it appears)")
@@ -117,8 +132,8 @@ def body(c: _ui.Ctx) -> None:
     _ui.downloads([("Derivatives (text)", "\n".join(f"{a} = {b}" for a, b in zip(d["labels"], d["text"],
                                                                                       strict=True)),
                     "derivatives.txt", "text/plain"),
-                   ("Derivatives (LaTeX)", "\n".join(f"{a} = {b}" for a, b in zip(d["latex_labels"], d["raw"],
-                                                                                      strict=True)),
+                   ("Derivatives (LaTeX)", fmt.document("\n".join(rf"\[ {a} = {b} \]" for a, b in
+                                                                   zip(d["latex_labels"], d["raw"], strict=True))),
                     "derivatives.tex", "text/x-tex"),
                    ("Sizes (CSV)", d["sizes"].to_csv(index=False), "sizes.csv", "text/csv")], key="deriv")
 

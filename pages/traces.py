@@ -195,7 +195,7 @@ def show_table(tt: TraceTable, current: int | None, view: str, key: str, outputs
             st.caption(f"{shown} rows: too many to typeset; shown as a table.")
         st.table(table_frame(tt, current, rows, outputs), hide_index=True)
     _ui.downloads([("CSV", lambda: fetch().to_csv(), f"{key}.csv", "text/csv"),
-                   ("LaTeX", lambda: fetch().to_latex(), f"{key}.tex", "text/x-tex")], key=key)
+                   ("LaTeX", lambda: fetch().latex_document(), f"{key}.tex", "text/x-tex")], key=key)
 
 
 def _move(delta: int, last: int) -> None:

@@ -290,8 +290,9 @@ def test_numeric_page_shows_the_default_steps():
 
 
 def test_numeric_page_says_why_a_scheme_has_no_default_step():
-    # sqrt at 1e-300: the derivative exists (5e149), but every pilot stencil, down to 3e-12, crosses 0.
-    at = open_page("pages/numeric.py", {"fn": "sqrt(x)", "at_x": "1e-300"})
+    # sqrt at 5e-324, the smallest float: the derivative exists (1.5e161), but every stencil that central
+    # differences can place crosses 0 (no float lies between 0 and x to step by).
+    at = open_page("pages/numeric.py", {"fn": "sqrt(x)", "at_x": "5e-324"})
     df = table_with(at, "curvature (pilot)").set_index("scheme")
     assert "sqrt is undefined" in df.loc["central", "curvature (pilot)"]
     assert df.loc["forward", "h"] != "–"  # forward differences only look right of 0
