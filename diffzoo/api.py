@@ -333,6 +333,7 @@ def differentiate(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | 
             r.caveats = lambda: _ad_warnings(wl, wl.evaluate(x), r.jacobian)
         elif wl.kink_steps:  # one pass or one sweep: the kinks along it
             r.caveats = lambda: caveats.kinks(wl, wl.evaluate(x), seed=seed)
+        return r
     vals = wl.evaluate(x)
     value = _value(wl, vals)
     k = len(wl.steps)
