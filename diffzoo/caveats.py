@@ -60,6 +60,24 @@ def kinks(wl: WengertList, vals: Sequence[float], J: np.ndarray | None = None,
             f"convention {rules}."]
 
 
+def no_derivative(wl: WengertList, vals: Sequence[float]) -> np.ndarray:
+    """Which entries of the Jacobian do not exist at the point because of a kink or a jump (m x n booleans).
+
+    An entry exists where the one-sided derivatives along +e_i and -e_i agree (:func:`forward.directional`);
+    without a piecewise step at its kink every entry does (nothing is computed then).
+    """
+    missing = np.zeros((wl.m, wl.n), dtype=bool)
+    if not any(st.prim.kink(*wl.args_of(st, vals)) == 0 for st in wl.kink_steps):
+        return missing
+    for i in range(wl.n):
+        d = [float(k == i) for k in range(wl.n)]
+        right = forward.directional(wl, list(vals), d)
+        left = forward.directional(wl, list(vals), [-v for v in d])
+        for j in range(wl.m):
+            missing[j, i] = right[j] is None or left[j] is None or right[j] != -left[j]
+    return missing
+
+
 def _lost(values: Sequence[float], bounds: Sequence[float]) -> list[int]:
     """Entries whose rounding bound (``UNIT`` times the size of their terms) exceeds ``LOST`` of them."""
     scale = max((abs(v) for v in values), default=0.0) or 1.0
@@ -106,4 +124,4 @@ def rounding(dl: WengertList, vals: Sequence[float], names: Sequence[str]) -> li
     return out
 
 
-__all__ = ["kinks", "cancellation", "rounding", "UNIT", "LOST"]
+__all__ = ["kinks", "cancellation", "rounding", "no_derivative", "UNIT", "LOST"]

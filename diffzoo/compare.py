@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .api import METHODS, Result, as_function, as_point, differentiate
+from .caveats import no_derivative
 from .errors import EvaluationError, LimitError
 from .expr import Expr, fold
 from .parse import Function
@@ -41,7 +42,9 @@ def high_precision(exprs: Sequence[Expr], point: Mapping[str, float], digits: in
 def reference_jacobian(function: Function, point: Mapping[str, float]) -> np.ndarray:
     """The Jacobian rounded once, from 50-digit arithmetic (nan where no real reference exists).
 
-    The reference differentiates symbolically, so past the symbolic limits it is all nan.
+    The reference differentiates symbolically, so past the symbolic limits it is all nan; where f
+    has a kink or a jump at the point (abs at 0) the entries it affects are nan too: the symbolic
+    derivative gives only the convention there (sign(0) = 0), not a derivative to measure against.
     """
     import mpmath
 
@@ -60,7 +63,14 @@ def reference_jacobian(function: Function, point: Mapping[str, float]) -> np.nda
             except (ArithmeticError, ValueError):
                 vals.append(mpmath.nan)
     real = [float(v) if isinstance(v, mpmath.mpf) else np.nan for v in vals]
-    return np.array(real, dtype=float).reshape(function.m, function.n)
+    ref = np.array(real, dtype=float).reshape(function.m, function.n)
+    wl = function.wengert
+    if wl.kink_steps:
+        try:
+            ref[no_derivative(wl, wl.evaluate([point[v] for v in function.variables]))] = np.nan
+        except (ValueError, ArithmeticError):
+            pass
+    return ref
 
 
 def run_all(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | float,

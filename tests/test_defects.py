@@ -287,3 +287,14 @@ def test_relative_error_against_a_subnormal_reference_is_measured_against_the_no
     assert reference_jacobian(f, {"x": 1e160})[0, 0] == pytest.approx(1e-320, rel=1e-3)
     df = compare(f, [1e160]).set_index("method")
     assert df.loc["reverse", "max rel. error"] < 1e-12
+
+
+def test_compare_has_no_error_to_measure_where_f_has_no_derivative():
+    # Issue #10, C22: abs(x) at 0 showed "0 (exact)" for every method: the 50-digit reference was the symbolic
+    # derivative's convention sign(0) = 0. There is no derivative there, so there is no error to measure;
+    # where the kink does not matter (x |x| at 0, derivative 0) the error is measured as usual.
+    df = compare("abs(x)", [0.0]).set_index("method")
+    assert df["max rel. error"].isna().all()
+    assert all("kink" in w or "straddles" in w or "trusted" in w for w in df["warnings"])
+    df = compare("x*abs(x)", [0.0]).set_index("method")
+    assert df.loc["reverse", "max rel. error"] == 0.0
