@@ -9,41 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from apptest import APP, PAGES, app, no_exception, open_page, page_text  # noqa: F401 - used by the tests below
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGES = ["pages/traces.py", "pages/symbolic.py", "pages/numeric.py", "pages/compare.py"]
 SURVEY = ["11.652", "5.5", "1.716"]
-
-
-def page_text(at: AppTest) -> str:
-    """Everything a reader sees in the main area, as one string (tables included)."""
-    parts: list[str] = []
-    for kind in ("title", "markdown", "caption", "info", "warning", "error", "code", "latex", "subheader"):
-        parts += [str(e.value) for e in getattr(at, kind)]
-    parts += [str(m.value) + " " + str(m.label) for m in at.metric]
-    parts += [t.value.to_string() for t in at.table]
-    return "\n".join(parts)
-
-
-def app(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    return at
-
-
-def open_page(path: str, query: dict[str, str] | None = None) -> AppTest:
-    at = app(query)
-    at.run()
-    if path != "pages/traces.py":
-        at.switch_page(path).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def no_exception(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
 
 
 # --- every page: default, changed function and point, bad function ------------------------------------

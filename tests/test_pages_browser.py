@@ -18,41 +18,28 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import re
-import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from browser import chromium, free_port, served
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 LATENCY = 0.1  # seconds added to every packet, each way
 # Gaps between key presses: some shorter than a rerun, some about as long, some longer, so that presses
 # fall both inside runs and just after a run has written the URL (where the stale address bit).
 GAPS_MS = [300, 700, 1100, 500, 900, 400, 800, 1200, 600, 1000, 350, 750]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class SlowProxy:
     """A TCP proxy on a free port that delays every chunk by ``delay`` seconds in both directions."""
 
     def __init__(self, target: int, delay: float) -> None:
-        self.target, self.delay, self.port = target, delay, _free_port()
+        self.target, self.delay, self.port = target, delay, free_port()
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
 
@@ -110,33 +97,8 @@ class SlowProxy:
 
 @pytest.fixture(scope="module")
 def server():  # streamlit on a free port, reached through the slow proxy
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's chromium is missing: apt-get install -y chromium")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        pytest.skip("playwright is missing: pip install playwright (and apt-get install -y chromium)")
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-                             "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(60):
-            try:
-                if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("streamlit did not start within 30 s")
-        with SlowProxy(port, LATENCY) as proxy:
-            yield f"http://127.0.0.1:{proxy.port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with served() as port, SlowProxy(port, LATENCY) as proxy:
+        yield f"http://127.0.0.1:{proxy.port}"
 
 
 def _settle(page, timeout_s: float = 60) -> None:
@@ -152,12 +114,8 @@ def _settle(page, timeout_s: float = 60) -> None:
 
 @pytest.fixture(scope="module")
 def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def test_every_arrow_key_press_on_the_step_slider_counts(server, browser):

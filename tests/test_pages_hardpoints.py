@@ -8,15 +8,10 @@ of each kind, so that the suite stays quick (the library test runs all of them t
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
+from apptest import PAGES, open_page, page_text
 
 import diffzoo as dz
-
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGES = ["pages/traces.py", "pages/symbolic.py", "pages/numeric.py", "pages/compare.py"]
 
 # (kind, function, point): one of each kind of hard point
 CASES = [
@@ -32,16 +27,6 @@ CASES = [
     ("structural zero", "sqrt(y-y)+x", {"x": 1.0, "y": 2.0}),
     ("cancellation", "sin(x)*1e16 - x*1e16", {"x": 1e-9}),
 ]
-
-
-def page_text(at: AppTest) -> str:
-    parts: list[str] = []
-    for kind in ("title", "markdown", "caption", "info", "warning", "error", "code", "latex", "subheader"):
-        parts += [str(e.value) for e in getattr(at, kind)]
-    parts += [str(m.value) + " " + str(m.label) for m in at.metric]
-    parts += [t.value.to_string() for t in at.table]
-    parts += [d.value.to_string() for d in at.dataframe]
-    return "\n".join(parts)
 
 
 def _query(text: str, point: dict[str, float]) -> dict[str, str]:
@@ -62,13 +47,7 @@ def _library_says(text: str, point: dict[str, float]) -> list[str]:
 @pytest.mark.parametrize("path", PAGES)
 @pytest.mark.parametrize(("kind", "text", "point"), CASES, ids=[c[0] for c in CASES])
 def test_every_page_renders_and_says_what_the_library_says(kind, text, point, path):
-    at = AppTest.from_file(APP, default_timeout=90)
-    for k, v in _query(text, point).items():
-        at.query_params[k] = v
-    at.run()
-    if path != "pages/traces.py":
-        at.switch_page(path).run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = open_page(path, _query(text, point), timeout=90)
     shown = page_text(at)
     assert "Something went wrong" not in shown, (kind, path)
     assert "could not finish this page" not in shown or path == "pages/traces.py", (kind, path, shown[:500])

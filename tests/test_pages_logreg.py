@@ -7,26 +7,15 @@ C19 (a learning rate below the minimum turned the box red and kept the old value
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
+from apptest import open_page, texts
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 LARGEST = {"N": "20000", "d": "500", "gd": "200"}
 
 
 def logreg_page(query: dict[str, str]) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page("pages/logreg.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def texts(at: AppTest, kind: str) -> list[str]:
-    return [str(e.value) for e in getattr(at, kind)]
+    return open_page("pages/logreg.py", query, timeout=120)
 
 
 def test_a_new_data_seed_at_the_largest_size_costs_well_under_a_second():

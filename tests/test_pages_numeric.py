@@ -6,26 +6,13 @@ C16 (float32 rows showed float64's model step), and every Result's warnings besi
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from apptest import open_page, texts
 from streamlit.testing.v1 import AppTest
-
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
 def numeric_page(query: dict[str, str]) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page("pages/numeric.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def texts(at: AppTest, kind: str) -> list[str]:
-    return [str(e.value) for e in getattr(at, kind)]
+    return open_page("pages/numeric.py", query, timeout=90)
 
 
 def table(at: AppTest, column: str):

@@ -7,29 +7,17 @@ C25 (the raw derivative's LaTeX ran off the right edge), and the symbolic Result
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
+from apptest import open_page, texts
 from streamlit.testing.v1 import AppTest
 
 import diffzoo as dz
 from diffzoo import swell, symbolic
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-
 
 def symbolic_page(query: dict[str, str]) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page("pages/symbolic.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def texts(at: AppTest, kind: str) -> list[str]:
-    return [str(e.value) for e in getattr(at, kind)]
+    return open_page("pages/symbolic.py", query, timeout=90)
 
 
 def test_the_symbolic_results_warnings_are_shown():
