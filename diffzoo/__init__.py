@@ -10,6 +10,7 @@ from .api import METHODS, Cost, PointError, Result, differentiate
 from .errors import EvaluationError, LimitError, ParseError
 from .expr import Expr
 from .forward import Dual, derivative
+from .functions import grad, jacobian, jvp, value_and_grad, vjp
 from .numeric import SCHEMES
 from .parse import Function, Limits, parse
 from .primitives import FUNCTIONS, PRIMITIVES
@@ -17,4 +18,4 @@ from .wengert import WengertList
 
 __all__ = ["METHODS", "SCHEMES", "FUNCTIONS", "PRIMITIVES", "Cost", "Dual", "EvaluationError", "Expr",
            "Function", "LimitError", "Limits", "ParseError", "PointError", "Result", "WengertList",
-           "derivative", "differentiate", "parse"]
+           "derivative", "differentiate", "parse", "grad", "value_and_grad", "jacobian", "jvp", "vjp"]

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import caveats, forward, numeric, reverse, symbolic
+from . import caveats, forward, functions, numeric, reverse, symbolic
 from .errors import ParseError
 from .fmt import latex_name
 from .parse import Function, parse
@@ -100,12 +100,31 @@ class Trace:
 
 
 class ForwardTrace(Trace):
-    """The primal trace and one tangent trace per forward pass (per seed direction)."""
+    """The primal trace and one tangent trace per forward pass (per seed direction).
+
+    Built from the point alone, it computes the primal values and tangents when first asked for
+    (a compiled result costs its compiled passes, not their explanation); the interpreted path
+    hands over what it has already computed.
+    """
 
     method = "forward"
 
-    def __init__(self, wl: WengertList, vals: list[float], seeds: list[list[float]], dots: list[list[float]]):
-        self.wl, self.vals, self.seeds, self.dots = wl, vals, seeds, dots
+    def __init__(self, wl: WengertList, x: Sequence[float], seeds: list[list[float]],
+                 vals: list[float] | None = None, dots: list[list[float]] | None = None):
+        self.wl, self.x, self.seeds = wl, list(x), seeds
+        self._vals, self._dots = vals, dots
+
+    @property
+    def vals(self) -> list[float]:
+        if self._vals is None:
+            self._vals = self.wl.evaluate(self.x)
+        return self._vals
+
+    @property
+    def dots(self) -> list[list[float]]:
+        if self._dots is None:
+            self._dots = [forward.tangent_sweep(self.wl, self.vals, s) for s in self.seeds]
+        return self._dots
 
     def tables(self) -> dict[str, TraceTable]:
         out = {"primal": primal_table(self.wl, self.vals)}
@@ -119,12 +138,19 @@ class ForwardTrace(Trace):
 
 
 class ReverseTrace(Trace):
-    """The primal trace and one adjoint trace per reverse sweep; updates are recorded on demand."""
+    """The primal trace and one adjoint trace per reverse sweep; updates are recorded when asked for."""
 
     method = "reverse"
 
-    def __init__(self, wl: WengertList, vals: list[float], ybars: list[list[float]]):
-        self.wl, self.vals, self.ybars = wl, vals, ybars
+    def __init__(self, wl: WengertList, x: Sequence[float], ybars: list[list[float]], vals: list[float] | None = None):
+        self.wl, self.x, self.ybars = wl, list(x), ybars
+        self._vals = vals
+
+    @property
+    def vals(self) -> list[float]:
+        if self._vals is None:
+            self._vals = self.wl.evaluate(self.x)
+        return self._vals
 
     def tables(self) -> dict[str, TraceTable]:
         out = {"primal": primal_table(self.wl, self.vals)}
@@ -300,8 +326,11 @@ def vector(values: Any, names: Sequence[str], what: str) -> list[float]:
 
 
 def as_point(function: Function, point: Mapping[str, Any] | Sequence[Any] | float) -> list[float]:
-    """The point as floats in the function's variable order (a :class:`PointError` naming what is wrong)."""
-    return vector(point, function.variables, "point")
+    """The point as floats in the function's variable order (a :class:`PointError` naming what is wrong).
+
+    O(n): plain floats are taken at once (``functions.floats``), anything else is read entry by entry.
+    """
+    return functions.floats(point, function.variables)
 
 
 def differentiate(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | float, method: str = "reverse",
@@ -323,17 +352,10 @@ def differentiate(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | 
     wl = function.wengert
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
-    seed = vector(seed, function.variables, "seed") if seed is not None else None
-    ybar = vector(ybar, wl.output_names(), "ybar") if ybar is not None else None
+    seed = functions.floats(seed, function.variables, "seed") if seed is not None else None
+    ybar = functions.floats(ybar, wl.output_names(), "ybar") if ybar is not None else None
     if compiled and method in ("forward", "reverse"):
-        from .compile import compiled_result
-
-        r = compiled_result(function, x, method, seed=seed, ybar=ybar)
-        if not np.isnan(r.jacobian).all():
-            r.caveats = lambda: _ad_warnings(wl, wl.evaluate(x), r.jacobian)
-        elif wl.kink_steps:  # one pass or one sweep: the kinks along it
-            r.caveats = lambda: caveats.kinks(wl, wl.evaluate(x), seed=seed)
-        return r
+        return _compiled(function, x, method, seed, ybar)
     vals = wl.evaluate(x)
     value = _value(wl, vals)
     k = len(wl.steps)
@@ -342,18 +364,18 @@ def differentiate(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | 
         if seed is not None:
             dots = forward.tangent_sweep(wl, vals, seed)
             jv = forward.output_tangents(wl, dots)
-            trace = ForwardTrace(wl, vals, [seed], [dots])
+            trace = ForwardTrace(wl, x, [seed], vals, [dots])
             return Result(method, function, pt_of(function, x), value, np.full((wl.m, wl.n), np.nan), trace,
                           Cost(1, k, partials, 1), {"jvp": jv, "seed": seed},
                           caveats=lambda: caveats.kinks(wl, vals, seed=seed) if wl.kink_steps else [])
         J, passes = forward.jacobian(wl, vals)
         return Result(method, function, pt_of(function, x), value, J,
-                      ForwardTrace(wl, vals, unit_vectors(wl.n), passes), Cost(wl.n, k, wl.n * partials, 1),
+                      ForwardTrace(wl, x, unit_vectors(wl.n), vals, passes), Cost(wl.n, k, wl.n * partials, 1),
                       caveats=lambda: _ad_warnings(wl, vals, J))
     if method == "reverse":
         if ybar is not None:
             bar, _ = reverse.adjoint_sweep(wl, vals, ybar)
-            trace = ReverseTrace(wl, vals, [ybar])
+            trace = ReverseTrace(wl, x, [ybar], vals)
             # One sweep gives ȳ·J, not J: like a forward pass's JVP, it goes in details, and the
             # Jacobian (so gradient and derivative) stays unknown rather than being ȳ·J mislabelled.
             return Result(method, function, pt_of(function, x), value, np.full((wl.m, wl.n), np.nan), trace,
@@ -361,7 +383,7 @@ def differentiate(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | 
                           caveats=lambda: caveats.kinks(wl, vals) if wl.kink_steps else [])
         J, _ = reverse.jacobian(wl, vals)
         return Result(method, function, pt_of(function, x), value, J,
-                      ReverseTrace(wl, vals, unit_vectors(wl.m)), Cost(wl.m, k, wl.m * partials, 1),
+                      ReverseTrace(wl, x, unit_vectors(wl.m), vals), Cost(wl.m, k, wl.m * partials, 1),
                       caveats=lambda: _ad_warnings(wl, vals, J))
     if method == "symbolic":
         exprs = symbolic.jacobian_exprs(function.outputs, function.variables)
@@ -395,6 +417,55 @@ def differentiate(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | 
                   caveats=list(dict.fromkeys(warnings)))
 
 
+def _compiled(function: Function, x: list[float], method: str, seed: list[float] | None,
+              ybar: list[float] | None) -> Result:
+    """What ``differentiate(..., compiled=True)`` returns: the interpreted result's fields, from compiled code.
+
+    The trace (primal values, tangents or adjoint updates) is computed by the interpreter only when it is
+    asked for, and the warnings only when they are read.
+    """
+    wl = function.wengert
+    n, m, k = wl.n, wl.m, len(wl.steps)
+    partials = sum(1 for st in wl.steps if st.active for a in st.args if isinstance(a, int))
+    details: dict[str, Any] = {"compiled": True}
+    unknown = np.full((m, n), np.nan)
+    if method == "forward":
+        code = functions._code(wl, "tangent")
+        if seed is not None:
+            out = code(seed + x)
+            r = Result(method, function, pt_of(function, x), _outputs(wl, out[:m]), unknown,
+                       ForwardTrace(wl, x, [seed]), Cost(1, k, partials, 1), details | {"jvp": out[m:], "seed": seed})
+            r.caveats = lambda: caveats.kinks(wl, wl.evaluate(x), seed=seed) if wl.kink_steps else []
+            return r
+        J = np.zeros((m, n))
+        out = None
+        for i, e in enumerate(unit_vectors(n)):
+            out = code(e + x)
+            J[:, i] = out[m:]
+        value = _outputs(wl, out[:m] if out is not None else wl.output_values(wl.evaluate(x)))
+        trace, cost = ForwardTrace(wl, x, unit_vectors(n)), Cost(n, k, n * partials, 1)
+    else:
+        if ybar is not None:
+            out = functions._code(wl, "adjoint")(ybar + x)
+            r = Result(method, function, pt_of(function, x), _outputs(wl, out[:m]), unknown,
+                       ReverseTrace(wl, x, [ybar]), Cost(1, k, partials, 1), details | {"vjp": out[m:], "ybar": ybar})
+            r.caveats = lambda: caveats.kinks(wl, wl.evaluate(x)) if wl.kink_steps else []
+            return r
+        J = np.zeros((m, n))
+        if m == 1:
+            out = functions._code(wl, "gradient")(x)
+            J[0] = out[1:]
+        else:
+            code = functions._code(wl, "adjoint")
+            for j, e in enumerate(unit_vectors(m)):
+                out = code(e + x)
+                J[j] = out[m:]
+        value = _outputs(wl, out[:m])
+        trace, cost = ReverseTrace(wl, x, unit_vectors(m)), Cost(m, k, m * partials, 1)
+    return Result(method, function, pt_of(function, x), value, J, trace, cost, details,
+                  caveats=lambda: _ad_warnings(wl, wl.evaluate(x), J))
+
+
 def pt_of(function: Function, x: Sequence[float]) -> dict[str, float]:
     return dict(zip(function.variables, x))
 
@@ -406,7 +477,13 @@ def _ad_warnings(wl: WengertList, vals: list[float], J: np.ndarray) -> list[str]
 
 
 def _value(wl: WengertList, vals: list[float]) -> Any:
-    out = [float(v) for v in wl.output_values(vals)]
+    """f's value from all the primal values ``vals``."""
+    return _outputs(wl, wl.output_values(vals))
+
+
+def _outputs(wl: WengertList, out: list[float]) -> Any:
+    """f's value from its outputs: a float for a scalar function, a list for a vector function."""
+    out = [float(v) for v in out]
     return out[0] if wl.m == 1 else out
 
 

@@ -1,55 +1,39 @@
-"""Source-to-source compilation: the Wengert list written out as straight-line Python.
+"""Source-to-source compilation: a Wengert list written out as straight-line Python, and run.
 
-``generate(wl)`` writes three functions, as Tapenade and Zygote do for their languages:
+Any list compiles the same way: the primal, and the derivative programs ``transforms.jvp(wl)``
+and ``transforms.vjp(wl)``, which are lists too. :func:`shown` is the text people read, one line per
+step, and for a derived list one line per tangent (``vdot2 = vdot_m1 * v0 + vdot0 * v_m1``) or per
+adjoint update (``vbar0 += vbar2 * v_m1``), as in the trace tables. :func:`compiled` is the function
+that runs: the same steps, after three rewrites that change no float: copies are propagated
+(``vbar4 = vbar5 * 1.0`` renames), statements are scheduled depth first, and values live in a few
+reused registers (``r0``, ``r1``...), because a frame with thousands of locals is what makes long
+straight-line Python slow. The compiled code performs the very operations the interpreter performs,
+so it gives the same floats bit for bit.
 
-- the primal, one line per step (``v2 = v_m1 * v0``);
-- the tangent sweep (JVP): each step followed by its tangent (``vdot2 = vdot_m1 * v0 + vdot0 * v_m1``);
-- the adjoint sweep (VJP): the primal, then one ``+=`` line per adjoint update, in the order of
-  the adjoint trace (``vbar0 += vbar2 * v_m1``).
-
-The text is built only from diffzoo's own names (``v_m1`` is v_{-1}, ``vbar0``, ``vdot3``,
-``ybar0``), the names of the primitive table (``sin``, ``pow``) and float literals written
-with ``repr(float)``; the user's variable names never appear (inputs are positional). Each
-partial derivative is the table's rule applied to a recording backend that keeps every
-operation (no simplification), so the compiled code performs the very operations the
-interpreter performs, and gives the same floats bit for bit. The text is compiled once with
-``compile`` and run by ``exec`` in a namespace holding only the primitive functions: math's
-for floats, numpy's for arrays (element-wise, so a whole plot or step sweep is one call).
-
-On floats a failure (a log of a negative number, an overflow) is handed to the interpreter,
-which raises :class:`~diffzoo.EvaluationError` naming the step, exactly as without compilation.
-
-What is shown (``primal_src``, ``jvp_src``, ``vjp_src``) follows the traces line for line. What
-runs is the same program after three rewrites that change no float: copies are propagated
-(``vbar4 = vbar5`` renames; with the seed ȳ = 1 written as a literal, ``1.0 * x`` is ``x``),
-statements are scheduled depth first (each adjoint still summed in the trace's order), and
-values live in a few reused registers (``r0``, ``r1``...), because a frame with thousands of
-locals is what makes long straight-line Python slow. Float code also sums the values that
-could be inf or nan into ``check``, so that a non-finite value sends the call to the
-interpreter, as the interpreter would have raised.
+The text is built only from diffzoo's own names (``v_m1`` is v_{-1}), the primitive table's names
+(``sin``, ``pow``) and float literals written with ``repr(float)``; the user's variable names never
+appear (inputs are positional). It is compiled with ``compile`` and run by ``exec`` in a namespace
+holding only the primitive functions: math's for floats, numpy's for arrays (element-wise, so a whole
+plot or step sweep is one call). On floats the values that could turn inf or nan finite are summed
+into ``check``; a check that is not finite, or a math error, sends the call to the interpreter, which
+answers, or raises its precise :class:`~diffzoo.EvaluationError`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import gc
 import math
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
-from . import forward, reverse
-from .primitives import PRIMITIVES, Primitive
-from .wengert import Const, Step, WengertList
+from .primitives import PRIMITIVES
+from .wengert import Const, WengertList
 
 #: Python operators for the arithmetic primitives: ``x + y`` computes what ``np.add``/``x + y`` do.
 _BINOP = {"add": "+", "sub": "-", "mul": "*", "div": "/"}
-#: Binary primitives written as calls.
-_CALL2 = {"pow"}
 _CHUNK = 40  # names per line in long sums and assignments (keeps every line and expression short)
 
 
@@ -76,43 +60,7 @@ def namespace(flavour: str) -> dict[str, Any]:
         if p.name in _BINOP or p.name == "neg":
             continue
         ns[p.name] = p.scalar if flavour == "float" else p.array
-    ns["pow"] = math.pow if flavour == "float" else np.power
     return ns
-
-
-# --- rendering the table's partial rules ---------------------------------------------------------
-
-
-class _Raw:
-    """A backend that writes each operation as Python text, keeping all of them (no simplifying)."""
-
-
-def _raw(op: str) -> Callable[..., str]:
-    def f(*args: Any) -> str:
-        a = [x if isinstance(x, str) else literal(x) for x in args]
-        if op in _BINOP:
-            return f"({a[0]} {_BINOP[op]} {a[1]})"
-        if op == "neg":
-            return f"(-{a[0]})"
-        return f"{op}({', '.join(a)})"
-
-    return f
-
-
-for _n in PRIMITIVES:
-    setattr(_Raw, _n, staticmethod(_raw(_n)))
-
-_TEMPLATES: dict[tuple[str, int], Any] = {}
-
-
-def partial_template(prim: Primitive, j: int) -> Any:
-    """The rule for ∂/∂(argument j) as text over ``{o}``, ``{a0}``, ``{a1}``; a number if it is one."""
-    key = (prim.name, j)
-    if key not in _TEMPLATES or PRIMITIVES.get(prim.name) is not prim:
-        args = [f"{{a{i}}}" for i in range(prim.arity)]
-        r = prim.partials[j](_Raw, "{o}", *args)
-        _TEMPLATES[key] = r if isinstance(r, str) else float(r)
-    return _TEMPLATES[key]
 
 
 def _strip(s: str) -> str:
@@ -128,272 +76,16 @@ def _strip(s: str) -> str:
     return s[1:-1]
 
 
-# --- the generator -----------------------------------------------------------------------------
-
-
-@dataclass
-class Generated:
-    """Generated source texts and their compiled functions, for one Wengert list."""
-
-    wl: WengertList
-    primal_src: str
-    jvp_src: str
-    vjp_src: str
-    partials: int  # partial-derivative rules per sweep (for Cost)
-    _fns: dict[Any, Callable[..., Any]] = field(default_factory=dict, repr=False)
-    _grad: Callable[..., Any] | None = field(default=None, repr=False)
-
-    # -- compiled functions (built on first use, then kept) --
-    def function(self, kind: str, flavour: str = "float", mask: tuple[bool, ...] | None = None,
-                 unit: int | None = None) -> Callable:
-        """The compiled function ``kind`` (primal, jvp, vjp) for floats or arrays, made on first use."""
-        key = (kind, flavour, mask, unit)
-        fn = self._fns.get(key)
-        if fn is None:
-            src = _source(self.wl, kind, checked=flavour == "float", mask=mask, inplace=flavour == "float",
-                          unit=unit)
-            ns = namespace(flavour)
-            with _no_gc():
-                code = compile(src, f"<diffzoo {kind}>", "exec")
-            exec(code, ns)  # noqa: S102 - our own text, see module doc
-            fn = ns[kind]
-            self._fns[key] = fn
-        return fn
-
-    # -- floats: results identical to the interpreter, errors re-raised by it --
-    def primal(self, x: Sequence[float]) -> list[float]:
-        """The outputs at ``x`` (floats)."""
-        x = list(map(float, x))
-        fn = self._fns.get(("primal", "float", None, None)) or self.function("primal")
-        try:
-            out, check = fn(*x)
-            if _finite(check, x, out):
-                return list(out)
-        except (ValueError, ArithmeticError):
-            pass
-        return self.wl.output_values(self.wl.evaluate(x))  # raises the interpreter's precise error
-
-    def jvp(self, x: Sequence[float], seed: Sequence[float]) -> tuple[list[float], list[float]]:
-        """(outputs, J · seed): one forward pass."""
-        x, seed = list(map(float, x)), list(map(float, seed))
-        fn = self._fns.get(("jvp", "float", None, None)) or self.function("jvp")
-        try:
-            out, dot, check = fn(*x, *seed)
-            if _finite(check, x, out, dot, seed):
-                return list(out), list(dot)
-        except (ValueError, ArithmeticError):
-            pass
-        return forward.jvp(self.wl, x, seed)
-
-    def vjp(self, x: Sequence[float], ybar: Sequence[float]) -> tuple[list[float], list[float]]:
-        """(outputs, ȳ · J): one reverse sweep (the primal, then the adjoint updates)."""
-        x, ybar = list(map(float, x)), list(map(float, ybar))
-        mask = tuple(map(bool, ybar))  # bool(w) is w != 0
-        fn = self._fns.get(("vjp", "float", mask, None)) or self.function("vjp", mask=mask)
-        try:
-            out, bar, check = fn(*x, *ybar)
-            if _finite(check, x, out, bar):
-                return list(out), list(bar)
-        except (ValueError, ArithmeticError):
-            pass
-        return reverse.vjp(self.wl, x, ybar)
-
-    def unit_vjp(self, x: Sequence[float], j: int) -> tuple[list[float], list[float]]:
-        """(outputs, row j of J): one reverse sweep seeded with ȳ = e_j (the seed a literal 1.0)."""
-        x = list(map(float, x))
-        fn = self._fns.get(("vjp", "float", None, j)) or self.function("vjp", unit=j)
-        try:
-            out, bar, check = fn(*x)
-            if _finite(check, x, out, bar):
-                return list(out), list(bar)
-        except (ValueError, ArithmeticError):
-            pass
-        ybar = [0.0] * self.wl.m
-        ybar[j] = 1.0
-        return reverse.vjp(self.wl, x, ybar)
-
-    def gradient(self, x: Sequence[float]) -> list[float]:
-        """The gradient of a scalar function: one compiled reverse sweep."""
-        fn = self._grad
-        if fn is None:
-            if self.wl.m != 1:
-                raise ValueError(f"gradient needs a scalar function; this one has {self.wl.m} outputs")
-            fn = self._grad = self.function("vjp", unit=0)
-        try:
-            xs = list(map(float, x))
-            out, bar, check = fn(*xs)
-            s = check + sum(xs) + sum(out) + sum(bar)
-            if s - s == 0.0:  # finite (inf - inf and nan - nan are nan; an overflowing sum only costs a detour)
-                return list(bar)
-        except (ValueError, ArithmeticError):
-            pass
-        return self.unit_vjp(x, 0)[1]  # the interpreter: the same numbers, or its precise error
-
-    def jacobian_forward(self, x: Sequence[float]) -> tuple[list[float], np.ndarray]:
-        """(outputs, J) by n compiled forward passes."""
-        n, m = self.wl.n, self.wl.m
-        J = np.zeros((m, n))
-        out = None
-        for i in range(n):
-            seed = [0.0] * n
-            seed[i] = 1.0
-            out, J[:, i] = self.jvp(x, seed)
-        return (out if out is not None else self.primal(x)), J
-
-    def jacobian_reverse(self, x: Sequence[float]) -> tuple[list[float], np.ndarray]:
-        """(outputs, J) by m compiled reverse sweeps.
-
-        One output: the sweep with the seed a literal 1.0. Several: one function seeded by ȳ for all m
-        sweeps (e_1 .. e_m), so the code is generated once, not m times (32 outputs of a 3,400-step list:
-        3.6 s of generation before). A 0.0 weight adds only zeros to the adjoints, so the figures are the
-        interpreter's, bit for bit; a partial that is inf or nan where only an unseeded output needs it
-        makes a nan, and the interpreter, which skips it, answers instead.
-        """
-        n, m = self.wl.n, self.wl.m
-        if m == 1:
-            out, bar = self.unit_vjp(x, 0)
-            return out, np.array([bar])
-        xs = list(map(float, x))
-        full = tuple(True for _ in range(m))
-        fn = self._fns.get(("vjp", "float", full, None)) or self.function("vjp", mask=full)
-        J = np.zeros((m, n))
-        out: list[float] = []
-        for j in range(m):
-            ybar = [0.0] * m
-            ybar[j] = 1.0
-            try:
-                out, bar, check = fn(*xs, *ybar)
-                if _finite(check, xs, out, bar):
-                    J[j, :] = bar
-                    continue
-            except (ValueError, ArithmeticError):
-                pass
-            out, J[j, :] = reverse.vjp(self.wl, xs, ybar)
-        return list(out), J
-
-    # -- arrays: element-wise, nan where a value does not exist --
-    def primal_array(self, *x: Any) -> list[Any]:
-        """The outputs at arrays of points (one array per input, broadcast together)."""
-        with np.errstate(all="ignore"):
-            return [np.asarray(v) for v in self.function("primal", "array")(*x)]
-
-    def jvp_array(self, x: Sequence[Any], seed: Sequence[Any]) -> tuple[list[Any], list[Any]]:
-        with np.errstate(all="ignore"):
-            out, dot = self.function("jvp", "array")(*x, *seed)[:2]
-        return list(out), list(dot)
-
-    def vjp_array(self, x: Sequence[Any], ybar: Sequence[Any]) -> tuple[list[Any], list[Any]]:
-        mask = tuple(True for _ in range(self.wl.m))
-        with np.errstate(all="ignore"):
-            out, bar = self.function("vjp", "array", mask)(*x, *ybar)[:2]
-        return list(out), list(bar)
-
-    def derivative_array(self, x: Any) -> tuple[Any, Any]:
-        """f and f' of a function of one variable over an array of points (for plots)."""
-        if self.wl.n != 1:
-            raise ValueError("derivative_array needs a function of one variable")
-        out, dot = self.jvp_array([np.asarray(x, dtype=float)], [1.0])
-        return out[0], dot[0]
-
-
-def _finite(check: float, *parts: Sequence[float]) -> bool:
-    """Are ``check`` and every number of ``parts`` finite? (A sum overflowing to inf says no: then
-    the interpreter is asked, which gives the same numbers.)"""
-    s = check + sum(map(sum, parts))
-    return s - s == 0.0
-
-
-def generate(wl: WengertList) -> Generated:
-    """The generated code of ``wl``, made once per list and kept on it."""
-    cached = wl.__dict__.get("_generated")
-    if cached is not None and cached[0] is wl.steps and cached[1] is wl.outputs and cached[2] is wl.inputs:
-        return cached[3]
-    full = tuple(not isinstance(o, Const) for o in wl.outputs)
-    partials = sum(1 for st in wl.steps if st.active for a in st.args if isinstance(a, int))
-    g = Generated(wl, _source(wl, "primal", shown=True), _source(wl, "jvp", shown=True),
-                  _source(wl, "vjp", mask=full, shown=True), partials)
-    wl.__dict__["_generated"] = (wl.steps, wl.outputs, wl.inputs, g)
-    return g
-
-
-def _operand(a: Any, kind: str = "v") -> str:
-    return name(a, kind) if isinstance(a, int) else literal(a.value)
-
-
-def _step_line(st: Step) -> str:
-    a = [_operand(x) for x in st.args]
-    op = st.prim.name
-    if op in _BINOP:
-        rhs = f"{a[0]} {_BINOP[op]} {a[1]}"
-    elif op == "neg":
-        rhs = f"-{a[0]}"
-    else:
-        rhs = f"{op}({', '.join(a)})"
-    return f"    {name(st.index)} = {rhs}"
-
-
-def _partial(st: Step, j: int) -> Any:
-    """The partial ∂v_k/∂(argument j) as text, or as a float if the rule returns a number."""
-    t = partial_template(st.prim, j)
-    if isinstance(t, float):
-        return t
-    subs = {"o": name(st.index)} | {f"a{i}": _operand(x) for i, x in enumerate(st.args)}
-    return t.format(**subs)
-
-
-def _times(d: str, p: Any) -> tuple[str, str]:
-    """(sign, term) for ``d * p``: ``+ d`` when p is 1, ``- d`` when p is -1 (exact in IEEE arithmetic)."""
-    if isinstance(p, float):
-        if p == 1.0:
-            return "+", d
-        if p == -1.0:
-            return "-", d
-        return "+", f"{d} * {literal(p)}"
-    inner = _strip(p)
-    return "+", f"{d} * {inner if _is_atom(inner) else '(' + inner + ')'}"
-
-
-def _is_atom(s: str) -> bool:
-    """A name, a positive literal, or a call ``f(...)`` whose parentheses close at the end."""
-    if s.replace("_", "").isalnum() or s.replace(".", "", 1).replace("e-", "", 1).isdigit():
-        return True
-    i = s.find("(")
-    return i > 0 and s[:i].isidentifier() and _strip(s[i:]) != s[i:]
-
-
 def _tuple(items: list[str]) -> str:
     return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
 
 
-#: Primitives whose float function, given an inf or nan argument, returns inf or nan or raises:
-#: a non-finite value passes through them. (Not so atan, tanh, sigmoid, exp (of -inf), a
-#: denominator, pow, sign: they can turn inf into a finite number.)
-_PASS_NONFINITE = {"add", "sub", "mul", "neg", "sin", "cos", "tan", "log", "sqrt", "sinh", "cosh", "asin", "acos",
-                   "abs"}
-
-
-@functools.cache
-def passes_nonfinite(prim_name: str) -> bool:
-    """True if a non-finite argument of this primitive can never give a finite value.
-
-    The set above, confirmed on the primitive itself: every combination of inf, -inf or nan
-    with typical finite values must raise or give a non-finite result.
-    """
-    prim = PRIMITIVES.get(prim_name)
-    if prim is None or prim_name not in _PASS_NONFINITE:
-        return False
-    odd = [math.inf, -math.inf, math.nan]
-    finite = [0.0, -0.0, 0.5, -0.5, 1.0, -1.0, 2.5, -2.5, 1e-300, 1e300, -1e300]
-    combos = [(a,) for a in odd] if prim.arity == 1 else (
-        [(a, b) for a in odd for b in odd + finite] + [(b, a) for a in odd for b in finite])
-    for args in combos:
-        try:
-            v = prim.scalar(*args)
-        except (ValueError, ArithmeticError):
-            continue
-        if math.isfinite(v):
-            return False
-    return True
+def _call(op: str, a: list[str]) -> str:
+    if op in _BINOP:
+        return f"({a[0]} {_BINOP[op]} {a[1]})"
+    if op == "neg":
+        return f"(-{a[0]})"
+    return f"{op}({', '.join(_strip(x) for x in a)})"
 
 
 @dataclass
@@ -407,100 +99,32 @@ class Program:
     checks: list[str]  # variables whose finiteness the float code checks (in definition order)
 
     def text(self) -> str:
-        """The text shown to people: one line per step and per update, as in the traces."""
+        """The text shown to people: one line per statement."""
         lines = [f"def {self.fname}({', '.join(self.params)}):"]
         lines += [f"    {' = '.join(t)} {op} {rhs}" for t, op, rhs in self.stmts]
         lines.append(f"    return {', '.join(self.returns)}")
         return "\n".join(lines) + "\n"
 
 
-def _program(wl: WengertList, kind: str, mask: tuple[bool, ...] | None = None, unit: int | None = None) -> Program:
-    """The statements of ``primal``, ``jvp`` or ``vjp`` (``unit=j``: the VJP seeded with ȳ = e_j,
-    the seed written as the literal 1.0 so that multiplying by it can be dropped)."""
+def program(wl: WengertList, fname: str = "f") -> Program:
+    """Every step of ``wl`` as one statement, in order: what :func:`compiled` runs.
+
+    The float code returns the outputs, and its caller checks them. A non-finite value met on the
+    way either reaches them, or is absorbed by a step that can turn it finite (atan(inf) = pi/2, a
+    denominator): the arguments of such steps are summed into ``check``.
+    """
     n, off = wl.n, wl.n - 1
-    ins = [name(i - off) for i in range(n)]
-    active = {st.index for st in wl.steps if st.active}
-    outs = [_operand(o) for o in wl.outputs]
-    # The float code returns the outputs (and adjoints), and its caller checks them and the inputs.
-    # A non-finite value met on the way either reaches those, or is absorbed by a step that can
-    # turn it finite (atan(inf) = pi/2): the arguments of such steps are summed into ``check``.
-    # Math's functions raise rather than make inf or nan from finite numbers; +, -, *, / may
-    # overflow, but into values that then reach the outputs or an absorbing step.
-    odd_consts = any(isinstance(a, Const) and not math.isfinite(a.value) for st in wl.steps for a in st.args)
-    checks = [a for st in wl.steps if odd_consts or not passes_nonfinite(st.prim.name)
-              for a in dict.fromkeys(_operand(x) for x in st.args if isinstance(x, int))]
-    stmts: list[tuple[list[str], str, str]] = []
+    params = [name(i - off) for i in range(n)]
 
-    def step(st: Step) -> None:
-        stmts.append(([name(st.index)], "=", _step_line(st).split(" = ", 1)[1]))
+    def operand(a: Any) -> str:
+        return name(a) if isinstance(a, int) else literal(a.value)
 
-    if kind == "primal":
-        for st in wl.steps:
-            step(st)
-        return Program("primal", ins, stmts, [_tuple(outs)], checks)
-    if kind == "jvp":
-        dins = [name(i - off, "vdot") for i in range(n)]
-        for st in wl.steps:
-            step(st)
-            if not st.active:
-                continue
-            terms = []
-            for j, x in enumerate(st.args):
-                if not isinstance(x, int) or (x > 0 and x not in active):
-                    continue  # a constant or an inactive step: its tangent is zero
-                terms.append(_times(name(x, "vdot"), _partial(st, j)))
-            rhs = ("-" if terms[0][0] == "-" else "") + terms[0][1]
-            rhs += "".join(f" {s} {t}" for s, t in terms[1:])
-            stmts.append(([name(st.index, "vdot")], "=", rhs))
-            checks.append(name(st.index, "vdot"))
-        douts = []
-        for o in wl.outputs:
-            if isinstance(o, Const) or (o > 0 and o not in active):
-                douts.append("0.0")
-            elif o > 0:
-                douts.append(f"{name(o, 'vdot')} + 0.0")  # the interpreter's 0.0 + ... (never -0.0)
-            else:
-                douts.append(name(o, "vdot"))
-        return Program("jvp", ins + dins, stmts, [_tuple(outs), _tuple(douts)], checks)
-    # vjp: the primal, then the adjoint updates in the interpreter's order, for the seeded outputs.
-    mask = mask if mask is not None else tuple(True for _ in wl.outputs)
-    ybars = [f"ybar{j}" for j in range(wl.m)]
-    if unit is not None:
-        mask, ybars = tuple(j == unit for j in range(wl.m)), []
-    for st in wl.steps:
-        step(st)
-    reached: set[int] = set()
-    updates: list[tuple[list[str], str, str]] = []
-
-    def update(target: str, sign: str, term: str, first: bool) -> None:
-        # The first contribution assigns (the interpreter's 0.0 + c differs from c only for c = -0.0,
-        # which the final + 0.0 undoes); later ones accumulate, one line per update.
-        if first:
-            updates.append(([target], "=", f"{'-' if sign == '-' else ''}{term}"))
-        else:
-            updates.append(([target], f"{sign}=", term))
-
-    for j, (o, on) in enumerate(zip(wl.outputs, mask)):
-        if isinstance(o, Const) or not on:
-            continue
-        update(name(o, "vbar"), "+", "1.0" if unit is not None else f"ybar{j}", o not in reached)
-        reached.add(o)
-    for st in reversed(wl.steps):
-        if st.index not in reached or not st.active:
-            continue
-        src = name(st.index, "vbar")
-        for j, x in enumerate(st.args):
-            if isinstance(x, Const) or (x > 0 and x not in active):
-                continue
-            sign, term = _times(src, _partial(st, j))
-            update(name(x, "vbar"), sign, term, x not in reached)
-            reached.add(x)
-    zeros = [name(i - off, "vbar") for i in range(n) if i - off not in reached]
-    for i in range(0, len(zeros), _CHUNK):
-        stmts.append((zeros[i: i + _CHUNK], "=", "0.0"))
-    stmts += updates
-    bars = [name(i - off, "vbar") + (" + 0.0" if i - off in reached else "") for i in range(n)]
-    return Program("vjp", ins + ybars, stmts, [_tuple(outs), _tuple(bars)], checks)
+    odd = any(isinstance(a, Const) and not math.isfinite(a.value) for st in wl.steps for a in st.args)
+    checks = [a for st in wl.steps if odd or not st.prim.passes_nonfinite
+              for a in dict.fromkeys(operand(x) for x in st.args if isinstance(x, int))]
+    stmts = [([name(st.index)], "=", _strip(_call(st.prim.name, [operand(x) for x in st.args])))
+             for st in wl.steps]
+    return Program(fname, params, stmts, [_tuple([operand(o) for o in wl.outputs])], checks)
 
 
 _VAR = re.compile(r"\b(?:vbar|vdot|v)(?:_m\d+|\d+)\b|\bybar\d+\b")
@@ -529,6 +153,8 @@ def _executable(prog: Program, checked: bool, inplace: bool) -> str:
         if text.startswith("1.0 * "):  # 1.0 * x is x, bit for bit (a nan is caught by the check)
             text = text[6:]
             text = _strip(text) if text.startswith("(") else text
+        elif text.endswith(" * 1.0") and _VAR.fullmatch(text[:-6]):  # the adjoint update v̄_5 * 1
+            text = text[:-6]
         return text
 
     out_stmts: list[tuple[list[str], str, str]] = []
@@ -667,12 +293,11 @@ def _schedule(stmts: list[tuple[list[str], str, str]]) -> list[tuple[list[str], 
     return [stmts[i] for i in order]
 
 
-def _source(wl: WengertList, kind: str, checked: bool = False, mask: tuple[bool, ...] | None = None,
-            inplace: bool = True, shown: bool = False, unit: int | None = None) -> str:
-    """The text of ``primal``, ``jvp`` or ``vjp``: as shown (``shown=True``) or as executed."""
+
+def source(wl: WengertList, checked: bool = True, inplace: bool = True) -> str:
+    """The text that runs for ``wl`` (``checked``: float code that also returns its ``check`` sum)."""
     with _no_gc():  # many small objects, none of them garbage: collecting would only scan them
-        prog = _program(wl, kind, mask, unit)
-        return prog.text() if shown else _executable(prog, checked, inplace)
+        return _executable(program(wl), checked, inplace)
 
 
 @contextlib.contextmanager
@@ -686,97 +311,146 @@ def _no_gc() -> Any:
             gc.enable()
 
 
-# --- the api's compiled path -------------------------------------------------------------------
+def _function(src: str, flavour: str) -> Callable[..., Any]:
+    ns = namespace(flavour)
+    with _no_gc():
+        code = compile(src, "<diffzoo>", "exec")
+    exec(code, ns)  # noqa: S102 - our own text, see the module doc
+    return ns["f"]
 
 
-def compiled_result(function: Any, x: Sequence[float], method: str, seed: Sequence[float] | None = None,
-                    ybar: Sequence[float] | None = None) -> Any:
-    """What ``differentiate(f, x, method, compiled=True)`` returns: the interpreted path's fields.
+class Compiled:
+    """A list as a Python function of floats (or of numpy arrays): outputs for inputs, positionally.
 
-    The trace (primal values, tangents or adjoint updates) is computed by the interpreter only
-    when it is asked for, so the compiled gradient costs the compiled sweep alone.
+    On floats, a math error or a non-finite ``check`` (or output) hands the call to ``fallback``,
+    the interpreter, whose answer or precise error is returned: the compiled code never answers
+    where the interpreter would not.
     """
-    from .api import Cost, Result, unit_vectors
 
-    wl = function.wengert
-    g = generate(wl)
-    x = [float(v) for v in x]
-    pt = dict(zip(function.variables, x))
-    k = len(wl.steps)
+    def __init__(self, wl: WengertList, fallback: Callable[[list[float]], list[float]] | None = None):
+        self.wl = wl
+        self.fallback = fallback or (lambda x: wl.output_values(wl.evaluate(x)))
+        self._float: Callable[..., Any] | None = None
+        self._array: Callable[..., Any] | None = None
 
-    def value(out: list[float]) -> Any:
-        out = [float(v) for v in out]
-        return out[0] if wl.m == 1 else out
+    @property
+    def float_function(self) -> Callable[..., Any]:
+        if self._float is None:
+            self._float = _function(source(self.wl), "float")
+        return self._float
 
-    if method == "forward":
-        if seed is not None:
-            seed = [float(s) for s in seed]
-            out, jv = g.jvp(x, seed)
-            trace = LazyForwardTrace(wl, x, [seed])
-            return Result(method, function, pt, value(out), np.full((wl.m, wl.n), np.nan), trace,
-                          Cost(1, k, g.partials, 1), {"jvp": jv, "seed": seed, "compiled": True})
-        out, J = g.jacobian_forward(x)
-        return Result(method, function, pt, value(out), J, LazyForwardTrace(wl, x, unit_vectors(wl.n)),
-                      Cost(wl.n, k, wl.n * g.partials, 1), {"compiled": True})
-    if method == "reverse":
-        if ybar is not None:
-            ybar = [float(s) for s in ybar]
-            out, bar = g.vjp(x, ybar)
-            unknown = np.full((wl.m, wl.n), np.nan)  # one sweep gives ȳ·J, not J (see api.differentiate)
-            return Result(method, function, pt, value(out), unknown, LazyReverseTrace(wl, x, [ybar]),
-                          Cost(1, k, g.partials, 1), {"vjp": bar, "ybar": ybar, "compiled": True})
-        out, J = g.jacobian_reverse(x)
-        return Result(method, function, pt, value(out), J, LazyReverseTrace(wl, x, unit_vectors(wl.m)),
-                      Cost(wl.m, k, wl.m * g.partials, 1), {"compiled": True})
-    raise ValueError(f"only forward and reverse mode are compiled, not {method!r}")
+    def __call__(self, x: list[float]) -> list[float]:
+        """The outputs at ``x`` (floats), as the interpreter gives them."""
+        fn = self._float or self.float_function
+        try:
+            out, check = fn(*x)
+            s = check + sum(x) + sum(out)
+            if s - s == 0.0:  # finite (inf - inf and nan - nan are nan; an overflowing sum only costs a detour)
+                return list(out)
+        except (ValueError, ArithmeticError):
+            pass
+        return self.fallback(x)
 
+    def arrays(self, *x: Any) -> list[Any]:
+        """The outputs at arrays (one per input, broadcast together): element-wise, nan where no value."""
+        import numpy as np
 
-@functools.cache
-def _lazy_traces() -> tuple[type, type]:
-    from .api import ForwardTrace, ReverseTrace
-
-    class _LazyForward(ForwardTrace):
-        """The interpreted forward trace, computed when first asked for."""
-
-        def __init__(self, wl: WengertList, x: list[float], seeds: list[list[float]]):
-            self.wl, self.x, self.seeds = wl, x, seeds
-            self._vals: list[float] | None = None
-            self._dots: list[list[float]] | None = None
-
-        @property
-        def vals(self) -> list[float]:
-            if self._vals is None:
-                self._vals = self.wl.evaluate(self.x)
-            return self._vals
-
-        @property
-        def dots(self) -> list[list[float]]:
-            if self._dots is None:
-                self._dots = [forward.tangent_sweep(self.wl, self.vals, s) for s in self.seeds]
-            return self._dots
-
-    class _LazyReverse(ReverseTrace):
-        """The interpreted reverse trace (primal values, then recorded sweeps) when first asked for."""
-
-        def __init__(self, wl: WengertList, x: list[float], ybars: list[list[float]]):
-            self.wl, self.x, self.ybars = wl, x, ybars
-            self._vals: list[float] | None = None
-
-        @property
-        def vals(self) -> list[float]:
-            if self._vals is None:
-                self._vals = self.wl.evaluate(self.x)
-            return self._vals
-
-    return _LazyForward, _LazyReverse
+        if self._array is None:
+            self._array = _function(source(self.wl, checked=False, inplace=False), "array")
+        with np.errstate(all="ignore"):
+            return [np.asarray(v) for v in self._array(*x)]
 
 
-def LazyForwardTrace(wl: WengertList, x: list[float], seeds: list[list[float]]) -> Any:  # noqa: N802
-    return _lazy_traces()[0](wl, x, seeds)
+def compiled(wl: WengertList, fallback: Callable[[list[float]], list[float]] | None = None) -> Compiled:
+    """The compiled function of ``wl``, made on first use and kept on the list."""
+    cached = wl.__dict__.get("_compiled")
+    if cached is None or cached[0] is not wl.steps:
+        cached = (wl.steps, Compiled(wl, fallback))
+        wl.__dict__["_compiled"] = cached
+    return cached[1]
 
 
-def LazyReverseTrace(wl: WengertList, x: list[float], ybars: list[list[float]]) -> Any:  # noqa: N802
-    return _lazy_traces()[1](wl, x, ybars)
+# --- what people read --------------------------------------------------------------------------------
+
+
+def shown(wl: WengertList, fname: str = "f") -> str:
+    """The text people read: one line per step of a primal list; for a derived one, one line per primal
+    step and per tangent or adjoint update, each partial written where it is used, as in the traces."""
+    d = wl.derivation
+    if d is None:
+        return program(wl, fname).text()
+    primal = d.primal
+    k = len(primal.steps)
+    n = wl.n
+    kind = "vdot" if d.kind == "jvp" else "vbar"
+    named: dict[int, str] = {}
+    for i, slot in d.seeds.items():  # the seeds' own parameter names: vdot_m1 (ẋ1) or ybar0 (ȳ1)
+        named[slot] = name(i + 1 - primal.n, "vdot") if d.kind == "jvp" else f"ybar{i}"
+    for i in range(1 - primal.n, k + 1):
+        named.setdefault(i, name(i))
+    if d.kind == "jvp":
+        for v, t in d.tangents.items():
+            if isinstance(t, int) and t > k:
+                named[t] = name(v, kind)
+    else:
+        for u in d.updates:
+            if isinstance(u.operand, int) and u.operand > k:
+                named[u.operand] = name(u.target, kind)
+
+    def const(a: Any, v: float) -> bool:
+        return isinstance(a, Const) and a.value == v
+
+    def text(a: Any, top: bool = False) -> str:
+        """The expression of ``a`` with its unnamed steps written in, as the traces write them: a partial of
+        1 or -1 leaves no product (``vdot1 + vdot2``, ``vdot4 - vdot3``), one of 1/y divides."""
+        if isinstance(a, Const):
+            return literal(a.value)
+        if a in named and not top:
+            return named[a]
+        st = wl.steps[a - 1]
+        x = st.args
+        if st.prim.name == "mul" and const(x[1], 1.0):
+            return text(x[0])
+        if st.prim.name == "mul" and const(x[1], -1.0):
+            return f"(-{text(x[0])})"
+        if st.prim.name == "mul" and isinstance(x[1], int) and x[1] not in named:
+            den = wl.steps[x[1] - 1]
+            if den.prim.name == "div" and const(den.args[0], 1.0):
+                return f"({text(x[0])} / {text(den.args[1])})"
+        if st.prim.name == "add" and isinstance(x[1], int) and x[1] not in named:
+            right = wl.steps[x[1] - 1]
+            if right.prim.name == "mul" and const(right.args[1], -1.0):
+                return f"({text(x[0])} - {text(right.args[0])})"
+        return _call(st.prim.name, [text(v) for v in x])
+
+    params = [named[i - n + 1] for i in range(n)]
+    lines = [f"def {fname}({', '.join(params)}):"]
+    lines += [f"    {name(st.index)} = {_strip(text(st.index, top=True))}" for st in primal.steps]
+    if d.kind == "jvp":
+        for st in primal.steps:
+            t = d.tangents.get(st.index)
+            if isinstance(t, int) and t > k:
+                lines.append(f"    {name(st.index, kind)} = {_strip(text(t, top=True))}")
+        outs = [named.get(d.tangents.get(o), "0.0") if isinstance(o, int) else "0.0" for o in primal.outputs]
+    else:
+        for u in d.updates:
+            target = name(u.target, kind)
+            if u.first:
+                rhs = named.get(u.operand) if u.source is None else _strip(text(u.operand, top=True))
+                lines.append(f"    {target} = {rhs}")
+                named[u.operand] = target  # from here on, an output's weight is read as its adjoint
+            else:
+                step = wl.steps[u.operand - 1]  # prev + contribution
+                term = _strip(text(step.args[1]))
+                if term.startswith("-") and "(" not in term:
+                    lines.append(f"    {target} -= {term[1:]}")
+                else:
+                    lines.append(f"    {target} += {term}")
+        outs = [name(i + 1 - primal.n, kind) if (i + 1 - primal.n) in d.adjoints else "0.0"
+                for i in range(primal.n)]
+    values = [name(o) if isinstance(o, int) else literal(o.value) for o in primal.outputs]
+    lines.append(f"    return {_tuple(values)}, {_tuple(outs)}")
+    return "\n".join(lines) + "\n"
 
 
 def identifiers(src: str) -> set[str]:
@@ -787,4 +461,4 @@ def identifiers(src: str) -> set[str]:
     return {t.string for t in tokenize.generate_tokens(io.StringIO(src).readline) if t.type == tokenize.NAME}
 
 
-__all__ = ["Generated", "generate", "compiled_result", "namespace", "identifiers", "name", "literal"]
+__all__ = ["Compiled", "compiled", "program", "source", "shown", "namespace", "identifiers", "name", "literal"]

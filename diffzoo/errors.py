@@ -62,10 +62,13 @@ class ParseError(ValueError):
 
 
 class EvaluationError(ValueError):
-    """A step of the Wengert list has no real value at the given point (or overflows)."""
+    """A step of the Wengert list has no real value at the given point (or overflows).
 
-    def __init__(self, message: str, step: str = ""):
-        self.message, self.step = message, step
+    ``step`` says which, in words (``v_3 = ln v_1``); ``index`` is its number, where it is known.
+    """
+
+    def __init__(self, message: str, step: str = "", index: int | None = None):
+        self.message, self.step, self.index = message, step, index
         super().__init__(f"{step}: {message}" if step else message)
 
 

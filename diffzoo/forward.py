@@ -16,139 +16,40 @@ from typing import Any
 
 import numpy as np
 
+from . import transforms
 from .errors import EvaluationError
-from .primitives import PRIMITIVES, ArrayBackend, FloatBackend
-from .wengert import WengertList, _all_floats, _plan, rule_form, vname
+from .primitives import PRIMITIVES, FloatBackend
+from .wengert import WengertList, _all_floats
 
 
 def tangent_sweep(wl: WengertList, vals: list[Any], seed: Sequence[Any]) -> list[Any]:
-    """Tangents of every variable (inputs first) for the input direction ``seed``.
+    """Tangents of every variable (inputs first) for the input direction ``seed``: one forward pass.
 
-    Only the steps that depend on a moved input (a nonzero seed entry) through active steps carry a
-    tangent: a partial elsewhere is never needed, so ``∂(x^y)/∂y`` at x < 0 is not asked for along x.
-    Along the moved part every partial is evaluated, even where the tangent it multiplies is 0: an
-    infinite or undefined partial times 0 is refused, as reverse mode refuses it (``(x^3)^(1/3)`` at 0).
+    The pass is the tangent program ``transforms.jvp(wl)`` run after the primal values ``vals``. An
+    input the seed does not move has no tangent and no partial along it is evaluated (``∂(x^y)/∂y``
+    at x < 0 is not asked for along x); every other partial is, even where the tangent it multiplies
+    is 0, so that an infinite or undefined one is refused, as reverse mode refuses it.
     """
-    if _all_floats(vals) or not _arrays(vals):
-        dots = [float(s) for s in seed]
-        if len(dots) != wl.n:
-            raise ValueError(f"the seed needs {wl.n} entries, got {len(dots)}")
-        try:
-            out = _fast_tangents(wl, vals, dots)
-        except (ValueError, ArithmeticError, IndexError, TypeError):
-            out = None  # the step-by-step sweep below says precisely which partial failed
-        if out is not None and math.isfinite(sum(out)):
-            return out
-    return _tangent_sweep_steps(wl, vals, seed)
-
-
-def _forward_plan(wl: WengertList) -> tuple:
-    """Per active step: (target, then for each of two arguments: tangent slot, kind, u, v).
-
-    kind 0: the partial is ``ext[u]`` (a variable, or a constant slot); kind 1: it is ``u(ext[v])``;
-    kind 2: the table's rule ``u`` called on the floats ``ext[s] for s in v``. A constant argument
-    or a missing second argument reads the tangent slot ``n + k``, which is always 0.0 (skipped).
-    """
-    plan = _plan(wl)
-    fp = plan.extra.get("forward")
-    if fp is not None:
-        return fp
-    n, zero = wl.n, plan.size
-    rows = []
-    for st in wl.steps:
-        if not st.active:
-            continue
-        t = st.index + n - 1
-        slots = [plan.slot(x, n) for x in st.args]
-        row: list[Any] = [t]
-        for j in range(2):
-            if j >= len(st.args) or not isinstance(st.args[j], int):
-                row += [zero, 0, zero, None]
-                continue
-            form = rule_form(st.prim, j)
-            if form[0] == "const":
-                row += [slots[j], 0, plan.const(form[1]), None]
-            elif form[0] == "operand":
-                row += [slots[j], 0, t if form[1] < 0 else slots[form[1]], None]
-            elif form[0] == "map":
-                row += [slots[j], 1, getattr(FloatBackend, form[1]), t if form[2] < 0 else slots[form[2]]]
-            else:
-                row += [slots[j], 2, st.prim.partials[j], (t, *slots)]
-        rows.append(tuple(row))
-    fp = (tuple(rows),)
-    plan.extra["forward"] = fp
-    return fp
-
-
-def _fast_tangents(wl: WengertList, vals: list[Any], dots: list[float]) -> list[float]:
-    """The float sweep from the prepared plan; ``None`` marks a tangent that is structurally zero."""
-    plan = _plan(wl)
-    (rows,) = _forward_plan(wl)
-    ext = vals + plan.consts
-    tan: list[Any] = [d if d != 0.0 else None for d in dots]
-    tan += [None] * (len(plan.blank) + 1)  # steps not reached, and the zero tangent of constants
-    B = FloatBackend
-    for t, a, ka, ua, va, b, kb, ub, vb in rows:
-        acc = None
-        d = tan[a]
-        if d is not None:
-            if ka == 0:  # 0.0 + ...: a tangent is never -0.0, as in the compiled code
-                acc = 0.0 + ext[ua] * d
-            elif ka == 1:
-                acc = 0.0 + ua(ext[va]) * d
-            else:
-                acc = 0.0 + ua(B, *[ext[s] for s in va]) * d
-        d = tan[b]
-        if d is not None:
-            if kb == 0:
-                p = ext[ub] * d
-            elif kb == 1:
-                p = ub(ext[vb]) * d
-            else:
-                p = ub(B, *[ext[s] for s in vb]) * d
-            acc = 0.0 + p if acc is None else acc + p
-        tan[t] = acc
-    tan.pop()
-    return [0.0 if d is None else d for d in tan]
-
-
-def _tangent_sweep_steps(wl: WengertList, vals: list[Any], seed: Sequence[Any]) -> list[Any]:
-    """The sweep step by step (arrays, and the precise error when a float sweep fails)."""
     n = wl.n
-    off = n - 1
-    arrays = _arrays(vals)
-    dots: list[Any] = list(seed) if arrays else [float(s) for s in seed]
-    if len(dots) != n:
-        raise ValueError(f"the seed needs {n} entries, got {len(dots)}")
-    B = ArrayBackend if arrays else FloatBackend
-    if not arrays:  # None: not moved by the seed (no partial along it is needed)
-        dots = [d if d != 0.0 else None for d in dots]
-    for st in wl.steps:
-        if not st.active:
-            dots.append(0.0 if arrays else None)
-            continue
-        a = wl.args_of(st, vals)
-        out = vals[st.index + off]
-        acc: Any = None
-        for j, x in enumerate(st.args):
-            if isinstance(x, int):
-                d = dots[x + off]
-                if d is None:
-                    continue
-                try:
-                    p = st.prim.partials[j](B, out, *a) * d
-                except (ValueError, ArithmeticError):
-                    raise _derivative_error(wl, st, j, a) from None
-                acc = 0.0 + p if acc is None else acc + p
-        dots.append(acc if acc is not None or not arrays else 0.0)
-    if arrays:
-        return dots
-    dots = [0.0 if d is None else d for d in dots]
-    if not all(math.isfinite(d) for d in dots):
-        st = next(s for s in wl.steps if not math.isfinite(dots[s.index + off]))
-        raise EvaluationError("the tangent is not finite (the derivative overflows or does not exist here)",
-                              f"{_dot(st.index)} at {vname(st.index)} = {wl.definition(st)}")
-    return dots
+    if len(seed) != n:
+        raise ValueError(f"the seed needs {n} entries, got {len(seed)}")
+    if _arrays(vals):  # arrays of points, complex numbers, float32: element-wise, nan where no value
+        d = transforms.jvp_of(wl)
+        w = d.evaluate([*seed, *vals[:n]])
+    else:
+        seed = [float(v) for v in seed]
+        try:  # one program for every direction (a Jacobian's n passes share it) ...
+            d = transforms.jvp_of(wl)
+            w = transforms.run(d, seed, vals)
+        except EvaluationError:  # ... and where it fails, the one that leaves unmoved inputs out
+            moved = [v != 0.0 for v in seed]
+            d = transforms.jvp_of(wl, moved)
+            w = transforms.run(d, [v for v, on in zip(seed, moved) if on], vals)
+    off = d.n - 1
+    zero = 0.0 * abs(w[0]) if w else 0.0  # 0.0, or zeros of the shape of array values (never -0.0)
+    tangents = d.derivation.tangents
+    return [w[t + off] if isinstance(t := tangents.get(i), int) else zero
+            for i in range(1 - n, len(wl.steps) + 1)]
 
 
 def directional(wl: WengertList, vals: list[float], seed: Sequence[float]) -> list[float | None]:
@@ -187,20 +88,7 @@ def directional(wl: WengertList, vals: list[float], seed: Sequence[float]) -> li
 
 
 def _arrays(vals: list[Any]) -> bool:
-    return any(isinstance(v, np.ndarray | np.generic) for v in vals)
-
-
-def _dot(i: int) -> str:
-    return f"v\u0307_{i}"
-
-
-def _derivative_error(wl: WengertList, st: Any, j: int, a: list[float]) -> EvaluationError:
-    from .traces import partial_text
-
-    shown = ", ".join(f"{v:.6g}" for v in a)
-    return EvaluationError(
-        f"the partial derivative ∂{vname(st.index)}/∂{wl.operand_text(st.args[j])} = {partial_text(wl, st, j)} "
-        f"does not exist at ({shown})", f"{vname(st.index)} = {wl.definition(st)}")
+    return not _all_floats(vals) and any(isinstance(v, np.ndarray | np.generic) for v in vals)
 
 
 def jvp(wl: WengertList, point: Sequence[float], direction: Sequence[float]) -> tuple[list[Any], list[Any]]:

@@ -11,6 +11,7 @@ So adding a primitive (``atan``, say) is one entry here plus its tests.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +51,12 @@ class Primitive:
     #: How a step is shown, as other primitives (``make(name, *args)``): a helper such as xlogy reads
     #: as the formula a student knows (``o * ln(x)``).
     shown_as: Callable[..., Any] | None = None
+    #: Every partial is 0 where the primitive is defined (sign): a step of it is locally constant.
+    piecewise_constant: bool = False
+    #: Given an inf or nan argument, the float function returns inf or nan or raises: a non-finite value
+    #: passes through (not so atan, tanh, sigmoid, exp of -inf, a denominator, pow, sign: they can turn
+    #: inf into a finite number). Compiled code checks only the arguments of the others.
+    passes_nonfinite: bool = False
 
     def __repr__(self) -> str:
         return f"Primitive({self.name!r})"
@@ -184,59 +191,59 @@ def _pow_dy(B: Any, o: Any, x: Any, y: Any) -> Any:
 
 _TABLE = [
     # name, arity, scalar, array, partials (B, out, *args), latex, sympy, mpmath, domain, text
-    Primitive("add", 2, lambda x, y: x + y, np.add,
+    Primitive("add", 2, operator.add, np.add,
               (lambda B, o, x, y: 1, lambda B, o, x, y: 1),
-              "{0} + {1}", "Add", lambda x, y: x + y, text="{0} + {1}", user=False),
-    Primitive("sub", 2, lambda x, y: x - y, np.subtract,
+              "{0} + {1}", "Add", lambda x, y: x + y, text="{0} + {1}", user=False, passes_nonfinite=True),
+    Primitive("sub", 2, operator.sub, np.subtract,
               (lambda B, o, x, y: 1, lambda B, o, x, y: -1),
-              "{0} - {1}", "Sub", lambda x, y: x - y, text="{0} - {1}", user=False),
-    Primitive("mul", 2, lambda x, y: x * y, np.multiply,
+              "{0} - {1}", "Sub", lambda x, y: x - y, text="{0} - {1}", user=False, passes_nonfinite=True),
+    Primitive("mul", 2, operator.mul, np.multiply,
               (lambda B, o, x, y: y, lambda B, o, x, y: x),
-              r"{0} \cdot {1}", "Mul", lambda x, y: x * y, text="{0} * {1}", user=False),
-    Primitive("div", 2, lambda x, y: x / y, np.divide,
+              r"{0} \cdot {1}", "Mul", lambda x, y: x * y, text="{0} * {1}", user=False, passes_nonfinite=True),
+    Primitive("div", 2, operator.truediv, np.divide,
               (lambda B, o, x, y: B.div(1, y), lambda B, o, x, y: B.neg(B.div(o, y))),
               r"\frac{{{0}}}{{{1}}}", "Div", lambda x, y: x / y, _div_domain, text="{0} / {1}", user=False),
-    Primitive("neg", 1, lambda x: -x, np.negative,
+    Primitive("neg", 1, operator.neg, np.negative,
               (lambda B, o, x: -1,),
-              "-{0}", "Neg", lambda x: -x, text="-{0}", user=False),
+              "-{0}", "Neg", lambda x: -x, text="-{0}", user=False, passes_nonfinite=True),
     Primitive("pow", 2, math.pow, np.power,
               (_pow_dx, _pow_dy),
               "{{{0}}}^{{{1}}}", "Pow", lambda x, y: x**y, _pow_domain, text="{0} ^ {1}", user=False),
     Primitive("sin", 1, math.sin, np.sin, (lambda B, o, x: B.cos(x),),
-              r"\sin{0}", "sin", _mp("sin"), text="sin {0}"),
+              r"\sin{0}", "sin", _mp("sin"), text="sin {0}", passes_nonfinite=True),
     Primitive("cos", 1, math.cos, np.cos, (lambda B, o, x: B.neg(B.sin(x)),),
-              r"\cos{0}", "cos", _mp("cos"), text="cos {0}"),
+              r"\cos{0}", "cos", _mp("cos"), text="cos {0}", passes_nonfinite=True),
     Primitive("tan", 1, math.tan, np.tan, (lambda B, o, x: B.add(1, B.mul(o, o)),),
-              r"\tan{0}", "tan", _mp("tan"), text="tan {0}"),
+              r"\tan{0}", "tan", _mp("tan"), text="tan {0}", passes_nonfinite=True),
     Primitive("exp", 1, math.exp, np.exp, (lambda B, o, x: o,),
               r"\exp{0}", "exp", _mp("exp"), text="exp {0}"),
     Primitive("log", 1, math.log, np.log, (lambda B, o, x: B.div(1, x),),
-              r"\ln{0}", "log", _mp("log"), _log_domain, text="ln {0}"),
+              r"\ln{0}", "log", _mp("log"), _log_domain, text="ln {0}", passes_nonfinite=True),
     Primitive("sqrt", 1, math.sqrt, np.sqrt, (lambda B, o, x: B.div(1, B.mul(2, o)),),
-              r"\sqrt{{{0}}}", "sqrt", _mp("sqrt"), _sqrt_domain, text="sqrt {0}"),
+              r"\sqrt{{{0}}}", "sqrt", _mp("sqrt"), _sqrt_domain, text="sqrt {0}", passes_nonfinite=True),
     # tanh'(x) = 1 - tanh(x)^2 = 4 σ(2x) σ(-2x): the textbook form cancels to 0 from x = 19.1, where tanh
     # rounds to 1 (the exact 1.7e-17 at x = 20 is lost), and sech^2 = 1/cosh^2 overflows from x = 710.
     Primitive("tanh", 1, math.tanh, np.tanh,
               (lambda B, o, x: B.mul(4, B.mul(B.sigmoid(B.mul(2, x)), B.sigmoid(B.mul(-2, x)))),),
               r"\tanh{0}", "tanh", _mp("tanh"), text="tanh {0}"),
     Primitive("sinh", 1, math.sinh, np.sinh, (lambda B, o, x: B.cosh(x),),
-              r"\sinh{0}", "sinh", _mp("sinh"), text="sinh {0}"),
+              r"\sinh{0}", "sinh", _mp("sinh"), text="sinh {0}", passes_nonfinite=True),
     Primitive("cosh", 1, math.cosh, np.cosh, (lambda B, o, x: B.sinh(x),),
-              r"\cosh{0}", "cosh", _mp("cosh"), text="cosh {0}"),
+              r"\cosh{0}", "cosh", _mp("cosh"), text="cosh {0}", passes_nonfinite=True),
     # 1 - x^2 as (1 - x)(1 + x): near x = ±1, 1 - x*x cancels (1e-10 relative error at x = 1 - 1e-8),
     # while 1 - x is exact there and 1 + x rounds once.
     Primitive("asin", 1, math.asin, np.arcsin,
               (lambda B, o, x: B.div(1, B.sqrt(B.mul(B.sub(1, x), B.add(1, x)))),),
-              r"\arcsin{0}", "asin", _mp("asin"), _unit_domain("asin"), text="asin {0}"),
+              r"\arcsin{0}", "asin", _mp("asin"), _unit_domain("asin"), text="asin {0}", passes_nonfinite=True),
     Primitive("acos", 1, math.acos, np.arccos,
               (lambda B, o, x: B.neg(B.div(1, B.sqrt(B.mul(B.sub(1, x), B.add(1, x))))),),
-              r"\arccos{0}", "acos", _mp("acos"), _unit_domain("acos"), text="acos {0}"),
+              r"\arccos{0}", "acos", _mp("acos"), _unit_domain("acos"), text="acos {0}", passes_nonfinite=True),
     Primitive("atan", 1, math.atan, np.arctan, (lambda B, o, x: B.div(1, B.add(1, B.mul(x, x))),),
               r"\arctan{0}", "atan", _mp("atan"), text="atan {0}"),
     Primitive("abs", 1, abs, _abs_np, (lambda B, o, x: B.sign(x),),
               r"\left|{0}\right|", "Abs", _mp("fabs"), text="abs {0}", kink=lambda x: _sign(x),
               one_sided=lambda x, dx: abs(dx) if x == 0 else (dx if x > 0 else -dx), kink_text="abs has a kink at 0",
-              convention="abs′(0) = sign(0) = 0"),
+              convention="abs′(0) = sign(0) = 0", passes_nonfinite=True),
     # σ'(x) = σ(x) σ(-x), which is σ(x)(1 - σ(x)) without the cancellation of 1 - σ(x) for large x
     # (3.6e-8 relative error at x = 20, and 0 instead of 4.2e-18 at x = 40).
     Primitive("sigmoid", 1, _sigmoid, _sigmoid_np, (lambda B, o, x: B.mul(o, B.sigmoid(B.neg(x))),),
@@ -246,7 +253,7 @@ _TABLE = [
     Primitive("sign", 1, _sign, lambda x: np.sign(np.real(x)), (lambda B, o, x: 0,),
               r"\operatorname{{sign}}{0}", "sign", _mp("sign"), text="sign {0}", user=True, kink=lambda x: _sign(x),
               one_sided=lambda x, dx: None if x == 0 and dx != 0 else 0.0, kink_text="sign jumps at 0",
-              convention="sign′ = 0"),
+              convention="sign′ = 0", piecewise_constant=True),
     # a ln b, 0 where a = 0: the partial ∂(x^y)/∂y at a zero base. A helper of the rules, not for users;
     # shown as the product it is.
     Primitive("xlogy", 2, _xlogy, _xlogy_np, (lambda B, o, a, b: B.log(b), lambda B, o, a, b: B.div(a, b)),

@@ -134,10 +134,10 @@ def chain_function(n: int) -> Function:
 
 def _gradient_jobs(wl: WengertList, fn: Function, x: list[float]) -> dict[str, tuple[Callable[[], object], int]]:
     """The jobs compared by :func:`scaling`, each with the number of passes/evaluations it makes."""
-    from .compile import generate
+    from .functions import grad
 
     n = wl.n
-    comp = generate(wl)
+    gradient = grad(fn)
 
     def fwd() -> object:
         return forward.jacobian(wl, wl.evaluate(x))
@@ -156,7 +156,7 @@ def _gradient_jobs(wl: WengertList, fn: Function, x: list[float]) -> dict[str, t
     return {
         "primal": (lambda: wl.evaluate(x), 1),
         "reverse": (rev, 1),
-        "reverse (compiled)": (lambda: comp.gradient(x), 1),
+        "reverse (compiled)": (lambda: gradient(x), 1),
         "forward": (fwd, n),
         "numeric central": (central, 2 * n),
         "symbolic": (sym, 1),

@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from .errors import EvaluationError
+from .expr import Builder, Expr, const, to_text, var
 from .primitives import PRIMITIVES, Primitive
-from .wengert import Const, Operand, Step, WengertList
+from .wengert import Const, Operand, Step, WengertList, vname
 
 DOT, BAR = "\u0307", "\u0304"
 MUL, ADD = PRIMITIVES["mul"], PRIMITIVES["add"]
@@ -68,6 +70,10 @@ class Derivation:
     tangents: dict[int, Operand]
     updates: tuple[Update, ...]
     adjoints: dict[int, Operand]
+    #: What each new step computes, for messages: (primal step k, argument j, "partial") of a partial
+    #: ∂v_k/∂(arg j), (k, j, "term") of its product with a tangent or adjoint, (variable, None, "sum") of
+    #: an accumulated tangent or adjoint.
+    origin: dict[int, tuple[int, int | None, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -105,6 +111,8 @@ class Emitter:
         self.seen: dict[tuple, Operand] = {(st.prim.name, st.args): st.index for st in wl.steps}
         self.active: dict[int, bool] = {i: True for i in range(1 - self.n, 1)}
         self.active.update({st.index: st.active for st in wl.steps})
+        self.origin: dict[int, tuple[int, int | None, str]] = {}
+        self.context: tuple[int, int | None, str] = (0, None, "sum")  # what the steps being written are for
 
     def input(self, k: int) -> int:
         """The operand of input ``k`` of the new list (the extra inputs come first)."""
@@ -135,6 +143,7 @@ class Emitter:
         self.steps.append(Step(index, prim, ops, active))
         self.active[index] = active
         self.seen[key] = index
+        self.origin[index] = self.context
         return Ref(index)
 
     def finish(self, outputs: Sequence[Operand], names: dict[int, str], derivation: Derivation) -> WengertList:
@@ -177,10 +186,13 @@ def jvp(wl: WengertList, moved: Sequence[bool] | None = None) -> WengertList:
         for j, a in enumerate(st.args):
             if not isinstance(a, int) or a not in tangent:
                 continue
+            E.context = (st.index, j, "partial")
             p = _partial(E, st, j)
             if _is_zero(p):
                 continue
+            E.context = (st.index, j, "term")
             term = _operand(E.apply(MUL, Ref(tangent[a]), p, fresh=True))
+            E.context = (st.index, None, "sum")
             acc = term if acc is None else _operand(E.apply(ADD, Ref(acc), Ref(term), fresh=True))
         if acc is not None:
             tangent[st.index] = acc
@@ -188,7 +200,7 @@ def jvp(wl: WengertList, moved: Sequence[bool] | None = None) -> WengertList:
                 names[acc] = f"v{DOT}_{st.index}"
     outs = list(wl.outputs) + [tangent.get(o, Const(0.0)) if isinstance(o, int) else Const(0.0)
                                for o in wl.outputs]
-    return E.finish(outs, names, Derivation("jvp", wl, seeds, tangent, (), {}))
+    return E.finish(outs, names, Derivation("jvp", wl, seeds, tangent, (), {}, E.origin))
 
 
 def vjp(wl: WengertList, weighted: Sequence[bool] | None = None) -> WengertList:
@@ -208,6 +220,7 @@ def vjp(wl: WengertList, weighted: Sequence[bool] | None = None) -> WengertList:
 
     def update(target: int, source: int | None, arg: int, term: Operand, partial: Operand | None) -> None:
         first = target not in adjoint
+        E.context = (target, None, "sum")
         value = term if first else _operand(E.apply(ADD, Ref(adjoint[target]), Ref(term), fresh=True))
         adjoint[target] = value
         if isinstance(value, int) and value > 0:
@@ -226,12 +239,106 @@ def vjp(wl: WengertList, weighted: Sequence[bool] | None = None) -> WengertList:
         for j, a in enumerate(st.args):
             if not _varies(wl, a):
                 continue
+            E.context = (st.index, j, "partial")
             p = _partial(E, st, j)
             if _is_zero(p):
                 continue
+            E.context = (st.index, j, "term")
             update(a, st.index, j, _operand(E.apply(MUL, Ref(vbar), p, fresh=True)), _operand(p))
     outs = list(wl.outputs) + [adjoint.get(i + 1 - wl.n, Const(0.0)) for i in range(wl.n)]
-    return E.finish(outs, names, Derivation("vjp", wl, seeds, {}, tuple(updates), adjoint))
+    return E.finish(outs, names, Derivation("vjp", wl, seeds, {}, tuple(updates), adjoint, E.origin))
 
 
-__all__ = ["jvp", "vjp", "Emitter", "Derivation", "Update", "dotted", "barred"]
+def bind(wl: WengertList, values: dict[int, float]) -> WengertList:
+    """``wl`` with some inputs fixed (``{input position: value}``): those become constants, and every step
+    whose arguments are then all constants folds. Partial evaluation: ``bind(vjp(wl), {0: 1.0})`` is the
+    gradient program of a scalar function, its weight ȳ = 1 written in."""
+    keep = [i for i in range(wl.n) if i not in values]
+    inputs = tuple(wl.inputs[i] for i in keep)
+    new_n = len(inputs)
+    mapped: dict[int, Operand] = {}
+    for i in range(wl.n):
+        old = i + 1 - wl.n
+        mapped[old] = Const(float(values[i])) if i in values else keep.index(i) + 1 - new_n
+    E = Emitter(WengertList(inputs, (), ()), ())
+    for st in wl.steps:
+        args = tuple(mapped[a] if isinstance(a, int) else a for a in st.args)
+        mapped[st.index] = _operand(E.apply(st.prim, *(_ref(a) for a in args), fresh=True))
+    outs = tuple(mapped[o] if isinstance(o, int) else o for o in wl.outputs)
+    return WengertList(inputs, tuple(E.steps), outs)
+
+
+# --- evaluating a derived list, and saying what failed in the primal list's own terms ----------------
+
+
+def partial_expr(wl: WengertList, st: Step, j: int) -> Expr:
+    """``∂v_k/∂(argument j)`` as the table's rule over named variables (``cos v_0``, ``v_-1``)."""
+    args = [var(vname(a)) if isinstance(a, int) else Expr("const", value=a.value, name=a.name) for a in st.args]
+    p = st.prim.partials[j](Builder, var(vname(st.index)), *args)
+    return p if isinstance(p, Expr) else const(p)
+
+
+def partial_text(wl: WengertList, st: Step, j: int) -> str:
+    return to_text(partial_expr(wl, st, j), compact_calls=True)
+
+
+def derivative_error(wl: WengertList, st: Step, j: int, args: Sequence[float]) -> EvaluationError:
+    """The partial ``∂v_k/∂(argument j)`` has no value at these arguments."""
+    shown = ", ".join(f"{v:.6g}" for v in args)
+    return EvaluationError(
+        f"the partial derivative ∂{vname(st.index)}/∂{wl.operand_text(st.args[j])} = {partial_text(wl, st, j)} "
+        f"does not exist at ({shown})", f"{vname(st.index)} = {wl.definition(st)}", st.index)
+
+
+def run(d: WengertList, extra: Sequence[float], vals: list[float]) -> list[float]:
+    """Every value of the derived list ``d``, its primal values ``vals`` known (:meth:`WengertList.extend`).
+
+    A failure is said in the primal list's terms: the partial ∂v_k/∂v_j that does not exist, or the
+    tangent v̇_k or adjoint v̄_j that is not finite (the derivative overflows, or 0 met an infinity).
+    """
+    try:
+        return d.extend(extra, vals)
+    except EvaluationError as exc:
+        origin = d.derivation.origin.get(exc.index) if exc.index is not None else None
+        if origin is None:
+            raise
+        wl, (k, j, kind) = d.derivation.primal, origin
+        if kind == "partial":
+            st = wl.steps[k - 1]
+            raise derivative_error(wl, st, j, wl.args_of(st, vals)) from None
+        what = "tangent" if d.derivation.kind == "jvp" else "adjoint"
+        target = k if kind == "sum" or what == "tangent" else wl.steps[k - 1].args[j]
+        mark = DOT if what == "tangent" else BAR
+        where = f"v{mark}_{target}" + (f" at {vname(target)} = {wl.definition(wl.steps[target - 1])}" if target > 0
+                                      else f" ({wl.inputs[target + wl.n - 1]})")
+        raise EvaluationError(f"the {what} is not finite (the derivative overflows or does not exist here)",
+                              where, exc.index) from None
+
+
+def _cached(wl: WengertList, key: tuple, build: Callable[[], WengertList]) -> WengertList:
+    """A derived list kept on the list it comes from (rebuilt if the steps are replaced); the last 16."""
+    store = wl.__dict__.setdefault("_derived", {})
+    if store.get("_steps") is not wl.steps:
+        store.clear()
+        store["_steps"] = wl.steps
+    if key not in store:
+        if len(store) > 16:
+            store.pop(next(k for k in store if k != "_steps"))
+        store[key] = build()
+    return store[key]
+
+
+def jvp_of(wl: WengertList, moved: Sequence[bool] | None = None) -> WengertList:
+    """:func:`jvp`, built once per list and mask of moved inputs."""
+    key = ("jvp", None if moved is None else tuple(map(bool, moved)))
+    return _cached(wl, key, lambda: jvp(wl, moved))
+
+
+def vjp_of(wl: WengertList, weighted: Sequence[bool] | None = None) -> WengertList:
+    """:func:`vjp`, built once per list and mask of weighted outputs."""
+    key = ("vjp", None if weighted is None else tuple(map(bool, weighted)))
+    return _cached(wl, key, lambda: vjp(wl, weighted))
+
+
+__all__ = ["jvp", "vjp", "jvp_of", "vjp_of", "bind", "run", "partial_expr", "partial_text", "derivative_error",
+           "Emitter", "Derivation", "Update", "dotted", "barred"]

@@ -10,7 +10,6 @@ on no input is *inactive*: it has a value but no derivative, so no method differ
 from __future__ import annotations
 
 import math
-import operator
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,7 +73,7 @@ def _known_value(op: str, args: tuple, known: list[float | None]) -> float | Non
 
 def _locally_constant(prim: Primitive) -> bool:
     """A primitive whose every partial is the constant 0 (sign): it is piecewise constant."""
-    return all(rule_form(prim, j) == ("const", 0) for j in range(prim.arity))
+    return prim.piecewise_constant
 
 
 @dataclass
@@ -157,14 +156,33 @@ class WengertList:
             raise ValueError(f"expected {n} input values, got {len(vals)}")
         if not _all_floats(vals) and any(isinstance(v, np.ndarray | np.generic) for v in vals):
             return self._evaluate_array(vals)
+        return self._run(list(map(float, vals)), 0, strict=True)
+
+    def extend(self, extra: Sequence[float], primal: Sequence[float]) -> list[float]:
+        """Every value of a derived list (``transforms.jvp``/``vjp``) whose primal values are known already.
+
+        ``extra`` are its new inputs (tangents ẋ or weights ȳ), ``primal`` the primal list's values
+        (inputs first): only the derivative's own steps are computed. Their partials may overflow on the
+        way where the derivative does not (1/(1 + x²) at 1e160 is 0); a nan anywhere, or a tangent or
+        adjoint that is not finite, raises an :class:`EvaluationError` naming the step.
+        """
+        k = len(self.derivation.primal.steps)
+        w = [float(v) for v in extra]
+        w += primal
+        if len(w) != self.n + k:
+            raise ValueError(f"expected {self.n - len(primal) + k} new inputs and {len(primal)} primal values")
+        return self._run(w, k, strict=False)
+
+    def _run(self, w: list[float], start: int, strict: bool) -> list[float]:
+        """The interpreter: steps from number ``start`` on, over the working list ``w`` (the values before)."""
         plan = _plan(self)
-        # One working list: inputs, then a slot per step, then the constants the steps use.
-        w = list(map(float, vals))
-        w += plan.blank
+        n = self.n
+        w += plan.blank[start:]
         w += plan.consts
         t = 0
+        ops = plan.ops if start == 0 else plan.ops[start:]
         try:
-            for t, fn, a, b in plan.ops:
+            for t, fn, a, b in ops:
                 if b < 0:
                     w[t] = fn(w[a])
                 else:
@@ -175,10 +193,16 @@ class WengertList:
         if plan.consts:
             del w[plan.size:]
         # A sum of floats is finite only if every term is: one C-level pass instead of a loop.
-        if not math.isfinite(sum(w)) and not all(math.isfinite(v) for v in w[n:]):
+        if not math.isfinite(sum(w)):
             off = n - 1
-            st = next(s for s in self.steps if not math.isfinite(w[s.index + off]))
-            raise self.domain_error(st, [w[x + off] if isinstance(x, int) else x.value for x in st.args])
+            if strict:
+                bad = next(s for s in self.steps if not math.isfinite(w[s.index + off]))
+            else:  # a nan anywhere; an inf only where a derivative is named or read off
+                need = set(self.names) | {o for o in self.outputs if isinstance(o, int)}
+                bad = next((s for s in self.steps[start:] if math.isnan(w[s.index + off])
+                            or (s.index in need and math.isinf(w[s.index + off]))), None)
+            if bad is not None:
+                raise self.domain_error(bad, [w[x + off] if isinstance(x, int) else x.value for x in bad.args])
         return w
 
     def _evaluate_array(self, vals: list[Any]) -> list[Any]:
@@ -193,7 +217,7 @@ class WengertList:
         if reason is None:
             shown = ", ".join(f"{a:.6g}" for a in args)
             reason = f"{st.prim.name}({shown}) overflows or is undefined (no finite 64-bit result)"
-        return EvaluationError(reason, f"{vname(st.index)} = {self.definition(st)}")
+        return EvaluationError(reason, f"{self.name_of(st.index)} = {self.definition(st)}", st.index)
 
     @property
     def kink_steps(self) -> tuple[Step, ...]:
@@ -230,14 +254,18 @@ class WengertList:
 
     # -- presentation ---------------------------------------------------------------------------
 
+    def name_of(self, i: int) -> str:
+        """``v_i``, or what a derived list calls the variable (``v̇_2``, ``v̄_0``)."""
+        return self.names.get(i) or vname(i)
+
     def operand_text(self, a: Operand) -> str:
         if isinstance(a, int):
-            return vname(a)
+            return self.name_of(a)
         return _const_text(a)
 
     def step_expr(self, st: Step) -> Expr:
         """The step as an expression over named variables ``v_i`` and constants."""
-        args = tuple(var(vname(a)) if isinstance(a, int) else _const_expr(a) for a in st.args)
+        args = tuple(var(self.name_of(a)) if isinstance(a, int) else _const_expr(a) for a in st.args)
         return Expr(st.prim.name, args)
 
     def definition(self, st: Step) -> str:
@@ -260,8 +288,8 @@ class WengertList:
         return len(self.steps)
 
     def to_text(self) -> str:
-        lines = [f"{vname(i + 1 - self.n)} = {name}" for i, name in enumerate(self.inputs)]
-        lines += [f"{vname(st.index)} = {self.definition(st)}" for st in self.steps]
+        lines = [f"{self.name_of(i + 1 - self.n)} = {name}" for i, name in enumerate(self.inputs)]
+        lines += [f"{self.name_of(st.index)} = {self.definition(st)}" for st in self.steps]
         lines += [f"{y} = {self.operand_text(o)}" for y, o in zip(self.output_names(), self.outputs)]
         return "\n".join(lines)
 
@@ -278,17 +306,13 @@ def _all_floats(vals: Sequence[Any]) -> bool:
     except Exception:  # noqa: BLE001 - not numbers we can add: let the careful path decide
         return False
 
-#: Float versions of the table's arithmetic that are C functions computing exactly the same thing.
-_FAST_SCALAR = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv,
-                "neg": operator.neg}
-
-
 class Plan:
     """A list prepared for the interpreter: every operand is a slot of one working list.
 
     Slots ``0 .. n+k-1`` hold the variables (``v_i`` at ``i + n - 1``), followed by the constants
-    the steps use. ``ops`` holds ``(target slot, scalar function, slot a, slot b or -1)``.
-    Forward and reverse mode keep their own prepared sweeps in ``extra``.
+    the steps use. ``ops`` holds ``(target slot, scalar function, slot a, slot b or -1)``, so that
+    the interpreter's loop does nothing but call the table's scalar functions (C functions such as
+    ``operator.mul`` and ``math.sin``).
     """
 
     def __init__(self, wl: WengertList):
@@ -296,88 +320,24 @@ class Plan:
         self.n, self.size = n, n + k
         self.blank = [0.0] * k
         self.consts: list[Any] = []
-        self._const_slot: dict[tuple, int] = {}
-        self.frozen = False
+        slot_of: dict[tuple, int] = {}
+
+        def slot(x: Operand) -> int:
+            if isinstance(x, int):
+                return x + n - 1
+            key = (type(x.value), repr(x.value))
+            if key not in slot_of:
+                slot_of[key] = self.size + len(self.consts)
+                self.consts.append(x.value)
+            return slot_of[key]
+
         ops = []
         for st in wl.steps:
-            slots = [self.slot(x, n) for x in st.args]
-            fn = _FAST_SCALAR.get(st.prim.name) if PRIMITIVES.get(st.prim.name) is st.prim else None
-            fn = fn or st.prim.scalar
-            ops.append((st.index + n - 1, fn, slots[0], slots[1] if len(slots) > 1 else -1))
-            if len(slots) > 2:
+            if len(st.args) > 2:
                 raise NotImplementedError("primitives of more than two arguments")
-        # The constants partial rules return (1 for a sum, -1 ...) get their slots now, so that
-        # the layout never changes once sweeps have been laid out.
-        for st in wl.steps:
-            for j in range(len(st.args)):
-                form = rule_form(st.prim, j)
-                if form[0] == "const":
-                    self.const(form[1])
-        self.frozen = True
-        #: Slots holding exactly one (multiplying by them changes nothing).
-        self.ones = {i for key, i in self._const_slot.items() if key in ((int, "1"), (float, "1.0"))}
+            slots = [slot(x) for x in st.args]
+            ops.append((st.index + n - 1, st.prim.scalar, slots[0], slots[1] if len(slots) > 1 else -1))
         self.ops = tuple(ops)
-        self.extra: dict[Any, Any] = {}
-
-    def slot(self, x: Operand, n: int) -> int:
-        return x + n - 1 if isinstance(x, int) else self.const(x.value)
-
-    def const(self, value: Any) -> int:
-        """The slot of a constant (after the variables), shared by equal constants of equal type."""
-        key = (type(value), repr(value))
-        if key not in self._const_slot:
-            if self.frozen:
-                raise RuntimeError("the plan's constants are fixed once it is built")
-            self._const_slot[key] = self.size + len(self.consts)
-            self.consts.append(value)
-        return self._const_slot[key]
-
-
-class _Sentinel:
-    """An argument of a partial rule under inspection (``o``, ``x`` or ``y``)."""
-
-    def __init__(self, index: int):
-        self.index = index
-
-
-class _Recorder:
-    """A backend that records which operation a rule applies, without computing or simplifying."""
-
-
-for _name in PRIMITIVES:
-    setattr(_Recorder, _name, staticmethod(lambda *args, _n=_name: ("call", _n, args)))
-
-_FORMS: dict[tuple[str, int], tuple] = {}
-
-
-def rule_form(prim: Primitive, j: int) -> tuple:
-    """What the table's partial rule ``j`` of ``prim`` does, found by running it on placeholders.
-
-    ``("const", c)``: it returns the number c; ``("operand", i)``: it returns its argument i (-1 for
-    the step's own value ``o``); ``("map", name, i)``: it returns ``B.name(argument i)``, one
-    backend call; ``("rule",)``: anything else (the interpreter then calls the rule itself).
-    The float interpreter evaluating a form computes exactly what the rule computes on floats.
-    """
-    key = (prim.name, j)
-    if key in _FORMS and PRIMITIVES.get(prim.name) is prim:
-        return _FORMS[key]
-    out, args = _Sentinel(-1), [_Sentinel(i) for i in range(prim.arity)]
-    try:
-        r = prim.partials[j](_Recorder, out, *args)
-    except Exception:  # noqa: BLE001 - a rule that needs real arithmetic is simply called
-        r = None
-    if isinstance(r, _Sentinel):
-        form: tuple = ("operand", r.index)
-    elif type(r) in (int, float):
-        form = ("const", r)
-    elif (isinstance(r, tuple) and len(r) == 3 and r[0] == "call" and len(r[2]) == 1
-          and isinstance(r[2][0], _Sentinel) and r[1] != "neg"):
-        form = ("map", r[1], r[2][0].index)
-    else:
-        form = ("rule",)
-    if PRIMITIVES.get(prim.name) is prim:
-        _FORMS[key] = form
-    return form
 
 
 def _plan(wl: WengertList) -> Plan:

@@ -383,13 +383,12 @@ def draw_results(s: dict[str, Any], p: dict, tan: Any, adj: Any, out_i: int) -> 
 
 @_cache.memo
 def generated_sources(text: str) -> dict[str, str] | None:
-    """The straight-line Python that diffzoo.compile writes for this list (None if it is not available)."""
-    try:
-        from diffzoo.compile import generate
-    except ImportError:
-        return None
-    g = generate(structure(text)["wl"])
-    return {"primal": g.primal_src, "forward (JVP)": g.jvp_src, "reverse (VJP)": g.vjp_src}
+    """The straight-line Python that diffzoo.compile writes for this list and its tangent and adjoint programs."""
+    from diffzoo import compile, transforms
+
+    wl = structure(text)["wl"]
+    return {"primal": compile.shown(wl, "primal"), "forward (JVP)": compile.shown(transforms.jvp_of(wl), "jvp"),
+            "reverse (VJP)": compile.shown(transforms.vjp_of(wl), "vjp")}
 
 
 def _generated_code(c: _ui.Ctx) -> None:

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 import diffzoo as dz
-from diffzoo import families, forward, reverse
-from diffzoo.compile import _source, generate, identifiers, namespace
+from diffzoo import families, forward, reverse, transforms
+from diffzoo.compile import compiled, identifiers, namespace, shown, source
 from diffzoo.primitives import PRIMITIVES
 
 
@@ -83,21 +83,21 @@ def test_inactive_step_at_negative_base():
     # x^(2*1) at x = -2: the exponent 2*1 is inactive, so log(-2) is never needed.
     r = dz.differentiate("x^(2*1)", {"x": -2}, "reverse", compiled=True)
     assert r.value == 4.0 and r.derivative == -4.0
-    assert "log" not in generate(dz.parse("x^(2*1)").wengert).vjp_src
+    assert "log" not in shown(transforms.vjp(dz.parse("x^(2*1)").wengert))
 
 
 @pytest.mark.parametrize("text", FUNCTIONS)
 def test_jvp_and_vjp_match_interpreter(text):
     f = dz.parse(text)
-    wl, g = f.wengert, generate(f.wengert)
+    wl = f.wengert
     rng = random.Random(7)
     x = _point(f, 3)
     seed = [rng.uniform(-1, 1) for _ in range(wl.n)]
     ybar = [rng.uniform(-1, 1) for _ in range(wl.m)]
-    out, jv = g.jvp(x, seed)
+    out, jv = dz.jvp(f)(x, seed)
     ref_out, ref_jv = forward.jvp(wl, x, seed)
     assert same(out, ref_out) and same(jv, ref_jv)
-    out, vj = g.vjp(x, ybar)
+    out, vj = dz.vjp(f)(x, ybar)
     ref_out, ref_vj = reverse.vjp(wl, x, ybar)
     assert same(out, ref_out) and same(vj, ref_vj)
     r1 = dz.differentiate(f, x, "reverse", ybar=ybar)
@@ -166,9 +166,9 @@ def test_arrays_equal_per_point_floats():
     for text in ["x*x + sin(x*x)", "exp(x)/(1 + exp(x)) - abs(x)*cos(x)", "sigmoid(x)*tanh(x) + atan(x)^2",
                  families.logistic_map(3), "ln(x) + sqrt(x)"]:
         f = dz.parse(text)
-        wl, g = f.wengert, generate(f.wengert)
-        fx, dfx = g.derivative_array(xs)
-        (pa,) = g.primal_array(xs)
+        wl = f.wengert
+        fx, dfx = compiled(transforms.jvp_of(wl)).arrays(1.0, xs)  # f and f' over all the points at once
+        (pa,) = compiled(wl).arrays(xs)
         assert same(fx, pa)
         # the same numpy operations as the interpreter on arrays: bit for bit
         assert same(pa, wl.output_values(wl.evaluate([xs]))[0])
@@ -180,39 +180,39 @@ def test_arrays_equal_per_point_floats():
                 continue
             # per point with floats: math's functions instead of numpy's, so equal to a few ulps
             assert close(fx[i], r.value) and close(dfx[i], r.derivative)
-            _, vj = g.vjp_array([np.array([x])], [1.0])
-            assert close(vj[0][0], dz.differentiate(f, [x], "reverse").derivative)
+            _, vj = compiled(transforms.vjp_of(wl)).arrays(1.0, np.array([x]))
+            assert close(vj[0], dz.differentiate(f, [x], "reverse").derivative)
 
 
 def test_array_sweeps_equal_interpreter_on_arrays():
     for text in [SURVEY, families.vector_function(3, 2), "x*x + sin(x*x) + y^3", "sqrt(x^2 + y^2)*atan(y/x)"]:
         f = dz.parse(text)
-        wl, g = f.wengert, generate(f.wengert)
+        wl = f.wengert
         pts = list(np.random.default_rng(1).uniform(0.2, 2, (wl.n, 23)))
         vals = wl.evaluate(pts)
         seed = [1.0] + [0.0] * (wl.n - 1)
-        _, jv = g.jvp_array(pts, seed)
+        jv = compiled(transforms.jvp_of(wl)).arrays(*seed, *pts)[wl.m:]
         ref = forward.output_tangents(wl, forward.tangent_sweep(wl, vals, seed))
         assert same(np.broadcast_arrays(*jv), np.broadcast_arrays(*ref))
         ybar = [1.0] * wl.m
-        _, vj = g.vjp_array(pts, ybar)
+        vj = compiled(transforms.vjp_of(wl)).arrays(*ybar, *pts)[wl.m:]
         bar, _ = reverse.adjoint_sweep(wl, vals, ybar)
         assert same(np.broadcast_arrays(*vj), np.broadcast_arrays(*bar[: wl.n]))
 
 
 def test_vector_arrays():
     f = dz.parse(families.vector_function(3, 2))
-    g = generate(f.wengert)
+    wl = f.wengert
     pts = np.random.default_rng(0).uniform(-1, 1, (3, 17))
-    outs = g.primal_array(*pts)
-    _, vj = g.vjp_array(list(pts), [1.0, 0.0])
+    outs = compiled(wl).arrays(*pts)
+    vj = compiled(transforms.vjp_of(wl)).arrays(1.0, 0.0, *pts)[wl.m:]
     for k in range(pts.shape[1]):
         x = list(pts[:, k])
-        assert close([o[k] for o in outs], g.primal(x))
-        assert close([v[k] for v in vj], g.vjp(x, [1.0, 0.0])[1])
+        assert close([o[k] for o in outs], compiled(wl)(x))
+        assert close([v[k] for v in vj], dz.vjp(f)(x, [1.0, 0.0])[1])
 
 
-ALLOWED_EXTRA = {"def", "return", "primal", "jvp", "vjp", "check", "inf", "nan"}
+ALLOWED_EXTRA = {"def", "return", "f", "check", "inf", "nan"}
 
 
 def _allowed(ident: str) -> bool:
@@ -225,11 +225,10 @@ def _allowed(ident: str) -> bool:
 @pytest.mark.parametrize("text", FUNCTIONS + ["theta*alpha + sin(beta_2)", "import_ + exec_*x", "e^pi + x"])
 def test_generated_source_has_only_allowed_identifiers(text):
     wl = dz.parse(text).wengert
-    g = generate(wl)
-    units = {"primal": (None,), "jvp": (None,), "vjp": (0, None)}
-    executed = [_source(wl, kind, checked=c, inplace=c, unit=u) for kind in units for c in (True, False)
-                for u in units[kind]]
-    for src in (g.primal_src, g.jvp_src, g.vjp_src, *executed):
+    lists = [wl, transforms.jvp(wl), transforms.vjp(wl)]
+    lists.append(transforms.bind(lists[2], {0: 1.0}))  # the gradient program
+    executed = [source(d, checked=c, inplace=c) for d in lists for c in (True, False)]
+    for src in ([shown(d) for d in lists] + executed):
         ids = identifiers(src)
         assert all(_allowed(i) for i in ids), sorted(i for i in ids if not _allowed(i))
         for user in dz.parse(text).variables:
@@ -245,7 +244,8 @@ def test_namespace_holds_only_primitives():
 
 def test_code_is_cached_per_list_and_traces_are_lazy():
     f = dz.parse(SURVEY)
-    assert generate(f.wengert) is generate(f.wengert)
+    assert compiled(f.wengert) is compiled(f.wengert)
+    assert transforms.vjp_of(f.wengert) is transforms.vjp_of(f.wengert)
     r = dz.differentiate(f, [2, 5], "reverse", compiled=True)
     assert r.trace._vals is None  # nothing computed for the explanation yet
     interpreted = dz.differentiate(f, [2, 5], "reverse")
@@ -256,9 +256,8 @@ def test_code_is_cached_per_list_and_traces_are_lazy():
 
 def test_large_list_compiles():
     f = dz.parse(families.chain_sum(3000), limits=dz.Limits.unbounded())
-    g = generate(f.wengert)
     x = [0.5 + (i % 7) / 10 for i in range(3000)]
-    assert same(g.gradient(x), reverse.grad(f.wengert, x))
+    assert same(dz.grad(f)(x), reverse.grad(f.wengert, x))
 
 
 @pytest.mark.parametrize("method", ["forward", "reverse"])

@@ -20,7 +20,6 @@ import diffzoo as dz
 from diffzoo import fmt
 from diffzoo.cli import main
 from diffzoo.compare import compare, reference_jacobian
-from diffzoo.compile import generate
 
 # --- A2: the complex step --------------------------------------------------------------------------
 
@@ -203,8 +202,8 @@ def test_a_compiled_jacobian_of_many_outputs_generates_one_sweep():
     # 32 outputs: each unit VJP re-emitted the whole primal (3.6 s for 3,400 steps); now one function, m calls
     f = dz.parse(",".join(f"sin({k}*x)*y + x^{k % 5 + 1}" for k in range(1, 33)))
     r = dz.differentiate(f, [0.3, 0.7], "reverse", compiled=True)
-    g = generate(f.wengert)
-    assert [key[0] for key in g._fns] == ["vjp"]
+    made = {k for k in f.wengert.__dict__.get("_code", {}) if k != "_steps"}
+    assert made == {"adjoint"}  # one adjoint program, weighted by ȳ = e_1 .. e_32 in turn
     assert np.array_equal(r.jacobian, dz.differentiate(f, [0.3, 0.7], "reverse").jacobian)
 
 
