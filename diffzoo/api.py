@@ -359,7 +359,7 @@ def differentiate(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | 
     vals = wl.evaluate(x)
     value = _value(wl, vals)
     k = len(wl.steps)
-    partials = sum(1 for st in wl.steps if st.active for a in st.args if isinstance(a, int))
+    partials = wl.partial_count
     if method == "forward":
         if seed is not None:
             dots = forward.tangent_sweep(wl, vals, seed)
@@ -368,20 +368,20 @@ def differentiate(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | 
             return Result(method, function, pt_of(function, x), value, np.full((wl.m, wl.n), np.nan), trace,
                           Cost(1, k, partials, 1), {"jvp": jv, "seed": seed},
                           caveats=lambda: caveats.kinks(wl, vals, seed=seed) if wl.kink_steps else [])
-        J, passes = forward.jacobian(wl, vals)
+        J = forward.jacobian(wl, vals)
         return Result(method, function, pt_of(function, x), value, J,
-                      ForwardTrace(wl, x, unit_vectors(wl.n), vals, passes), Cost(wl.n, k, wl.n * partials, 1),
+                      ForwardTrace(wl, x, unit_vectors(wl.n), vals), Cost(wl.n, k, wl.n * partials, 1),
                       caveats=lambda: _ad_warnings(wl, vals, J))
     if method == "reverse":
         if ybar is not None:
-            bar, _ = reverse.adjoint_sweep(wl, vals, ybar)
+            bar = reverse.input_adjoints(wl, vals, ybar)
             trace = ReverseTrace(wl, x, [ybar], vals)
             # One sweep gives ȳ·J, not J: like a forward pass's JVP, it goes in details, and the
             # Jacobian (so gradient and derivative) stays unknown rather than being ȳ·J mislabelled.
             return Result(method, function, pt_of(function, x), value, np.full((wl.m, wl.n), np.nan), trace,
-                          Cost(1, k, partials, 1), {"vjp": bar[: wl.n], "ybar": ybar},
+                          Cost(1, k, partials, 1), {"vjp": bar, "ybar": ybar},
                           caveats=lambda: caveats.kinks(wl, vals) if wl.kink_steps else [])
-        J, _ = reverse.jacobian(wl, vals)
+        J = reverse.jacobian(wl, vals)
         return Result(method, function, pt_of(function, x), value, J,
                       ReverseTrace(wl, x, unit_vectors(wl.m), vals), Cost(wl.m, k, wl.m * partials, 1),
                       caveats=lambda: _ad_warnings(wl, vals, J))
@@ -426,7 +426,7 @@ def _compiled(function: Function, x: list[float], method: str, seed: list[float]
     """
     wl = function.wengert
     n, m, k = wl.n, wl.m, len(wl.steps)
-    partials = sum(1 for st in wl.steps if st.active for a in st.args if isinstance(a, int))
+    partials = wl.partial_count
     details: dict[str, Any] = {"compiled": True}
     unknown = np.full((m, n), np.nan)
     if method == "forward":

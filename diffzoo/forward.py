@@ -30,6 +30,11 @@ def tangent_sweep(wl: WengertList, vals: list[Any], seed: Sequence[Any]) -> list
     at x < 0 is not asked for along x); every other partial is, even where the tangent it multiplies
     is 0, so that an infinite or undefined one is refused, as reverse mode refuses it.
     """
+    return _tangents(wl, vals, seed, range(1 - wl.n, len(wl.steps) + 1))
+
+
+def _tangents(wl: WengertList, vals: list[Any], seed: Sequence[Any], variables: Sequence[int]) -> list[Any]:
+    """The tangents of ``variables`` (numbers of the primal list) along ``seed``."""
     n = wl.n
     if len(seed) != n:
         raise ValueError(f"the seed needs {n} entries, got {len(seed)}")
@@ -45,11 +50,8 @@ def tangent_sweep(wl: WengertList, vals: list[Any], seed: Sequence[Any]) -> list
             moved = [v != 0.0 for v in seed]
             d = transforms.jvp_of(wl, moved)
             w = transforms.run(d, [v for v, on in zip(seed, moved) if on], vals)
-    off = d.n - 1
-    zero = 0.0 * abs(w[0]) if w else 0.0  # 0.0, or zeros of the shape of array values (never -0.0)
-    tangents = d.derivation.tangents
-    return [w[t + off] if isinstance(t := tangents.get(i), int) else zero
-            for i in range(1 - n, len(wl.steps) + 1)]
+    w.append(0.0 * abs(w[0]) if w else 0.0)  # the tangent of what has none: 0.0 (or zeros of the arrays' shape)
+    return list(transforms.picker(d, variables)(w))
 
 
 def directional(wl: WengertList, vals: list[float], seed: Sequence[float]) -> list[float | None]:
@@ -94,25 +96,27 @@ def _arrays(vals: list[Any]) -> bool:
 def jvp(wl: WengertList, point: Sequence[float], direction: Sequence[float]) -> tuple[list[Any], list[Any]]:
     """One forward pass: outputs ``f(x)`` and ``J(x) · direction``."""
     vals = wl.evaluate(point)
-    dots = tangent_sweep(wl, vals, direction)
-    return wl.output_values(vals), output_tangents(wl, dots)
+    return wl.output_values(vals), output_jvp(wl, vals, direction)
+
+
+def output_jvp(wl: WengertList, vals: list[Any], direction: Sequence[float]) -> list[Any]:
+    """``J(x) · direction`` alone, after the primal values ``vals``: only the outputs' tangents are read."""
+    outs = [o if isinstance(o, int) else 10**9 for o in wl.outputs]  # a constant output has no tangent
+    return _tangents(wl, vals, direction, outs)
 
 
 def output_tangents(wl: WengertList, dots: list[Any]) -> list[Any]:
     return [dots[o + wl.n - 1] if isinstance(o, int) else 0.0 for o in wl.outputs]
 
 
-def jacobian(wl: WengertList, vals: list[Any]) -> tuple[np.ndarray, list[list[Any]]]:
-    """The m x n Jacobian column by column: n passes seeded with the unit vectors."""
+def jacobian(wl: WengertList, vals: list[Any]) -> np.ndarray:
+    """The m x n Jacobian column by column: n passes seeded with the unit vectors (the outputs' tangents read)."""
     J = np.zeros((wl.m, wl.n))
-    passes = []
     for i in range(wl.n):
         seed = [0.0] * wl.n
         seed[i] = 1.0
-        dots = tangent_sweep(wl, vals, seed)
-        J[:, i] = output_tangents(wl, dots)
-        passes.append(dots)
-    return J, passes
+        J[:, i] = output_jvp(wl, vals, seed)
+    return J
 
 
 # --- dual numbers, tagged ------------------------------------------------------------------------

@@ -41,6 +41,27 @@ def adjoint_sweep(wl: WengertList, vals: list[Any], ybar: Sequence[float],
     steps no weighted output depends on are left out, so their partials are never needed. With
     ``record=True`` every update is also returned, in the order it is computed (the adjoint trace).
     """
+    d, w = _sweep(wl, vals, ybar)
+    bar = list(transforms.picker(d, range(1 - wl.n, len(wl.steps) + 1))(w))
+    if not record:
+        return bar, []
+    off = d.n - 1
+    log = []
+    for u in d.derivation.updates:
+        p = u.partial
+        partial = ybar[u.arg] if u.source is None else (w[p + off] if isinstance(p, int) else p.value)
+        log.append(Update(u.target, u.source, u.arg, u.first, partial, w[u.operand + off]))
+    return bar, log
+
+
+def input_adjoints(wl: WengertList, vals: list[Any], ybar: Sequence[float]) -> list[Any]:
+    """``ȳ · J(x)`` alone, after the primal values ``vals``: only the inputs' adjoints are read."""
+    d, w = _sweep(wl, vals, ybar)
+    return list(transforms.picker(d, range(1 - wl.n, 1))(w))
+
+
+def _sweep(wl: WengertList, vals: list[Any], ybar: Sequence[float]) -> tuple[WengertList, list[Any]]:
+    """The adjoint program that ran, and all its values (a zero appended, for what has no adjoint)."""
     n, m = wl.n, wl.m
     if len(ybar) != m:
         raise ValueError(f"ybar needs {m} entries, got {len(ybar)}")
@@ -56,18 +77,8 @@ def adjoint_sweep(wl: WengertList, vals: list[Any], ybar: Sequence[float],
             weighted = [v != 0.0 for v in ybar]
             d = transforms.vjp_of(wl, weighted)
             w = transforms.run(d, [v for v, on in zip(ybar, weighted) if on], vals)
-    off = d.n - 1
-    zero = 0.0 * abs(w[0]) if w else 0.0  # 0.0, or zeros of the shape of array values (never -0.0)
-    adjoints = d.derivation.adjoints
-    bar = [w[a + off] if isinstance(a := adjoints.get(i), int) else zero for i in range(1 - n, len(wl.steps) + 1)]
-    if not record:
-        return bar, []
-    log = []
-    for u in d.derivation.updates:
-        p = u.partial
-        partial = ybar[u.arg] if u.source is None else (w[p + off] if isinstance(p, int) else p.value)
-        log.append(Update(u.target, u.source, u.arg, u.first, partial, w[u.operand + off]))
-    return bar, log
+    w.append(0.0 * abs(w[0]) if w else 0.0)  # the adjoint of what has none: 0.0 (or zeros of the arrays' shape)
+    return d, w
 
 
 def _arrays(vals: list[Any]) -> bool:
@@ -104,8 +115,7 @@ def adjoint_bound(wl: WengertList, vals: list[float], ybar: Sequence[float]) -> 
 def vjp(wl: WengertList, point: Sequence[float], ybar: Sequence[float]) -> tuple[list[Any], list[Any]]:
     """One forward and one reverse sweep: outputs ``f(x)`` and ``ȳ · J(x)``."""
     vals = wl.evaluate(point)
-    bar, _ = adjoint_sweep(wl, vals, ybar)
-    return wl.output_values(vals), bar[: wl.n]
+    return wl.output_values(vals), input_adjoints(wl, vals, ybar)
 
 
 def grad(wl: WengertList, point: Sequence[float]) -> list[float]:
@@ -115,17 +125,14 @@ def grad(wl: WengertList, point: Sequence[float]) -> list[float]:
     return vjp(wl, point, [1.0])[1]
 
 
-def jacobian(wl: WengertList, vals: list[Any]) -> tuple[np.ndarray, list[list[Any]]]:
-    """The m x n Jacobian row by row: m reverse sweeps seeded with the unit vectors."""
+def jacobian(wl: WengertList, vals: list[Any]) -> np.ndarray:
+    """The m x n Jacobian row by row: m reverse sweeps seeded with the unit vectors (the inputs' adjoints read)."""
     J = np.zeros((wl.m, wl.n))
-    sweeps = []
     for j in range(wl.m):
         ybar = [0.0] * wl.m
         ybar[j] = 1.0
-        bar, _ = adjoint_sweep(wl, vals, ybar)
-        J[j, :] = bar[: wl.n]
-        sweeps.append(bar)
-    return J, sweeps
+        J[j, :] = input_adjoints(wl, vals, ybar)
+    return J
 
 
-__all__ = ["Update", "adjoint_sweep", "adjoint_bound", "vjp", "grad", "jacobian"]
+__all__ = ["Update", "adjoint_sweep", "input_adjoints", "adjoint_bound", "vjp", "grad", "jacobian"]

@@ -143,7 +143,7 @@ def _gradient_jobs(wl: WengertList, fn: Function, x: list[float]) -> dict[str, t
         return forward.jacobian(wl, wl.evaluate(x))
 
     def rev() -> object:
-        return reverse.adjoint_sweep(wl, wl.evaluate(x), [1.0])[0][:n]
+        return reverse.input_adjoints(wl, wl.evaluate(x), [1.0])
 
     def central() -> object:
         return numeric.jacobian(wl, x, "central", numeric.TEXTBOOK_EPS["central"])  # 2n evaluations

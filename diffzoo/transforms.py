@@ -20,6 +20,7 @@ list is evaluated, even where the tangent or adjoint it multiplies is 0.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -315,6 +316,22 @@ def run(d: WengertList, extra: Sequence[float], vals: list[float]) -> list[float
                               where, exc.index) from None
 
 
+def picker(d: WengertList, variables: Sequence[int]) -> Callable[[list[Any]], tuple[Any, ...]]:
+    """A C-level function from a derived list's values (with a 0 appended) to the tangents or adjoints of
+    the primal ``variables`` (the zero where a variable has none): made once per list and variables."""
+    key = tuple(variables)
+    store = d.__dict__.setdefault("_pickers", {})
+    if key not in store:
+        table = d.derivation.tangents if d.derivation.kind == "jvp" else d.derivation.adjoints
+        off = d.n - 1
+        slots = [t + off if isinstance(t := table.get(v), int) else -1 for v in key]  # -1: the appended zero
+        if len(slots) == 1:
+            store[key] = lambda w, i=slots[0]: (w[i],)
+        else:
+            store[key] = operator.itemgetter(*slots) if slots else (lambda w: ())
+    return store[key]
+
+
 def _cached(wl: WengertList, key: tuple, build: Callable[[], WengertList]) -> WengertList:
     """A derived list kept on the list it comes from (rebuilt if the steps are replaced); the last 16."""
     store = wl.__dict__.setdefault("_derived", {})
@@ -340,5 +357,5 @@ def vjp_of(wl: WengertList, weighted: Sequence[bool] | None = None) -> WengertLi
     return _cached(wl, key, lambda: vjp(wl, weighted))
 
 
-__all__ = ["jvp", "vjp", "jvp_of", "vjp_of", "bind", "run", "partial_expr", "partial_text", "derivative_error",
-           "Emitter", "Derivation", "Update", "dotted", "barred"]
+__all__ = ["jvp", "vjp", "jvp_of", "vjp_of", "bind", "run", "picker", "partial_expr", "partial_text",
+           "derivative_error", "Emitter", "Derivation", "Update", "dotted", "barred"]

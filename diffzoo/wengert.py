@@ -231,6 +231,16 @@ class WengertList:
             self.__dict__["_kinks"] = cached
         return cached[1]
 
+    @property
+    def partial_count(self) -> int:
+        """How many partial-derivative rules one sweep evaluates: one per active step and variable argument."""
+        cached = self.__dict__.get("_partials")
+        if cached is None or cached[0] is not self.steps:
+            count = sum(1 for st in self.steps if st.active for a in st.args if isinstance(a, int))
+            cached = (self.steps, count)
+            self.__dict__["_partials"] = cached
+        return cached[1]
+
     def varies(self, st: Step) -> bool:
         """Does some argument of ``st`` depend on the inputs (an input, or an active step)?"""
         return any(isinstance(x, int) and (x <= 0 or self.steps[x - 1].active) for x in st.args)

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 import diffzoo as dz
 from diffzoo.expr import Expr, const, to_text, var
 from diffzoo.forward import jacobian as forward_jacobian
+from diffzoo.forward import tangent_sweep
 from diffzoo.symbolic import derive
 from diffzoo.wengert import WengertList
 
@@ -53,7 +54,8 @@ def prepare(e, point):
     x = dict(zip(NAMES, point))
     try:
         vals = f.wengert.evaluate(list(point))
-        J, passes = forward_jacobian(f.wengert, vals)
+        J = forward_jacobian(f.wengert, vals)
+        passes = [tangent_sweep(f.wengert, vals, seed) for seed in np.eye(len(NAMES)).tolist()]
     except dz.EvaluationError:
         assume(False)
     scale = max([1.0] + [abs(v) for p in passes for v in p] + [abs(v) for v in vals])
