@@ -47,7 +47,7 @@ class Result:
 
     method: str
     function: Function
-    point: dict[str, float]
+    x: list[float]  # the point, in the function's variable order (``point`` names it)
     value: Any  # float for a scalar function, list of m floats for a vector function
     jacobian: np.ndarray  # m x n
     trace: Any
@@ -56,6 +56,11 @@ class Result:
     #: The sentences of :attr:`warnings`, or a function that finds them the first time they are read
     #: (the checks of forward and reverse mode cost a sweep, which a bare gradient need not pay for).
     caveats: list[str] | Callable[[], list[str]] = field(default_factory=list, repr=False)
+
+    @property
+    def point(self) -> dict[str, float]:
+        """``{variable: value}``: where the derivatives were taken."""
+        return dict(zip(self.function.variables, self.x))
 
     @property
     def warnings(self) -> list[str]:
@@ -356,20 +361,26 @@ def differentiate(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | 
     ybar = functions.floats(ybar, wl.output_names(), "ybar") if ybar is not None else None
     if compiled and method in ("forward", "reverse"):
         return _compiled(function, x, method, seed, ybar)
-    vals = wl.evaluate(x)
-    value = _value(wl, vals)
     k = len(wl.steps)
     partials = wl.partial_count
+    if method == "reverse" and ybar is None and wl.m == 1:  # a gradient: one run of the gradient program
+        vals, g = reverse.primal_and_gradient(wl, x)
+        J = np.array([g])
+        return Result(method, function, x, _value(wl, vals), J,
+                      ReverseTrace(wl, x, [[1.0]], vals), Cost(1, k, partials, 1),
+                      caveats=lambda: _ad_warnings(wl, vals, J))
+    vals = wl.evaluate(x)
+    value = _value(wl, vals)
     if method == "forward":
         if seed is not None:
             dots = forward.tangent_sweep(wl, vals, seed)
             jv = forward.output_tangents(wl, dots)
             trace = ForwardTrace(wl, x, [seed], vals, [dots])
-            return Result(method, function, pt_of(function, x), value, np.full((wl.m, wl.n), np.nan), trace,
+            return Result(method, function, x, value, np.full((wl.m, wl.n), np.nan), trace,
                           Cost(1, k, partials, 1), {"jvp": jv, "seed": seed},
                           caveats=lambda: caveats.kinks(wl, vals, seed=seed) if wl.kink_steps else [])
         J = forward.jacobian(wl, vals)
-        return Result(method, function, pt_of(function, x), value, J,
+        return Result(method, function, x, value, J,
                       ForwardTrace(wl, x, unit_vectors(wl.n), vals), Cost(wl.n, k, wl.n * partials, 1),
                       caveats=lambda: _ad_warnings(wl, vals, J))
     if method == "reverse":
@@ -378,11 +389,11 @@ def differentiate(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | 
             trace = ReverseTrace(wl, x, [ybar], vals)
             # One sweep gives ȳ·J, not J: like a forward pass's JVP, it goes in details, and the
             # Jacobian (so gradient and derivative) stays unknown rather than being ȳ·J mislabelled.
-            return Result(method, function, pt_of(function, x), value, np.full((wl.m, wl.n), np.nan), trace,
+            return Result(method, function, x, value, np.full((wl.m, wl.n), np.nan), trace,
                           Cost(1, k, partials, 1), {"vjp": bar, "ybar": ybar},
                           caveats=lambda: caveats.kinks(wl, vals) if wl.kink_steps else [])
         J = reverse.jacobian(wl, vals)
-        return Result(method, function, pt_of(function, x), value, J,
+        return Result(method, function, x, value, J,
                       ReverseTrace(wl, x, unit_vectors(wl.m), vals), Cost(wl.m, k, wl.m * partials, 1),
                       caveats=lambda: _ad_warnings(wl, vals, J))
     if method == "symbolic":
@@ -401,7 +412,7 @@ def differentiate(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | 
             return out + (caveats.rounding(dl, dvals, labels) if dl is not None else [])
 
         cost = Cost(0, k, len(dl.steps) if dl is not None else 0, 1)
-        return Result(method, function, pt_of(function, x), value, J, SymbolicTrace(function, exprs, J), cost,
+        return Result(method, function, x, value, J, SymbolicTrace(function, exprs, J), cost,
                       {"expressions": exprs}, caveats=symbolic_caveats)
     # f(x) is already known (the value): forward and backward differences reuse it, so they cost
     # n evaluations besides it (n + 1 in all), central 2n, Richardson 4n, complex step n; a step
@@ -411,7 +422,7 @@ def differentiate(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | 
     steps = [e.h for e in est.columns]
     choices = [e.choice for e in est.columns]
     warnings = [w for e in est.columns for w in e.warnings]
-    return Result(method, function, pt_of(function, x), value, J, NumericTrace(function, scheme, steps, J, choices),
+    return Result(method, function, x, value, J, NumericTrace(function, scheme, steps, J, choices),
                   Cost(0, k * (est.evals + 1), 0, est.evals + 1),
                   {"scheme": scheme, "steps": steps, "choices": choices, "estimates": est.columns},
                   caveats=list(dict.fromkeys(warnings)))
@@ -428,46 +439,41 @@ def _compiled(function: Function, x: list[float], method: str, seed: list[float]
     n, m, k = wl.n, wl.m, len(wl.steps)
     partials = wl.partial_count
     details: dict[str, Any] = {"compiled": True}
-    unknown = np.full((m, n), np.nan)
     if method == "forward":
         code = functions._code(wl, "tangent")
         if seed is not None:
-            out = code(seed + x)
-            r = Result(method, function, pt_of(function, x), _outputs(wl, out[:m]), unknown,
+            out = code.finite(seed + x)
+            r = Result(method, function, x, _outputs(wl, out[:m]), np.full((m, n), np.nan),
                        ForwardTrace(wl, x, [seed]), Cost(1, k, partials, 1), details | {"jvp": out[m:], "seed": seed})
             r.caveats = lambda: caveats.kinks(wl, wl.evaluate(x), seed=seed) if wl.kink_steps else []
             return r
         J = np.zeros((m, n))
         out = None
         for i, e in enumerate(unit_vectors(n)):
-            out = code(e + x)
+            out = code.finite(e + x)
             J[:, i] = out[m:]
         value = _outputs(wl, out[:m] if out is not None else wl.output_values(wl.evaluate(x)))
         trace, cost = ForwardTrace(wl, x, unit_vectors(n)), Cost(n, k, n * partials, 1)
     else:
         if ybar is not None:
-            out = functions._code(wl, "adjoint")(ybar + x)
-            r = Result(method, function, pt_of(function, x), _outputs(wl, out[:m]), unknown,
+            out = functions._code(wl, "adjoint").finite(ybar + x)
+            r = Result(method, function, x, _outputs(wl, out[:m]), np.full((m, n), np.nan),
                        ReverseTrace(wl, x, [ybar]), Cost(1, k, partials, 1), details | {"vjp": out[m:], "ybar": ybar})
             r.caveats = lambda: caveats.kinks(wl, wl.evaluate(x)) if wl.kink_steps else []
             return r
-        J = np.zeros((m, n))
         if m == 1:
-            out = functions._code(wl, "gradient")(x)
-            J[0] = out[1:]
+            out = functions._code(wl, "gradient").finite(x)
+            J = np.array([out[1:]])
         else:
+            J = np.zeros((m, n))
             code = functions._code(wl, "adjoint")
             for j, e in enumerate(unit_vectors(m)):
-                out = code(e + x)
+                out = code.finite(e + x)
                 J[j] = out[m:]
         value = _outputs(wl, out[:m])
         trace, cost = ReverseTrace(wl, x, unit_vectors(m)), Cost(m, k, m * partials, 1)
-    return Result(method, function, pt_of(function, x), value, J, trace, cost, details,
+    return Result(method, function, x, value, J, trace, cost, details,
                   caveats=lambda: _ad_warnings(wl, wl.evaluate(x), J))
-
-
-def pt_of(function: Function, x: Sequence[float]) -> dict[str, float]:
-    return dict(zip(function.variables, x))
 
 
 def _ad_warnings(wl: WengertList, vals: list[float], J: np.ndarray) -> list[str]:

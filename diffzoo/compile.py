@@ -4,11 +4,12 @@ Any list compiles the same way: the primal, and the derivative programs ``transf
 and ``transforms.vjp(wl)``, which are lists too. :func:`shown` is the text people read, one line per
 step, and for a derived list one line per tangent (``vdot2 = vdot_m1 * v0 + vdot0 * v_m1``) or per
 adjoint update (``vbar0 += vbar2 * v_m1``), as in the trace tables. :func:`compiled` is the function
-that runs: the same steps, after three rewrites that change no float: copies are propagated
-(``vbar4 = vbar5 * 1.0`` renames), statements are scheduled depth first, and values live in a few
-reused registers (``r0``, ``r1``...), because a frame with thousands of locals is what makes long
-straight-line Python slow. The compiled code performs the very operations the interpreter performs,
-so it gives the same floats bit for bit.
+that runs: the same steps, after four rewrites that change no float: copies are propagated
+(``vbar4 = vbar5 * 1.0`` renames), statements are scheduled depth first, a value read once is
+computed inside the expression that reads it, and the others live in a few reused registers (``r0``,
+``r1``...), because a frame with thousands of locals is what makes long straight-line Python slow.
+The compiled code performs the very operations the interpreter performs, so it gives the same
+floats bit for bit.
 
 The text is built only from diffzoo's own names (``v_m1`` is v_{-1}), the primitive table's names
 (``sin``, ``pow``) and float literals written with ``repr(float)``; the user's variable names never
@@ -97,6 +98,7 @@ class Program:
     stmts: list[tuple[list[str], str, str]]
     returns: list[str]  # the returned tuples, as text
     checks: list[str]  # variables whose finiteness the float code checks (in definition order)
+    outs: list[str]  # the outputs, one operand each
 
     def text(self) -> str:
         """The text shown to people: one line per statement."""
@@ -124,14 +126,19 @@ def program(wl: WengertList, fname: str = "f") -> Program:
               for a in dict.fromkeys(operand(x) for x in st.args if isinstance(x, int))]
     stmts = [([name(st.index)], "=", _strip(_call(st.prim.name, [operand(x) for x in st.args])))
              for st in wl.steps]
-    return Program(fname, params, stmts, [_tuple([operand(o) for o in wl.outputs])], checks)
+    outs = [operand(o) for o in wl.outputs]
+    return Program(fname, params, stmts, [_tuple(outs)], checks, outs)
 
 
 _VAR = re.compile(r"\b(?:vbar|vdot|v)(?:_m\d+|\d+)\b|\bybar\d+\b")
 
 
-def _executable(prog: Program, checked: bool, inplace: bool) -> str:
+def _executable(prog: Program, checked: bool, inplace: bool, form: str = "args") -> str:
     """The text that runs: the shown text with copies propagated and variables kept in few registers.
+
+    ``form`` is how the function is called: ``"args"``, one parameter per input, returning the tuple of
+    outputs; ``"list"``, one list of the inputs, returning the list of outputs, each stored in it as soon
+    as it is final. A value read once is computed inside the expression that reads it (:func:`_fuse`).
 
     A line ``vbar4 = vbar5`` only renames, so later lines read vbar5 instead; every value is
     kept in a register (``r12``) that is reused once the value is dead, so the function's locals
@@ -164,9 +171,10 @@ def _executable(prog: Program, checked: bool, inplace: bool) -> str:
             alias[t[0]] = rhs
             continue
         out_stmts.append((t, op, rhs))
-    returns = [sub(r) for r in prog.returns]
+    returns = [sub(r) for r in prog.returns] if form == "args" else ["out"]
     checks = [c2 for c in prog.checks if _VAR.fullmatch(c2 := alias.get(c, c))]
     out_stmts = _schedule(out_stmts)
+    out_stmts = _fuse(out_stmts, set(checks) | {sub(o) for o in prog.outs} | set(prog.params), returns)
     # 2. finiteness: add each checked value to ``check`` soon after it is defined
     if checked:
         pending = {c for c in checks}
@@ -197,7 +205,30 @@ def _executable(prog: Program, checked: bool, inplace: bool) -> str:
             with_checks.append((["check"], "=", "0.0"))
         out_stmts = with_checks
         returns = returns + ["check"]
-    # 3. registers: liveness, then reuse of dead registers
+    # 3. outputs stored in ``out`` as soon as they are final (their registers then free)
+    if form == "list":
+        slots = [f"out[{i}]" for i in range(len(prog.outs))]
+        final: dict[str, int] = {}
+        for i, (t, _op, _rhs) in enumerate(out_stmts):
+            final.update(dict.fromkeys(t, i))
+        read = {v for _, _, rhs in out_stmts for v in _VAR.findall(rhs)}
+        stores: dict[int, list[tuple[list[str], str, str]]] = {}
+        direct: dict[str, str] = {}  # outputs computed straight into their slot
+        for slot, o in zip(slots, (sub(o) for o in prog.outs)):
+            i = final.get(o, -1)
+            if o in direct:  # the same output twice: a copy of the first slot
+                stores.setdefault(i, []).append(([slot], "=", direct[o]))
+            elif i >= 0 and out_stmts[i][0] == [o] and out_stmts[i][1] == "=" and o not in read:
+                out_stmts[i] = ([slot], "=", out_stmts[i][2])
+                direct[o] = slot
+            else:
+                stores.setdefault(i, []).append(([slot], "=", o))
+        placed = stores.get(-1, [])
+        for i, stmt in enumerate(out_stmts):
+            placed.append(stmt)
+            placed += stores.get(i, [])
+        out_stmts = placed
+    # 4. registers: liveness, then reuse of dead registers
     last: dict[str, int] = {}
     for i, (t, op, rhs) in enumerate(out_stmts):
         for v in _VAR.findall(rhs):
@@ -212,7 +243,12 @@ def _executable(prog: Program, checked: bool, inplace: bool) -> str:
     reg: dict[str, str] = {p: p for p in prog.params}
     free: list[str] = []
     count = 0
-    lines = [f"def {prog.fname}({', '.join(prog.params)}):"]
+    if form == "args":
+        lines = [f"def {prog.fname}({', '.join(prog.params)}):"]
+    else:
+        unpack = ", ".join(prog.params) + ("," if len(prog.params) == 1 else "")
+        lines = [f"def {prog.fname}(x):"] + ([f"    {unpack} = x"] if prog.params else [])
+        lines.append(f"    out = [0.0] * {len(prog.outs)}")
     for i, (t, op, rhs) in enumerate(out_stmts):
         text = _VAR.sub(lambda m: reg[m.group(0)], rhs)
         used = set(_VAR.findall(rhs))
@@ -221,7 +257,7 @@ def _executable(prog: Program, checked: bool, inplace: bool) -> str:
                 free.append(reg[v])
         names = []
         for v in t:
-            if v == "check":
+            if v == "check" or v.endswith("]"):  # the check, an output's slot
                 names.append(v)
                 continue
             if v in reg:
@@ -241,10 +277,52 @@ def _executable(prog: Program, checked: bool, inplace: bool) -> str:
         else:
             lines.append(f"    {names[0]} = {names[0]} {op[0]} {text}")
         for v in t:
-            if last.get(v, -1) <= i and v != "check":
+            if last.get(v, -1) <= i and v in reg:
                 free.append(reg[v])  # defined but never read again
     lines.append(f"    return {', '.join(_VAR.sub(lambda m: reg[m.group(0)], r) for r in returns)}")
     return "\n".join(lines) + "\n"
+
+
+_FUSE = 4  # operations per fused expression at most (keeps every expression shallow)
+
+
+def _fuse(stmts: list[tuple[list[str], str, str]], keep: set[str], returns: list[str]
+          ) -> list[tuple[list[str], str, str]]:
+    """Write a value read once straight into the expression that reads it: ``r = cos(v0); r = v_m3 * r``
+    becomes ``r = v_m3 * cos(v0)``. Each operation still computes the same float from the same operands
+    (values are assigned once), but it lives on the interpreter's stack instead of in a local: fewer
+    loads and stores, and fewer locals. Checked values, outputs and inputs keep their names."""
+    if any(op != "=" or len(t) != 1 for t, op, _ in stmts):
+        return stmts
+    uses: dict[str, int] = {}
+    for text in [rhs for _, _, rhs in stmts] + returns:
+        for v in _VAR.findall(text):
+            uses[v] = uses.get(v, 0) + 1
+    defined = {t[0] for t, _, _ in stmts}
+    if len(defined) != len(stmts):
+        return stmts
+    pending: dict[str, tuple[str, int]] = {}
+    out = []
+    for t, op, rhs in stmts:
+        size = 1
+
+        def inline(m: re.Match[str]) -> str:
+            nonlocal size
+            v = m.group(0)
+            if v not in pending:
+                return v
+            text, n = pending.pop(v)
+            size += n
+            return f"({text})"
+
+        if pending:
+            rhs = _VAR.sub(inline, rhs)
+        v = t[0]
+        if uses.get(v) == 1 and v not in keep and size < _FUSE:
+            pending[v] = (rhs, size)
+            continue
+        out.append((t, op, rhs))
+    return out
 
 
 def _schedule(stmts: list[tuple[list[str], str, str]]) -> list[tuple[list[str], str, str]]:
@@ -320,17 +398,19 @@ def _function(src: str, flavour: str) -> Callable[..., Any]:
 
 
 class Compiled:
-    """A list as a Python function of floats (or of numpy arrays): outputs for inputs, positionally.
+    """A list as a Python function of floats (or of numpy arrays): outputs for inputs.
 
     On floats, a math error or a non-finite ``check`` (or output) hands the call to ``fallback``,
     the interpreter, whose answer or precise error is returned: the compiled code never answers
-    where the interpreter would not.
+    where the interpreter would not. Two ways in: ``code(x)`` for any list of floats, and ``finite(x)``
+    for inputs known to be finite floats (the list of outputs comes back as the code built it).
     """
 
     def __init__(self, wl: WengertList, fallback: Callable[[list[float]], list[float]] | None = None):
         self.wl = wl
         self.fallback = fallback or (lambda x: wl.output_values(wl.evaluate(x)))
         self._float: Callable[..., Any] | None = None
+        self._list: Callable[..., Any] | None = None
         self._array: Callable[..., Any] | None = None
 
     @property
@@ -347,6 +427,21 @@ class Compiled:
             s = check + sum(x) + sum(out)
             if s - s == 0.0:  # finite (inf - inf and nan - nan are nan; an overflowing sum only costs a detour)
                 return list(out)
+        except (ValueError, ArithmeticError):
+            pass
+        return self.fallback(x)
+
+    def finite(self, x: list[float]) -> list[float]:
+        """As calling, for inputs already known to be finite floats (``functions.floats``)."""
+        fn = self._list
+        if fn is None:
+            with _no_gc():
+                fn = self._list = _function(_executable(program(self.wl), True, True, "list"), "float")
+        try:
+            out, check = fn(x)
+            s = check + sum(out)
+            if s - s == 0.0:
+                return out
         except (ValueError, ArithmeticError):
             pass
         return self.fallback(x)

@@ -12,7 +12,9 @@ a value that does not exist, the interpreter answers, or raises its precise erro
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Mapping, Sequence
+from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -22,6 +24,7 @@ from .compile import Compiled, compiled
 from .parse import Function
 from .wengert import WengertList
 
+_FLOAT = {float}
 _PLAIN = {float, int}
 
 
@@ -34,14 +37,13 @@ def _code(wl: WengertList, kind: str) -> Compiled:
     if kind not in store:
         n, m = wl.n, wl.m
         if kind == "gradient":
-            if m != 1:
-                raise ValueError(f"a gradient needs a scalar function; this one has {m} outputs (use jacobian or vjp)")
+            program = transforms.gradient_of(wl)  # raises for a vector function
 
             def fallback(x: list[float]) -> list[float]:
                 vals = wl.evaluate(x)
                 return wl.output_values(vals) + reverse.adjoint_sweep(wl, vals, [1.0])[0][:n]
 
-            store[kind] = compiled(transforms.bind(transforms.vjp_of(wl), {0: 1.0}), fallback)
+            store[kind] = compiled(program, fallback)
         elif kind == "tangent":
             def fallback(xs: list[float]) -> list[float]:
                 vals = wl.evaluate(xs[n:])
@@ -66,26 +68,29 @@ def floats(values: Any, names: Sequence[str], what: str = "point") -> list[float
     """
     t = type(values)
     items: Any = None
-    if (t is list or t is tuple) and len(values) == len(names):
+    if t is list or t is tuple:
         items = values
-    elif t is np.ndarray and values.ndim == 1 and values.dtype.kind in "fi" and len(values) == len(names):
+    elif t is np.ndarray and values.ndim == 1 and values.dtype.kind in "fi":
         items = values.tolist()
     elif isinstance(values, Mapping) and len(values) == len(names):
         try:
-            items = [values[k] for k in names]
+            items = list(map(values.__getitem__, names))
         except (KeyError, TypeError):
             items = None
-    if items is not None:
-        kinds = set(map(type, items))
-        if kinds <= _PLAIN:
+    if items is not None and len(items) == len(names):
+        kinds = {*map(type, items)}
+        xs = None
+        if kinds == _FLOAT:
+            xs = list(items)
+        elif kinds <= _PLAIN:
             try:
-                xs = list(items) if kinds == {float} else [float(v) for v in items]
+                xs = list(map(float, items))
             except OverflowError:
-                xs = None
-            if xs is not None:
-                total = sum(xs)
-                if total - total == 0.0:
-                    return xs
+                pass
+        if xs is not None:
+            total = sum(xs)
+            if total - total == 0.0:
+                return xs
     from .api import vector
 
     return vector(values, names, what)
@@ -106,29 +111,70 @@ def _function(f: Function | str, variables: Sequence[str] | None) -> Function:
     return as_function(f, variables)
 
 
+def _gradient(function: Function) -> Callable[[Any], tuple[list[float], Any]]:
+    """``point -> (outputs, gradient shaped like the point)`` by the compiled gradient program.
+
+    A list, a dict or a float64 array of finite floats goes straight in (the checks are C-level passes:
+    the types, the sum); anything else is read carefully by :func:`floats` first.
+    """
+    wl, names = function.wengert, list(function.variables)
+    n = len(names)
+    code = _code(wl, "gradient")
+    get = operator.itemgetter(*names) if n > 1 else (lambda p: (p[names[0]],))
+    blank = dict.fromkeys(names, 0.0)
+
+    def at(point: Any) -> tuple[list[float], Any]:
+        t = type(point)
+        xs: Any = None
+        if t is list:
+            if len(point) == n and {*map(type, point)} == _FLOAT:
+                xs = point
+        elif t is np.ndarray:
+            if point.dtype.char == "d" and point.shape == (n,):
+                xs = point.tolist()  # floats, every one
+        elif t is dict and len(point) == n:
+            try:
+                xs = list(point.values()) if list(point) == names else list(get(point))
+            except KeyError:
+                pass
+            if xs is not None and {*map(type, xs)} != _FLOAT:
+                xs = None
+        if xs is None or (s := sum(xs)) - s != 0.0:
+            xs = floats(point, names)
+        out = code.finite(xs)
+        if t is list:
+            return out, out[1:]
+        if t is np.ndarray:
+            return out, np.array(out[1:])
+        if t is dict:
+            g = blank.copy()
+            g.update(zip(names, islice(out, 1, None)))
+            return out, g
+        return out, _shaped(out[1:], point, names)
+
+    return at
+
+
 def grad(f: Function | str, variables: Sequence[str] | None = None) -> Callable[[Any], Any]:
     """The gradient of a scalar function, as a function of the point (compiled on first use)."""
     function = _function(f, variables)
-    wl, names = function.wengert, function.variables
-    code = _code(wl, "gradient")
+    at = _gradient(function)
 
     def gradient(point: Any) -> Any:
-        x = floats(point, names)
-        return _shaped(code(x)[1:], point, names)
+        return at(point)[1]
 
-    gradient.__doc__ = f"The gradient of {function} at a point (list, dict or array of {', '.join(names)})."
+    gradient.__doc__ = (f"The gradient of {function} at a point (list, dict or array of "
+                        f"{', '.join(function.variables)}).")
     return gradient
 
 
 def value_and_grad(f: Function | str, variables: Sequence[str] | None = None) -> Callable[[Any], tuple[float, Any]]:
     """f and its gradient at a point, from one compiled sweep."""
-    function = _function(f, variables)
-    wl, names = function.wengert, function.variables
-    code = _code(wl, "gradient")
+    at = _gradient(_function(f, variables))
 
     def both(point: Any) -> tuple[float, Any]:
-        out = code(floats(point, names))
-        return out[0], _shaped(out[1:], point, names)
+        out, g = at(point)
+        return out[0], g
 
     return both
 
@@ -150,15 +196,15 @@ def jacobian(f: Function | str, mode: str = "auto", variables: Sequence[str] | N
         x = floats(point, names)
         J = np.zeros((m, n))
         if use == "reverse" and m == 1:
-            J[0] = _code(wl, "gradient")(x)[1:]
+            J[0] = _code(wl, "gradient").finite(x)[1:]
         elif use == "reverse":
             code = _code(wl, "adjoint")
             for j in range(m):
-                J[j] = code([float(k == j) for k in range(m)] + x)[m:]
+                J[j] = code.finite([float(k == j) for k in range(m)] + x)[m:]
         else:
             code = _code(wl, "tangent")
             for i in range(n):
-                J[:, i] = code([float(k == i) for k in range(n)] + x)[m:]
+                J[:, i] = code.finite([float(k == i) for k in range(n)] + x)[m:]
         return J
 
     return jac
@@ -172,7 +218,7 @@ def jvp(f: Function | str, variables: Sequence[str] | None = None
     code = _code(wl, "tangent")
 
     def push(point: Any, tangent: Any) -> tuple[list[float], list[float]]:
-        out = code(floats(tangent, names, "seed") + floats(point, names))
+        out = code.finite(floats(tangent, names, "seed") + floats(point, names))
         return out[: wl.m], out[wl.m:]
 
     return push
@@ -186,7 +232,7 @@ def vjp(f: Function | str, variables: Sequence[str] | None = None) -> Callable[[
     code = _code(wl, "adjoint")
 
     def pull(point: Any, cotangent: Any) -> tuple[list[float], Any]:
-        out = code(floats(cotangent, outs, "ybar") + floats(point, names))
+        out = code.finite(floats(cotangent, outs, "ybar") + floats(point, names))
         return out[: wl.m], _shaped(out[wl.m:], point, names)
 
     return pull

@@ -60,6 +60,31 @@ def input_adjoints(wl: WengertList, vals: list[Any], ybar: Sequence[float]) -> l
     return list(transforms.picker(d, range(1 - wl.n, 1))(w))
 
 
+def _gradient(wl: WengertList, vals: list[Any]) -> list[float] | None:
+    """∂f/∂x of a scalar function after its primal values, by the gradient program (ȳ = 1 written in, so
+    fewer steps); None where any value on the way is not finite, and the full sweep answers or says why."""
+    if _arrays(vals):
+        return None
+    g = transforms.gradient_of(wl)
+    try:
+        return g.output_values(g.extend((), vals, strict=True))[1:]
+    except EvaluationError:
+        return None
+
+
+def primal_and_gradient(wl: WengertList, x: list[float]) -> tuple[list[float], list[float]]:
+    """The primal values and ∂f/∂x of a scalar function at the floats ``x``: one run of the gradient
+    program (its first steps are the primal list's) where every value is finite; elsewhere the primal
+    values, then the full sweep, which answers or says in the primal's terms what failed."""
+    g = transforms.gradient_of(wl)
+    try:
+        w = g.evaluate(x)
+    except EvaluationError:
+        vals = wl.evaluate(x)
+        return vals, jacobian(wl, vals)[0].tolist()
+    return w[: wl.n + len(wl.steps)], g.output_values(w)[1:]
+
+
 def _sweep(wl: WengertList, vals: list[Any], ybar: Sequence[float]) -> tuple[WengertList, list[Any]]:
     """The adjoint program that ran, and all its values (a zero appended, for what has no adjoint)."""
     n, m = wl.n, wl.m
@@ -128,6 +153,9 @@ def grad(wl: WengertList, point: Sequence[float]) -> list[float]:
 def jacobian(wl: WengertList, vals: list[Any]) -> np.ndarray:
     """The m x n Jacobian row by row: m reverse sweeps seeded with the unit vectors (the inputs' adjoints read)."""
     J = np.zeros((wl.m, wl.n))
+    if wl.m == 1 and (g := _gradient(wl, vals)) is not None:
+        J[0] = g
+        return J
     for j in range(wl.m):
         ybar = [0.0] * wl.m
         ybar[j] = 1.0
@@ -135,4 +163,5 @@ def jacobian(wl: WengertList, vals: list[Any]) -> np.ndarray:
     return J
 
 
-__all__ = ["Update", "adjoint_sweep", "input_adjoints", "adjoint_bound", "vjp", "grad", "jacobian"]
+__all__ = ["Update", "adjoint_sweep", "input_adjoints", "primal_and_gradient", "adjoint_bound", "vjp", "grad",
+           "jacobian"]

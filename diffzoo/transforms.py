@@ -250,23 +250,44 @@ def vjp(wl: WengertList, weighted: Sequence[bool] | None = None) -> WengertList:
     return E.finish(outs, names, Derivation("vjp", wl, seeds, {}, tuple(updates), adjoint, E.origin))
 
 
-def bind(wl: WengertList, values: dict[int, float]) -> WengertList:
+def bind(wl: WengertList, values: dict[int, float], keep: int = 0) -> WengertList:
     """``wl`` with some inputs fixed (``{input position: value}``): those become constants, and every step
-    whose arguments are then all constants folds. Partial evaluation: ``bind(vjp(wl), {0: 1.0})`` is the
-    gradient program of a scalar function, its weight ȳ = 1 written in."""
-    keep = [i for i in range(wl.n) if i not in values]
-    inputs = tuple(wl.inputs[i] for i in keep)
+    whose arguments are then all constants folds, as does a product with 1 (exactly the other factor).
+    Partial evaluation: ``bind(vjp(wl), {0: 1.0})`` is the gradient program of a scalar function, its
+    weight ȳ = 1 written in. The first ``keep`` steps (a derived list's primal steps, which read no bound
+    input) are kept as they are, numbers included, so that the primal list's values carry over.
+    """
+    keep_inputs = [i for i in range(wl.n) if i not in values]
+    inputs = tuple(wl.inputs[i] for i in keep_inputs)
     new_n = len(inputs)
     mapped: dict[int, Operand] = {}
     for i in range(wl.n):
-        old = i + 1 - wl.n
-        mapped[old] = Const(float(values[i])) if i in values else keep.index(i) + 1 - new_n
+        mapped[i + 1 - wl.n] = Const(float(values[i])) if i in values else keep_inputs.index(i) + 1 - new_n
     E = Emitter(WengertList(inputs, (), ()), ())
-    for st in wl.steps:
+    for st in wl.steps[:keep]:
         args = tuple(mapped[a] if isinstance(a, int) else a for a in st.args)
+        if any(isinstance(a, Const) and isinstance(b, int) for a, b in zip(args, st.args)):
+            raise ValueError(f"step {st.index} reads a bound input and cannot be kept")
+        E.steps.append(Step(st.index, st.prim, args, st.active))
+        E.seen[(st.prim.name, args)] = mapped[st.index] = st.index
+        E.active[st.index] = st.active
+    for st in wl.steps[keep:]:
+        args = tuple(mapped[a] if isinstance(a, int) else a for a in st.args)
+        ones = [isinstance(a, Const) and a.value == 1.0 for a in args]
+        if st.prim is MUL and any(ones):
+            mapped[st.index] = args[1] if ones[0] else args[0]
+            continue
         mapped[st.index] = _operand(E.apply(st.prim, *(_ref(a) for a in args), fresh=True))
     outs = tuple(mapped[o] if isinstance(o, int) else o for o in wl.outputs)
     return WengertList(inputs, tuple(E.steps), outs)
+
+
+def gradient_of(wl: WengertList) -> WengertList:
+    """The gradient program of a scalar function: ``vjp(wl)`` with ȳ = 1 bound in, its primal steps as
+    ``wl``'s (so ``extend``-style evaluation after the primal values works); outputs f, then ∂f/∂x."""
+    if wl.m != 1:
+        raise ValueError(f"a gradient needs a scalar function; this one has {wl.m} outputs (use jacobian or vjp)")
+    return _cached(wl, ("gradient",), lambda: bind(vjp_of(wl), {0: 1.0}, keep=len(wl.steps)))
 
 
 # --- evaluating a derived list, and saying what failed in the primal list's own terms ----------------
@@ -357,5 +378,5 @@ def vjp_of(wl: WengertList, weighted: Sequence[bool] | None = None) -> WengertLi
     return _cached(wl, key, lambda: vjp(wl, weighted))
 
 
-__all__ = ["jvp", "vjp", "jvp_of", "vjp_of", "bind", "run", "picker", "partial_expr", "partial_text",
+__all__ = ["jvp", "vjp", "jvp_of", "vjp_of", "bind", "gradient_of", "run", "picker", "partial_expr", "partial_text",
            "derivative_error", "Emitter", "Derivation", "Update", "dotted", "barred"]

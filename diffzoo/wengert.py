@@ -158,20 +158,22 @@ class WengertList:
             return self._evaluate_array(vals)
         return self._run(list(map(float, vals)), 0, strict=True)
 
-    def extend(self, extra: Sequence[float], primal: Sequence[float]) -> list[float]:
-        """Every value of a derived list (``transforms.jvp``/``vjp``) whose primal values are known already.
+    def extend(self, extra: Sequence[float], primal: Sequence[float], strict: bool = False) -> list[float]:
+        """Every value of a list whose first steps are another list's, those values known already: a
+        derived list (``transforms.jvp``/``vjp``) after its primal list's values.
 
-        ``extra`` are its new inputs (tangents ẋ or weights ȳ), ``primal`` the primal list's values
-        (inputs first): only the derivative's own steps are computed. Their partials may overflow on the
-        way where the derivative does not (1/(1 + x²) at 1e160 is 0); a nan anywhere, or a tangent or
-        adjoint that is not finite, raises an :class:`EvaluationError` naming the step.
+        ``extra`` are its new inputs (tangents ẋ or weights ȳ; none for a bound gradient program),
+        ``primal`` the primal list's values (inputs first): only the steps after them are computed. Their
+        partials may overflow on the way where the derivative does not (1/(1 + x²) at 1e160 is 0); a nan
+        anywhere, or a tangent or adjoint that is not finite, raises an :class:`EvaluationError` naming the
+        step (``strict``: any value that is not finite).
         """
-        k = len(self.derivation.primal.steps)
         w = [float(v) for v in extra]
         w += primal
-        if len(w) != self.n + k:
-            raise ValueError(f"expected {self.n - len(primal) + k} new inputs and {len(primal)} primal values")
-        return self._run(w, k, strict=False)
+        k = len(w) - self.n
+        if not 0 <= k <= len(self.steps):
+            raise ValueError(f"expected {self.n} inputs and up to {len(self.steps)} known values, got {len(w)}")
+        return self._run(w, k, strict=strict)
 
     def _run(self, w: list[float], start: int, strict: bool) -> list[float]:
         """The interpreter: steps from number ``start`` on, over the working list ``w`` (the values before)."""
@@ -195,8 +197,8 @@ class WengertList:
         # A sum of floats is finite only if every term is: one C-level pass instead of a loop.
         if not math.isfinite(sum(w)):
             off = n - 1
-            if strict:
-                bad = next(s for s in self.steps if not math.isfinite(w[s.index + off]))
+            if strict:  # (None: every value is finite, and only their sum overflowed)
+                bad = next((s for s in self.steps if not math.isfinite(w[s.index + off])), None)
             else:  # a nan anywhere; an inf only where a derivative is named or read off
                 need = set(self.names) | {o for o in self.outputs if isinstance(o, int)}
                 bad = next((s for s in self.steps[start:] if math.isnan(w[s.index + off])
@@ -255,7 +257,8 @@ class WengertList:
         return tuple(st.prim.kink(*self.args_of(st, vals)) for st in self.kink_steps)
 
     def output_values(self, vals: list[Any]) -> list[Any]:
-        return [vals[o + self.n - 1] if isinstance(o, int) else o.value for o in self.outputs]
+        off = len(self.inputs) - 1
+        return [vals[o + off] if type(o) is int else o.value for o in self.outputs]
 
     def __call__(self, *point: float) -> Any:
         """f(point): a float for a scalar function, a list for a vector function."""
