@@ -11,7 +11,8 @@ gradient. The jobs:
 
 - plain Python f, and a hand-written gradient of it (for reference);
 - diffzoo's interpreter: the primal (``wl.evaluate``), and the full gradient by reverse mode
-  (``input_adjoints(wl, wl.evaluate(x), [1.0])``: the primal values, then one sweep);
+  (``reverse.primal_and_gradient(wl, x)``: one run of the gradient program, whose first steps are
+  the primal's and whose weight ȳ = 1 is written in);
 - diffzoo's compiled reverse mode (generated straight-line Python), and its one-off compile time;
 - forward mode's full gradient (n passes) and central differences (2n evaluations), up to
   n = 1000 only: both are O(n^2), so at n = 10000 they would take minutes and are not measured;
@@ -286,7 +287,7 @@ def measure_own(n: int, rounds: int, clock: str = "wall") -> dict[str, Any]:
         "plain f": lambda: plain_f(x),
         "hand-written gradient": lambda: plain_grad(x),
         "interpreted primal": lambda: wl.evaluate(x),
-        "interpreted reverse gradient": lambda: reverse.input_adjoints(wl, wl.evaluate(x), [1.0]),
+        "interpreted reverse gradient": lambda: reverse.primal_and_gradient(wl, x),
         "compiled reverse gradient": lambda: g(x),
     }
     times = interleaved(jobs, rounds, min_time=2e-3, clock=CLOCKS[clock], warmup=WARMUP)

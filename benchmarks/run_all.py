@@ -98,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 100_000))
     start = time.perf_counter()
 
+    import bench_api
     import bench_numeric
     import bench_scalar
     import bench_symbolic
@@ -113,6 +114,10 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [10, 100, 1000] if args.quick else [10, 100, 1000, 10000]
     rows += [("scalar", g) for g in bench_scalar.run(sizes, 3 if args.quick else 7, args.clock,
                                                      processes=1 if args.quick else 3)]
+
+    section("bench_api: the public API against plain Python f (issue #11)")
+    rows += [("api", g) for g in bench_api.run(sizes, 3 if args.quick else 7, args.clock,
+                                               processes=1 if args.quick else 3)]
 
     section("bench_logreg: logistic regression, tensor-level reverse mode")
     N, d = (2000, 200) if args.quick else (10000, 1000)
