@@ -3,8 +3,8 @@
 An ``Expr`` is a constant, a variable, or a primitive applied to argument expressions. Trees
 built by differentiation share subtrees, so they are really DAGs; every walk here is iterative
 and visits a shared node once, so a derivative whose *tree* has a million nodes is still cheap
-to measure. ``Builder`` is the symbolic backend of the primitive table: the same partial rules
-that compute numbers in forward and reverse mode build derivative expressions here.
+to measure. :func:`make` applies a primitive with light simplification: it is what the
+``EXPRESSIONS`` backend (``backends.py``) does with the table's partial rules.
 """
 
 from __future__ import annotations
@@ -191,14 +191,6 @@ def make(name: str, *args: Expr | Number) -> Expr:
         if _is(a[1], 0):
             return const(1)
     return Expr(name, tuple(a))
-
-
-class Builder:
-    """The primitive table's partial rules, applied to expressions instead of numbers."""
-
-
-for _name in PRIMITIVES:
-    setattr(Builder, _name, staticmethod(lambda *args, _n=_name: make(_n, *args)))
 
 
 # --- printing ------------------------------------------------------------------------------------

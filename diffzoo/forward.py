@@ -11,14 +11,13 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from . import transforms
+from .backends import FLOATS, Dual, apply, split_dual
 from .errors import EvaluationError
-from .primitives import PRIMITIVES, FloatBackend
 from .wengert import WengertList, _all_floats
 
 
@@ -81,7 +80,7 @@ def directional(wl: WengertList, vals: list[float], seed: Sequence[float]) -> li
             for j, x in enumerate(st.args):
                 if isinstance(x, int) and d[j] != 0.0:
                     try:
-                        acc = acc + st.prim.partials[j](FloatBackend, out, *a) * d[j]
+                        acc = acc + st.prim.partials[j](FLOATS, out, *a) * d[j]
                     except (ValueError, ArithmeticError):
                         acc = math.nan
             dots.append(acc)
@@ -119,96 +118,7 @@ def jacobian(wl: WengertList, vals: list[Any]) -> np.ndarray:
     return J
 
 
-# --- dual numbers, tagged ------------------------------------------------------------------------
-
 _tags = itertools.count(1)
-
-
-@dataclass(frozen=True)
-class Dual:
-    """``primal + tangent·ε`` with ``ε² = 0``; ``tag`` names the derivative the ε belongs to.
-
-    Arithmetic goes through the primitive table, and primal and tangent may themselves be
-    duals of another tag, so derivatives nest (second derivatives, derivatives of functions
-    that take derivatives) without confusing one ε for another.
-    """
-
-    primal: Any
-    tangent: Any
-    tag: int
-
-    def __add__(self, o: Any) -> Any:
-        return apply("add", self, o)
-
-    def __radd__(self, o: Any) -> Any:
-        return apply("add", o, self)
-
-    def __sub__(self, o: Any) -> Any:
-        return apply("sub", self, o)
-
-    def __rsub__(self, o: Any) -> Any:
-        return apply("sub", o, self)
-
-    def __mul__(self, o: Any) -> Any:
-        return apply("mul", self, o)
-
-    def __rmul__(self, o: Any) -> Any:
-        return apply("mul", o, self)
-
-    def __truediv__(self, o: Any) -> Any:
-        return apply("div", self, o)
-
-    def __rtruediv__(self, o: Any) -> Any:
-        return apply("div", o, self)
-
-    def __pow__(self, o: Any) -> Any:
-        return apply("pow", self, o)
-
-    def __rpow__(self, o: Any) -> Any:
-        return apply("pow", o, self)
-
-    def __neg__(self) -> Any:
-        return apply("neg", self)
-
-
-def _top_tag(args: Sequence[Any]) -> int:
-    return max((a.tag for a in args if isinstance(a, Dual)), default=0)
-
-
-def _split(a: Any, tag: int) -> tuple[Any, Any]:
-    """The primal and the tangent of ``a`` with respect to ``tag`` (0 if it has none)."""
-    if isinstance(a, Dual):
-        if a.tag == tag:
-            return a.primal, a.tangent
-        if a.tag > tag:  # an outer-tag dual whose parts may carry ``tag`` deeper down
-            p0, t0 = _split(a.primal, tag)
-            p1, t1 = _split(a.tangent, tag)
-            return Dual(p0, p1, a.tag), Dual(t0, t1, a.tag)
-    return a, 0.0
-
-
-class Generic:
-    """A backend whose operations accept floats and duals alike (so partials can be nested)."""
-
-
-for _name in PRIMITIVES:
-    setattr(Generic, _name, staticmethod(lambda *args, _n=_name: apply(_n, *args)))
-
-
-def apply(name: str, *args: Any) -> Any:
-    """Apply a primitive to floats or duals: the dual number's whole arithmetic."""
-    prim = PRIMITIVES[name]
-    tag = _top_tag(args)
-    if tag == 0:
-        return prim.scalar(*args)
-    parts = [_split(a, tag) for a in args]
-    primals = [p for p, _ in parts]
-    out = apply(name, *primals)
-    tangent: Any = 0.0
-    for j, (_, t) in enumerate(parts):
-        if isinstance(t, Dual) or t != 0.0:
-            tangent = apply("add", tangent, apply("mul", prim.partials[j](Generic, out, *primals), t))
-    return Dual(out, tangent, tag)
 
 
 def derivative(fn: Callable[[Any], Any]) -> Callable[[float], Any]:
@@ -217,7 +127,7 @@ def derivative(fn: Callable[[Any], Any]) -> Callable[[float], Any]:
     def df(x: Any) -> Any:
         tag = next(_tags)
         y = fn(Dual(x, 1.0, tag))
-        return _split(y, tag)[1]
+        return split_dual(y, tag)[1]
 
     return df
 

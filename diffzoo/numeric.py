@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .backends import FLOATS
 from .errors import EvaluationError
-from .primitives import FloatBackend
 from .wengert import WengertList, vname
 
 SCHEMES = ("forward", "backward", "central", "complex", "richardson")
@@ -611,7 +611,7 @@ def rounding_noise(wl: WengertList, vals: Sequence[float], accumulate: bool = Fa
         for j, a in enumerate(st.args):
             if isinstance(a, int) and noise[a + off] > 0:
                 try:
-                    d = abs(float(st.prim.partials[j](FloatBackend, out, *args)))
+                    d = abs(float(st.prim.partials[j](FLOATS, out, *args)))
                 except (ValueError, ArithmeticError):
                     continue  # no partial (a kink): the floor in choose_step still applies
                 if math.isfinite(d):

@@ -270,32 +270,3 @@ FUNCTIONS: dict[str, str] = {p.name: p.name for p in _TABLE if p.user} | {"ln": 
 OPERATORS: dict[str, str] = {"+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow"}
 
 CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
-
-
-class FloatBackend:
-    """Plain float arithmetic for partial-derivative rules (forward and reverse mode)."""
-
-    add = staticmethod(lambda x, y: x + y)
-    sub = staticmethod(lambda x, y: x - y)
-    mul = staticmethod(lambda x, y: x * y)
-    div = staticmethod(lambda x, y: x / y)
-    neg = staticmethod(lambda x: -x)
-
-
-for _p in _TABLE:
-    if _p.arity == 1 and _p.name != "neg":
-        setattr(FloatBackend, _p.name, staticmethod(_p.scalar))
-FloatBackend.pow = staticmethod(math.pow)
-FloatBackend.xlogy = staticmethod(_xlogy)
-
-
-class ArrayBackend:
-    """numpy arithmetic for the same rules: arrays of points, complex numbers, float32."""
-
-    add, sub, mul, div, neg, pow = np.add, np.subtract, np.multiply, np.divide, np.negative, np.power
-    xlogy = staticmethod(_xlogy_np)
-
-
-for _p in _TABLE:
-    if _p.arity == 1 and _p.name != "neg":
-        setattr(ArrayBackend, _p.name, staticmethod(_p.array))

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 
 from . import transforms
+from .backends import FLOATS
 from .errors import EvaluationError
-from .primitives import FloatBackend
 from .wengert import WengertList, _all_floats
 
 
@@ -130,7 +130,7 @@ def adjoint_bound(wl: WengertList, vals: list[float], ybar: Sequence[float]) -> 
         for j, x in enumerate(st.args):
             if isinstance(x, int) and (x <= 0 or wl.steps[x - 1].active):
                 try:
-                    p = abs(st.prim.partials[j](FloatBackend, vals[k], *a))
+                    p = abs(st.prim.partials[j](FLOATS, vals[k], *a))
                 except (ValueError, ArithmeticError):
                     p = math.inf
                 bar[x + off] += bar[k] * p

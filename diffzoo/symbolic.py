@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .backends import EXPRESSIONS
 from .errors import EvaluationError, LimitError
-from .expr import Builder, Expr, const, dag_size, depth, make, nodes, share, to_latex, to_text, tree_size
+from .expr import Expr, const, dag_size, depth, make, nodes, share, to_latex, to_text, tree_size
 from .primitives import PRIMITIVES
 
 #: Beyond this many tree operations an expression is summarised instead of printed.
@@ -43,7 +44,7 @@ def derive_all(roots: Sequence[Expr], wrt: str) -> list[Expr]:
                 da = d[id(a)]
                 if da.op == "const" and da.value == 0:
                     continue
-                total = make("add", total, make("mul", prim.partials[j](Builder, e, *e.args), da))
+                total = make("add", total, make("mul", prim.partials[j](EXPRESSIONS, e, *e.args), da))
             d[id(e)] = total
     return [d[id(r)] for r in roots]
 

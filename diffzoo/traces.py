@@ -15,7 +15,8 @@ from typing import Any
 import pandas as pd
 
 from . import fmt
-from .expr import Builder, Expr, latex_name, to_latex, to_text, var
+from .backends import EXPRESSIONS
+from .expr import Expr, latex_name, to_latex, to_text, var
 from .reverse import Update
 from .wengert import Step, WengertList, vlatex, vname
 
@@ -88,7 +89,7 @@ def _operand_expr(a: Any) -> Expr:
 def partial_expr(wl: WengertList, st: Step, j: int) -> Expr:
     """``∂v_k/∂(argument j)`` as the table's rule over named variables (``cos v_0``, ``v_-1``)."""
     args = [_operand_expr(a) for a in st.args]
-    return st.prim.partials[j](Builder, var(vname(st.index)), *args)
+    return st.prim.partials[j](EXPRESSIONS, var(vname(st.index)), *args)
 
 
 def partial_text(wl: WengertList, st: Step, j: int) -> str:

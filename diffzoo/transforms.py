@@ -19,15 +19,15 @@ list is evaluated, even where the tangent or adjoint it multiplies is 0.
 
 from __future__ import annotations
 
-import math
 import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .backends import EXPRESSIONS, Emitter, Ref, as_operand, as_ref
 from .errors import EvaluationError
-from .expr import Builder, Expr, const, to_text, var
-from .primitives import PRIMITIVES, Primitive
+from .expr import Expr, const, to_text, var
+from .primitives import PRIMITIVES
 from .wengert import Const, Operand, Step, WengertList, vname
 
 DOT, BAR = "\u0307", "\u0304"
@@ -77,80 +77,6 @@ class Derivation:
     origin: dict[int, tuple[int, int | None, str]] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Ref:
-    """A variable of the list being written, as a partial rule sees it (a bare int there is a number)."""
-
-    index: int
-
-
-def _ref(a: Operand) -> Ref | Const:
-    return Ref(a) if isinstance(a, int) else a
-
-
-def _operand(a: Any) -> Operand:
-    """A rule's result as an operand: a variable, or a number as a constant."""
-    if isinstance(a, Ref):
-        return a.index
-    return a if isinstance(a, Const) else Const(float(a))
-
-
-class Emitter:
-    """The step-emitting backend: each operation becomes a step of a new Wengert list.
-
-    A partial rule such as ``B.mul(o, B.sigmoid(B.neg(x)))`` called with an Emitter as ``B`` and
-    operands (step numbers, :class:`Const`) as arguments appends ``neg``, ``sigmoid`` and ``mul``
-    steps and returns the last one's operand. Constants fold to the float the step would compute,
-    and equal steps are written once; nothing else is simplified, so that ``v̄_5 · 1`` stays the row
-    the survey prints.
-    """
-
-    def __init__(self, wl: WengertList, extra: Sequence[str]):
-        self.inputs = tuple(extra) + tuple(wl.inputs)
-        self.n = len(self.inputs)
-        self.steps: list[Step] = list(wl.steps)
-        self.seen: dict[tuple, Operand] = {(st.prim.name, st.args): st.index for st in wl.steps}
-        self.active: dict[int, bool] = {i: True for i in range(1 - self.n, 1)}
-        self.active.update({st.index: st.active for st in wl.steps})
-        self.origin: dict[int, tuple[int, int | None, str]] = {}
-        self.context: tuple[int, int | None, str] = (0, None, "sum")  # what the steps being written are for
-
-    def input(self, k: int) -> int:
-        """The operand of input ``k`` of the new list (the extra inputs come first)."""
-        return k + 1 - self.n
-
-    def __getattr__(self, name: str) -> Callable[..., Operand]:
-        prim = PRIMITIVES.get(name)
-        if prim is None:
-            raise AttributeError(name)
-        return lambda *args: self.apply(prim, *args)
-
-    def apply(self, prim: Primitive, *args: Any, fresh: bool = False) -> Ref | Const:
-        """The step ``prim(*args)``: a constant if every argument is one, an equal earlier step unless
-        ``fresh`` (each tangent and each adjoint update is a step of its own, a row of its trace)."""
-        ops = tuple(_operand(a) for a in args)
-        if all(isinstance(a, Const) for a in ops):
-            try:
-                v = prim.scalar(*(a.value for a in ops))
-            except (ValueError, ArithmeticError):
-                v = math.nan
-            if math.isfinite(v):
-                return Const(float(v))
-        key = (prim.name, ops)
-        if key in self.seen and not fresh:
-            return Ref(self.seen[key])
-        index = len(self.steps) + 1
-        active = any(isinstance(a, int) and self.active[a] for a in ops)
-        self.steps.append(Step(index, prim, ops, active))
-        self.active[index] = active
-        self.seen[key] = index
-        self.origin[index] = self.context
-        return Ref(index)
-
-    def finish(self, outputs: Sequence[Operand], names: dict[int, str], derivation: Derivation) -> WengertList:
-        return WengertList(self.inputs, tuple(self.steps), tuple(outputs), names=names, derivation=derivation)
-
-
 def _is_zero(p: Any) -> bool:
     """Is the partial the number 0 (a rule's literal 0, or a constant folded to 0)?"""
     return (isinstance(p, Const) and p.value == 0) or (type(p) in (int, float) and p == 0)
@@ -158,7 +84,7 @@ def _is_zero(p: Any) -> bool:
 
 def _partial(E: Emitter, st: Step, j: int) -> Any:
     """The rule for ∂v_k/∂(argument j), written as steps: a Ref, a Const, or a plain number."""
-    return st.prim.partials[j](E, Ref(st.index), *map(_ref, st.args))
+    return st.prim.partials[j](E, Ref(st.index), *map(as_ref, st.args))
 
 
 def _varies(wl: WengertList, a: Operand) -> bool:
@@ -192,9 +118,9 @@ def jvp(wl: WengertList, moved: Sequence[bool] | None = None) -> WengertList:
             if _is_zero(p):
                 continue
             E.context = (st.index, j, "term")
-            term = _operand(E.apply(MUL, Ref(tangent[a]), p, fresh=True))
+            term = as_operand(E.apply(MUL, Ref(tangent[a]), p, fresh=True))
             E.context = (st.index, None, "sum")
-            acc = term if acc is None else _operand(E.apply(ADD, Ref(acc), Ref(term), fresh=True))
+            acc = term if acc is None else as_operand(E.apply(ADD, Ref(acc), Ref(term), fresh=True))
         if acc is not None:
             tangent[st.index] = acc
             if isinstance(acc, int) and acc not in names:
@@ -222,7 +148,7 @@ def vjp(wl: WengertList, weighted: Sequence[bool] | None = None) -> WengertList:
     def update(target: int, source: int | None, arg: int, term: Operand, partial: Operand | None) -> None:
         first = target not in adjoint
         E.context = (target, None, "sum")
-        value = term if first else _operand(E.apply(ADD, Ref(adjoint[target]), Ref(term), fresh=True))
+        value = term if first else as_operand(E.apply(ADD, Ref(adjoint[target]), Ref(term), fresh=True))
         adjoint[target] = value
         if isinstance(value, int) and value > 0:
             names.setdefault(value, f"v{BAR}_{target}")
@@ -245,7 +171,7 @@ def vjp(wl: WengertList, weighted: Sequence[bool] | None = None) -> WengertList:
             if _is_zero(p):
                 continue
             E.context = (st.index, j, "term")
-            update(a, st.index, j, _operand(E.apply(MUL, Ref(vbar), p, fresh=True)), _operand(p))
+            update(a, st.index, j, as_operand(E.apply(MUL, Ref(vbar), p, fresh=True)), as_operand(p))
     outs = list(wl.outputs) + [adjoint.get(i + 1 - wl.n, Const(0.0)) for i in range(wl.n)]
     return E.finish(outs, names, Derivation("vjp", wl, seeds, {}, tuple(updates), adjoint, E.origin))
 
@@ -277,7 +203,7 @@ def bind(wl: WengertList, values: dict[int, float], keep: int = 0) -> WengertLis
         if st.prim is MUL and any(ones):
             mapped[st.index] = args[1] if ones[0] else args[0]
             continue
-        mapped[st.index] = _operand(E.apply(st.prim, *(_ref(a) for a in args), fresh=True))
+        mapped[st.index] = as_operand(E.apply(st.prim, *(as_ref(a) for a in args), fresh=True))
     outs = tuple(mapped[o] if isinstance(o, int) else o for o in wl.outputs)
     return WengertList(inputs, tuple(E.steps), outs)
 
@@ -296,7 +222,7 @@ def gradient_of(wl: WengertList) -> WengertList:
 def partial_expr(wl: WengertList, st: Step, j: int) -> Expr:
     """``∂v_k/∂(argument j)`` as the table's rule over named variables (``cos v_0``, ``v_-1``)."""
     args = [var(vname(a)) if isinstance(a, int) else Expr("const", value=a.value, name=a.name) for a in st.args]
-    p = st.prim.partials[j](Builder, var(vname(st.index)), *args)
+    p = st.prim.partials[j](EXPRESSIONS, var(vname(st.index)), *args)
     return p if isinstance(p, Expr) else const(p)
 
 
