@@ -38,7 +38,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run without installing
 
 import diffzoo as dz  # noqa: E402
-from diffzoo import compare, families, numeric, swell  # noqa: E402
+from diffzoo import compare, families, higher, numeric  # noqa: E402
 
 GOALS = {"central": 1e-10, "forward": 1e-7, "complex": 1e-15}
 
@@ -163,7 +163,7 @@ def measure(seed: int = 1, n_random: int = 60) -> pd.DataFrame:
         for i in range(wl.n):
             if not abs(ref[0, i]) >= 1e-3 * abs(wl.output_values(vals)[0]) or ref[0, i] == 0:
                 continue  # a derivative near zero beside f: its relative error is not meaningful
-            b = swell.bounds_at(f, x, i)
+            b = higher.bounds_at(f, x, i)
             for scheme in GOALS:
                 row = {"set": group, "function": label, "x": x[i], "input": i, "scheme": scheme,
                        "optimum": optimum(scheme, b, noise, x[i], abs(ad[0, i] - ref[0, i])) / abs(ref[0, i])}

@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 import diffzoo as dz
-from diffzoo import graph, numeric, plots, swell
+from diffzoo import graph, higher, numeric, plots, stepsize
 from pages import _cache, _ui
 
 INTRO = (
@@ -80,9 +80,9 @@ def basics(text: str, point: tuple[float, ...], i: int, output: int) -> dict[str
         r = dz.differentiate(f, point, "reverse")
     except dz.EvaluationError as exc:  # no derivative here (sqrt(x) at 0): nothing for the estimates to approach
         return {"reference": math.nan, "warnings": [], "value": float(value), "missing": str(exc),
-                "bounds": swell.bounds_at(f, point, i, output)}
+                "bounds": higher.bounds_at(f, point, i, output)}
     return {"reference": float(r.jacobian[output, i]), "warnings": list(r.warnings), "value": float(value),
-            "missing": "", "bounds": swell.bounds_at(f, point, i, output)}
+            "missing": "", "bounds": higher.bounds_at(f, point, i, output)}
 
 
 @_cache.memo
@@ -96,9 +96,9 @@ def sweep(text: str, point: tuple[float, ...], i: int, output: int, dtype: str) 
 def best_steps(text: str, point: tuple[float, ...], i: int, output: int, dtype: str) -> pd.DataFrame:
     """Each scheme's fitted best step in this precision, and the model's best step in the same precision."""
     sw = sweep(text, point, i, output, dtype)
-    best = swell.best_steps(dz.parse(text), point, basics(text, point, i, output)["reference"], sw, i, output,
+    best = stepsize.best_steps(dz.parse(text), point, basics(text, point, i, output)["reference"], sw, i, output,
                             dtype=np.dtype(dtype))
-    model = swell.model_best_steps(sw)
+    model = stepsize.model_best_steps(sw)
     return best.merge(model, on="scheme", how="left").assign(precision=dtype)
 
 
@@ -158,7 +158,7 @@ def at_step(text: str, point: tuple[float, ...], i: int, output: int, precision:
 
 
 def bound(v: float) -> str:
-    """A model input for display: ``swell.bounds_at`` stores an exact 0 as 1e-300 (to draw it on a log axis)."""
+    """A model input for display: ``higher.bounds_at`` stores an exact 0 as 1e-300 (to draw it on a log axis)."""
     return "0" if v <= 1e-290 else f"{v:.3g}"
 
 

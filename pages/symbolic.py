@@ -1,6 +1,6 @@
 """Symbolic page: the derivative as mathematics (raw, simplified, shared) and expression swell.
 
-Long formulas are broken into lines a column can hold (``swell.latex_lines``); a piece that cannot be
+Long formulas are broken into lines a column can hold (``linebreak.latex_lines``); a piece that cannot be
 broken scrolls sideways inside its formula box. Simplification runs in a worker (``guard``), whose
 forkserver the page warms up as it loads; a simplification that ran out of time is never cached.
 """
@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 import diffzoo as dz
-from diffzoo import fmt, graph, guard, swell, symbolic
+from diffzoo import fmt, graph, guard, linebreak, swell, symbolic
 from diffzoo.families import FAMILIES
 from diffzoo.wengert import WengertList
 from pages import _ui
@@ -91,7 +91,7 @@ def simplified(text: str, timeout: float) -> dict[str, Any]:
 
 def formula(lhs: str, rhs: str, width: float) -> bool:
     """``lhs = rhs`` broken into lines of about ``width`` characters; whether a line is still wider."""
-    tex, too_wide = swell.latex_lines(lhs, rhs, width)
+    tex, too_wide = linebreak.latex_lines(lhs, rhs, width)
     st.latex(tex)
     return too_wide
 

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 import diffzoo as dz
-from diffzoo import forward, graph, reverse
+from diffzoo import forward, graph, reverse, walk
 from diffzoo.traces import TraceTable, adjoint_table, primal_table, tangent_rules, tangent_table
 from pages import _cache, _ui
 
@@ -95,10 +95,10 @@ def dot_at(text: str, point: tuple[float, ...], seed: tuple[float, ...], ybar: t
     return graph.to_dot(s["wl"], p["vals"], max_steps=MAX_GRAPH_STEPS, focus=focus, radius=2, fixed=True, **state)
 
 
-def walk_of(text: str, point: tuple[float, ...], ybar: tuple[float, ...]) -> graph.Walk:
+def walk_of(text: str, point: tuple[float, ...], ybar: tuple[float, ...]) -> walk.Walk:
     """Both sweeps, position by position; only the forward sweep when the reverse sweep cannot run here."""
     updates = _try(lambda: adjoint(text, point, ybar)["updates"]) or []
-    return graph.walk(structure(text)["wl"], updates)
+    return walk.walk(structure(text)["wl"], updates)
 
 
 def _try(make: Any) -> Any:
@@ -311,7 +311,7 @@ def _need(data: Any) -> Any:
     return data
 
 
-def now_line(step: graph.WalkStep, pos: int, last: int, p: dict, tan: Any, adj: Any, outs: tuple[str, ...]) -> str:
+def now_line(step: walk.WalkStep, pos: int, last: int, p: dict, tan: Any, adj: Any, outs: tuple[str, ...]) -> str:
     """The current step in one line: what is computed, its value, and its tangent or adjoint."""
     pr, md = (lambda t: graph.pretty_names(graph.pretty(str(t)), outs)), _ui.md
     head = f"**Step {pos}/{last} — {md(step.caption)}** — "
@@ -347,7 +347,7 @@ def draw_graph(text: str, point: tuple[float, ...], seed: tuple[float, ...], yba
     _ui.downloads([("Graph (DOT)", dot, "graph.dot", "text/vnd.graphviz")], key="graph")
 
 
-def draw_list(s: dict[str, Any], step: graph.WalkStep) -> None:
+def draw_list(s: dict[str, Any], step: walk.WalkStep) -> None:
     lines = s["wengert"]
     box = st.container(height=420, border=False) if s["n"] + s["k"] > BIG else st.container()
     with box:

@@ -1,6 +1,6 @@
 """Each scheme's best step is the bottom of the V its errors make, not a lucky exact cancellation (issue 10, C14).
 
-The expected steps come from the error model with the exact derivatives (``swell.model_best_steps``):
+The expected steps come from the error model with the exact derivatives (``stepsize.model_best_steps``):
 for forward differences h* = 2 sqrt(eps_f / |f''|), for central ones (3 eps_f / |f'''|)^(1/3), for
 Richardson's fourth order about (eps_f / |f^(5)|)^(1/5). A fit to measured errors scatters around
 that, so each test allows a factor of 10 either way; the steps the old smallest-error rule picked
@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import diffzoo as dz
-from diffzoo import numeric, swell
+from diffzoo import higher, numeric, stepsize
 
 SURVEY = "ln(x1) + x1*x2 - sin(x2)"
 SIX = "x1*x2*x3 + sin(x4)*x5 - ln(x6) + x1^2/x6"
@@ -24,9 +24,9 @@ SIX = "x1*x2*x3 + sin(x4)*x5 - ln(x6) + x1^2/x6"
 def fitted(text: str, point: list[float], i: int = 0, dtype: str = "float64"):
     f = dz.parse(text)
     ref = float(dz.differentiate(f, point, "reverse").jacobian[0, i])
-    sweep = numeric.error_sweep(f.wengert, point, ref, i, bounds=swell.bounds_at(f, point, i), dtype=np.dtype(dtype))
-    best = swell.best_steps(f, point, ref, sweep, i, dtype=np.dtype(dtype)).set_index("scheme")
-    model = swell.model_best_steps(sweep).set_index("scheme")["model_eps"]
+    sweep = numeric.error_sweep(f.wengert, point, ref, i, bounds=higher.bounds_at(f, point, i), dtype=np.dtype(dtype))
+    best = stepsize.best_steps(f, point, ref, sweep, i, dtype=np.dtype(dtype)).set_index("scheme")
+    model = stepsize.model_best_steps(sweep).set_index("scheme")["model_eps"]
     return best, model
 
 
@@ -88,7 +88,7 @@ def test_fit_ignores_lucky_zeros_and_wild_points():
     left = np.flatnonzero(h < 1e-9)
     err[rng.choice(left, len(left) // 3, replace=False)] = 0.0
     err[rng.choice(len(h), 5, replace=False)] *= 1000
-    step, typical, how = swell.fit_best_step(h, err, "forward", reference=1.0)
+    step, typical, how = stepsize.fit_best_step(h, err, "forward", reference=1.0)
     assert how == "fit"
     assert 2.8e-8 / 2 <= step <= 2.8e-8 * 2
     assert typical == pytest.approx(2.8e-8, rel=0.5)  # the model's least error, |f''| h* / 2 + 2e-16 / h* = h*

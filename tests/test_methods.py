@@ -338,10 +338,10 @@ def test_symbolic_derives_equal_outputs_once():
 def test_error_plot_axis_follows_the_measured_errors():
     # x - sin x at 0: f, f' and f'' vanish, so the model's bounds fall to ~1e-100 at small steps; the
     # axis must still show the measured curves (errors between 1e-17 and 0.2 here), not that model.
-    from diffzoo import plots, swell
+    from diffzoo import higher, plots
 
     f = dz.parse("x - sin(x)")
-    sweep = error_sweep(f.wengert, [0.0], 0.0, bounds=swell.bounds_at(f, [0.0]))
+    sweep = error_sweep(f.wengert, [0.0], 0.0, bounds=higher.bounds_at(f, [0.0]))
     fig = plots.error_figure({"float64": sweep}, best_steps(sweep))
     lo, hi = fig.axes[0].get_ylim()
     assert 1e-40 <= lo <= 1e-17 and 0.1 <= hi <= 10

@@ -56,12 +56,12 @@ def test_a_part_that_fails_says_why_and_the_others_still_show(monkeypatch):
 
 
 def test_the_best_step_table_fails_alone(monkeypatch):
-    from diffzoo import swell
+    from diffzoo import stepsize
 
     def broken(*args, **kwargs):
         raise ArithmeticError("the fit found no V")
 
-    monkeypatch.setattr(swell, "best_steps", broken)
+    monkeypatch.setattr(stepsize, "best_steps", broken)
     at = numeric_page({"fn": "x^2 + 1", "at_x": "3.5"})
     assert [w for w in texts(at, "warning") if "could not be drawn" in w] == [
         "The best-step table could not be drawn here (ArithmeticError: the fit found no V); the rest of the page is "

@@ -13,7 +13,7 @@ from apptest import open_page, texts
 from streamlit.testing.v1 import AppTest
 
 import diffzoo as dz
-from diffzoo import swell, symbolic
+from diffzoo import linebreak, symbolic
 
 
 def symbolic_page(query: dict[str, str]) -> AppTest:
@@ -75,15 +75,15 @@ def unbroken(tex: str) -> str:
 
 @pytest.mark.parametrize("width", [20, 34, 60])
 def test_long_formulas_are_broken_into_lines_of_the_width_asked_for(width):
-    # The README's example: its raw derivative prints about 125 characters wide (swell.latex_width), far
+    # The README's example: its raw derivative prints about 125 characters wide (linebreak.latex_width), far
     # wider than a column at 1024 pixels holds (about 40).
     raw = raw_latex(README)
-    assert swell.latex_width(raw) > 100
-    tex, too_wide = swell.latex_lines(r"\frac{\partial y}{\partial x}", raw, width)
+    assert linebreak.latex_width(raw) > 100
+    tex, too_wide = linebreak.latex_lines(r"\frac{\partial y}{\partial x}", raw, width)
     lines = tex.split(r"\\")
     assert len(lines) >= 2
     if width >= 34:  # at 20, pieces such as 1/sqrt(sin(x)^3 + cos(x)^3) (22 wide) cannot be cut further
-        assert not too_wide and all(swell.latex_width(ln) <= 1.25 * width for ln in lines[1:])
+        assert not too_wide and all(linebreak.latex_width(ln) <= 1.25 * width for ln in lines[1:])
     # Nothing is lost or changed: the same formula, with every \left matched by a \right on its line.
     assert unbroken(tex) == re.sub(r"\s+", "", r"\frac{\partial y}{\partial x}=" + raw)
     for line in lines:
@@ -91,12 +91,12 @@ def test_long_formulas_are_broken_into_lines_of_the_width_asked_for(width):
 
 
 def test_short_formulas_stay_on_one_line():
-    assert swell.latex_lines("y", r"x_{3} + 1", 40) == ("y = x_{3} + 1", False)
+    assert linebreak.latex_lines("y", r"x_{3} + 1", 40) == ("y = x_{3} + 1", False)
 
 
 def test_a_piece_that_cannot_be_broken_is_reported():
     # One fraction 50 characters wide (numerator) cannot be cut: it keeps its line, and the page says the
     # formula box scrolls.
     wide = r"\frac{" + " + ".join(f"x_{{{k}}}" for k in range(12)) + "}{2}"
-    tex, too_wide = swell.latex_lines("y", wide, 20)
+    tex, too_wide = linebreak.latex_lines("y", wide, 20)
     assert too_wide and tex == f"y = {wide}"

@@ -16,7 +16,7 @@ import pytest
 from matplotlib.image import imread
 
 import diffzoo as dz
-from diffzoo import numeric, plots, swell
+from diffzoo import higher, numeric, plots, stepsize
 
 SURVEY = "ln(x1) + x1*x2 - sin(x2)"
 
@@ -24,9 +24,9 @@ SURVEY = "ln(x1) + x1*x2 - sin(x2)"
 def sweeps_of(text: str, point: list[float], precisions=("float64",)):
     f = dz.parse(text)
     ref = float(dz.differentiate(f, point, "reverse").jacobian[0, 0])
-    b = swell.bounds_at(f, point, 0)
+    b = higher.bounds_at(f, point, 0)
     sweeps = {p: numeric.error_sweep(f.wengert, point, ref, 0, bounds=b, dtype=np.dtype(p)) for p in precisions}
-    best = pd.concat([swell.best_steps(f, point, ref, s, 0, dtype=np.dtype(p)).assign(precision=p)
+    best = pd.concat([stepsize.best_steps(f, point, ref, s, 0, dtype=np.dtype(p)).assign(precision=p)
                       for p, s in sweeps.items()], ignore_index=True)
     return sweeps, best, numeric.default_steps(f.wengert, point, ref)
 
