@@ -22,6 +22,7 @@ from .errors import ParseError
 from .fmt import latex_name
 from .parse import Function, parse
 from .traces import TraceTable, adjoint_table, primal_table, tangent_rules, tangent_table
+from .transforms import unit_vectors
 from .wengert import WengertList
 
 METHODS = ("symbolic", "numeric", "forward", "reverse")
@@ -491,14 +492,6 @@ def _outputs(wl: WengertList, out: list[float]) -> Any:
     """f's value from its outputs: a float for a scalar function, a list for a vector function."""
     out = [float(v) for v in out]
     return out[0] if wl.m == 1 else out
-
-
-def unit_vectors(n: int) -> list[list[float]]:
-    """The seeds of n forward passes (or n reverse sweeps): the rows of the n x n identity, as floats."""
-    rows = [[0.0] * n for _ in range(n)]
-    for i, row in enumerate(rows):
-        row[i] = 1.0
-    return rows
 
 
 __all__ = ["METHODS", "Cost", "Result", "differentiate", "as_point", "as_function", "PointError"]

@@ -15,6 +15,7 @@ import numpy as np
 
 from . import forward, reverse
 from .fmt import short
+from .transforms import unit
 from .wengert import WengertList, vname
 
 #: Unit roundoff of float64: rounding a result errs by at most this fraction of it.
@@ -39,7 +40,7 @@ def kinks(wl: WengertList, vals: Sequence[float], J: np.ndarray | None = None,
         return []
     names = wl.output_names()
     directions = ([(f"along the seed {list(map(float, seed))}", list(map(float, seed)), None)] if seed is not None else
-                  [(x, [float(k == i) for k in range(wl.n)], i) for i, x in enumerate(wl.inputs)])
+                  [(x, unit(wl.n, i), i) for i, x in enumerate(wl.inputs)])
     sides: list[str] = []
     for label, d, i in directions:
         right = forward.directional(wl, list(vals), d)
@@ -70,7 +71,7 @@ def no_derivative(wl: WengertList, vals: Sequence[float]) -> np.ndarray:
     if not any(st.prim.kink(*wl.args_of(st, vals)) == 0 for st in wl.kink_steps):
         return missing
     for i in range(wl.n):
-        d = [float(k == i) for k in range(wl.n)]
+        d = unit(wl.n, i)
         right = forward.directional(wl, list(vals), d)
         left = forward.directional(wl, list(vals), [-v for v in d])
         for j in range(wl.m):
@@ -96,9 +97,7 @@ def cancellation(wl: WengertList, vals: Sequence[float], J: np.ndarray) -> list[
     out = []
     names = wl.output_names()
     for j, y in enumerate(names):
-        ybar = [0.0] * wl.m
-        ybar[j] = 1.0
-        bound = reverse.adjoint_bound(wl, list(vals), ybar)
+        bound = reverse.adjoint_bound(wl, list(vals), unit(wl.m, j))
         for i in _lost(list(J[j]), bound):
             err = bound[i] * UNIT
             out.append(f"\u2202{y}/\u2202{wl.inputs[i]} = {fmt(J[j, i])} is what is left of chain-rule terms as "

@@ -30,13 +30,33 @@ def exact(v: Any) -> str:
     return repr(x)
 
 
-def short(v: Any, digits: int = 6) -> str:
-    """A number in a sentence or a narrow table: ``digits`` significant digits (``1.71634``, ``2.7e+205``)."""
+def short(v: Any, digits: int = 6, missing: str | None = None) -> str:
+    """A number in a sentence or a table: ``digits`` significant digits (``1.71634``, ``2.7e+205``);
+    nan as ``missing`` when given (a table's "—" for no value)."""
     try:
         x = float(v)
     except (TypeError, ValueError, OverflowError):
         return str(v)
-    return f"{x:.{digits}g}"
+    return missing if missing is not None and math.isnan(x) else f"{x:.{digits}g}"
+
+
+def fitting(v: Any, width: int = 9) -> str:
+    """A number in a box ``width`` characters wide: as many significant digits as fit (at least 3)."""
+    text = str(v)
+    for digits in (12, 9, 7, 5, 3):
+        text = short(v, digits, missing="—")
+        if len(text) <= width:
+            break
+    return text
+
+
+def sci(v: Any, digits: int = 2) -> str:
+    """A step or an error: ``1.23e-08``; nan (no value) as a dash."""
+    try:
+        x = float(v)
+    except (TypeError, ValueError, OverflowError):
+        return "–"
+    return "–" if math.isnan(x) else f"{x:.{digits}e}"
 
 
 def latex_number(v: Any, digits: int | None = None) -> str:

@@ -112,9 +112,7 @@ def jacobian(wl: WengertList, vals: list[Any]) -> np.ndarray:
     """The m x n Jacobian column by column: n passes seeded with the unit vectors (the outputs' tangents read)."""
     J = np.zeros((wl.m, wl.n))
     for i in range(wl.n):
-        seed = [0.0] * wl.n
-        seed[i] = 1.0
-        J[:, i] = output_jvp(wl, vals, seed)
+        J[:, i] = output_jvp(wl, vals, transforms.unit(wl.n, i))
     return J
 
 

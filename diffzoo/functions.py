@@ -200,11 +200,11 @@ def jacobian(f: Function | str, mode: str = "auto", variables: Sequence[str] | N
         elif use == "reverse":
             code = _code(wl, "adjoint")
             for j in range(m):
-                J[j] = code.finite([float(k == j) for k in range(m)] + x)[m:]
+                J[j] = code.finite(transforms.unit(m, j) + x)[m:]
         else:
             code = _code(wl, "tangent")
             for i in range(n):
-                J[:, i] = code.finite([float(k == i) for k in range(n)] + x)[m:]
+                J[:, i] = code.finite(transforms.unit(n, i) + x)[m:]
         return J
 
     return jac

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
+from .fmt import short
 from .wengert import Const, WengertList, vname
 
 _SUB = str.maketrans("-0123456789", "₋₀₁₂₃₄₅₆₇₈₉")
@@ -32,13 +33,6 @@ def escape(text: str) -> str:
     """Text safe inside a double-quoted DOT string: backslashes, quotes and newlines escaped."""
     text = "".join(c if c.isprintable() or c == "\n" else "?" for c in str(text))
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-
-
-def fmt(v: float) -> str:
-    try:
-        return f"{float(v):.6g}"
-    except (TypeError, ValueError):
-        return str(v)
 
 
 def _node_id(i: int) -> str:
@@ -118,16 +112,16 @@ def to_dot(wl: WengertList, vals: Sequence[float] | None = None, highlight: int 
     def label(i: int, head: str) -> str:
         parts = [head]
         if fixed:
-            parts.append(f"= {fmt(vals[i + off]) if vals is not None and i in shown else PLACEHOLDER}")
-            parts.append(f"v̇ = {fmt(tangents[i]) if i in tangents else PLACEHOLDER}")
-            parts.append(f"v̄ = {fmt(adjoints[i]) if i in adjoints else PLACEHOLDER}")
+            parts.append(f"= {short(vals[i + off]) if vals is not None and i in shown else PLACEHOLDER}")
+            parts.append(f"v̇ = {short(tangents[i]) if i in tangents else PLACEHOLDER}")
+            parts.append(f"v̄ = {short(adjoints[i]) if i in adjoints else PLACEHOLDER}")
             return escape("\n".join(parts))
         if vals is not None and i in shown:
-            parts.append(f"= {fmt(vals[i + off])}")
+            parts.append(f"= {short(vals[i + off])}")
         if i in tangents:
-            parts.append(f"v̇ = {fmt(tangents[i])}")
+            parts.append(f"v̇ = {short(tangents[i])}")
         if i in adjoints:
-            parts.append(f"v̄ = {fmt(adjoints[i])}")
+            parts.append(f"v̄ = {short(adjoints[i])}")
         return escape("\n".join(parts))
 
     def size(head: str) -> str:

@@ -157,9 +157,7 @@ def jacobian(wl: WengertList, vals: list[Any]) -> np.ndarray:
         J[0] = g
         return J
     for j in range(wl.m):
-        ybar = [0.0] * wl.m
-        ybar[j] = 1.0
-        J[j, :] = input_adjoints(wl, vals, ybar)
+        J[j, :] = input_adjoints(wl, vals, transforms.unit(wl.m, j))
     return J
 
 

@@ -34,6 +34,18 @@ DOT, BAR = "\u0307", "\u0304"
 MUL, ADD = PRIMITIVES["mul"], PRIMITIVES["add"]
 
 
+def unit(n: int, i: int) -> list[float]:
+    """The seed e_i of n entries: a forward pass along input i, or a reverse sweep weighting output i alone."""
+    e = [0.0] * n
+    e[i] = 1.0
+    return e
+
+
+def unit_vectors(n: int) -> list[list[float]]:
+    """The seeds of n forward passes (or n reverse sweeps): the rows of the n x n identity, as floats."""
+    return [unit(n, i) for i in range(n)]
+
+
 def dotted(name: str) -> str:
     """``x1`` -> ``ẋ1``: the mark on the first letter, where the survey puts it."""
     return name[0] + DOT + name[1:]
@@ -305,4 +317,4 @@ def vjp_of(wl: WengertList, weighted: Sequence[bool] | None = None) -> WengertLi
 
 
 __all__ = ["jvp", "vjp", "jvp_of", "vjp_of", "bind", "gradient_of", "run", "picker", "partial_expr", "partial_text",
-           "derivative_error", "Emitter", "Derivation", "Update", "dotted", "barred"]
+           "derivative_error", "unit", "unit_vectors", "Derivation", "Update", "dotted", "barred"]
