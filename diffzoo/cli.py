@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from . import fmt as fmt_
 from .api import METHODS, PointError, differentiate
+from .compare import compare
 from .errors import EvaluationError, LimitError, ParseError
 from .parse import parse
 from .traces import TraceTable
@@ -110,8 +111,6 @@ def _trace(f, point, seed, fmt: str) -> str:
 
 
 def _compare(f, point, fmt: str) -> str:
-    from .compare import compare
-
     df = compare(f, point)
     notes = [f"{m}: {w}" for m, w in zip(df["method"], df["warnings"]) if w]
     table = df.drop(columns=["warnings"])

@@ -195,8 +195,9 @@ def make(name: str, *args: Expr | Number) -> Expr:
 
 # --- printing ------------------------------------------------------------------------------------
 
-_PREC = {"add": 1, "sub": 1, "mul": 2, "div": 2, "neg": 3, "pow": 4}
-_SYM = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^"}
+#: How tightly each operator binds, and its symbol, from the table (a function call binds tightest).
+_PREC = {p.name: p.precedence for p in PRIMITIVES.values() if p.infix}
+_SYM = {p.name: p.infix for p in PRIMITIVES.values() if p.infix}
 
 
 format_number = fmt.exact

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .backends import FLOATS
+from .caveats import ROUNDING, cancellation, rounding_noise
 from .errors import EvaluationError
 from .wengert import WengertList, vname
 
@@ -545,8 +545,6 @@ def jacobian(wl: WengertList, point: Sequence[float], scheme: str = "central", e
     if scheme == "complex" and np.isfinite(J).all():
         # The complex step is forward mode in complex arithmetic: where chain-rule terms cancel, it loses
         # what forward mode loses (x/(x^2 + 1e-30) at 1e-15), and says so as forward mode does.
-        from .caveats import cancellation
-
         lost = cancellation(wl, vals if vals is not None else wl.evaluate(x), J)
         if lost:
             columns[0] = Estimate(columns[0].value, columns[0].evals, columns[0].h, columns[0].choice,
@@ -568,11 +566,6 @@ def jacobian(wl: WengertList, point: Sequence[float], scheme: str = "central", e
 _WINDOW = {"forward": (0.03, 0.1, 0.3), "backward": (0.03, 0.1, 0.3), "central": (0.1, 0.2, 0.46)}
 #: At most this many pilot stencils: 2 evaluations each (forward, backward) or 4 (central).
 MAX_PILOTS = 8
-#: The mean size of one rounding, relative to |v|: a correctly rounded result is off by at most half an
-#: ulp, a quarter on average, and one ulp of v is at most eps |v|.
-ROUNDING = _EPS64 / 4
-
-
 @dataclass(frozen=True)
 class StepChoice:
     """A step chosen for one input at one point, and the evidence it was chosen on."""
@@ -586,40 +579,6 @@ class StepChoice:
     settled: bool  # the last pilot was in its window (else: f is flat up to the cap, or the best guess left)
     curvatures: tuple[float, ...] = ()  # the pilot's curvature for every output
     noises: tuple[float, ...] = ()  # the rounding noise assumed for every output
-
-
-def rounding_noise(wl: WengertList, vals: Sequence[float], accumulate: bool = False) -> np.ndarray:
-    """The typical rounding error of each output, from the primal trace ``vals``.
-
-    Every active step rounds its result (:data:`ROUNDING` times |v_k|) and carries its arguments'
-    noise times |∂v_k/∂v_j| from the primitive table. Taking the largest term gives the typical size
-    that the step choice balances (tuned on the benchmark's functions). With ``accumulate`` the terms
-    add as independent roundings do, as a root sum of squares: what a check must allow for, since a
-    sum of 5000 terms has about √(5000/3) times the noise of its last rounding. ``exp(x) - 1`` near 0
-    gets the noise of exp(x) (about 1), not of its tiny result: that is what cancels when f(x + h) - f(x)
-    is formed.
-    """
-    off = wl.n - 1
-    noise = [0.0] * wl.n  # the inputs are exact
-    for st in wl.steps:
-        if not st.active:
-            noise.append(0.0)  # a constant's rounding is the same at x and x + h: it cancels
-            continue
-        out = float(vals[st.index + off])
-        args = [float(vals[a + off]) if isinstance(a, int) else a.value for a in st.args]
-        carried = 0.0
-        for j, a in enumerate(st.args):
-            if isinstance(a, int) and noise[a + off] > 0:
-                try:
-                    d = abs(float(st.prim.partials[j](FLOATS, out, *args)))
-                except (ValueError, ArithmeticError):
-                    continue  # no partial (a kink): the floor in choose_step still applies
-                if math.isfinite(d):
-                    term = d * noise[a + off]
-                    carried = math.hypot(carried, term) if accumulate else max(carried, term)
-        own = ROUNDING * abs(out)
-        noise.append(math.hypot(own, carried) if accumulate else max(own, carried))
-    return np.array([noise[o + off] if isinstance(o, int) else 0.0 for o in wl.outputs])
 
 
 def choose_step(wl: WengertList, point: Sequence[float], i: int, scheme: str, f0: Sequence[float] | None = None,

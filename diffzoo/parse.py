@@ -19,6 +19,7 @@ from functools import cached_property
 from .errors import ParseError
 from .expr import Expr, const, nodes, to_text, var
 from .primitives import CONSTANTS, FUNCTIONS, OPERATORS
+from .wengert import WengertList
 
 
 @dataclass(frozen=True)
@@ -205,9 +206,7 @@ class Function:
         return len(self.outputs)
 
     @cached_property
-    def wengert(self):  # -> WengertList (imported lazily: wengert imports this module)
-        from .wengert import WengertList
-
+    def wengert(self) -> WengertList:
         return WengertList.build(self)
 
     def __str__(self) -> str:

@@ -23,20 +23,24 @@ from .fmt import short
 Partial = Callable[..., Any]  # (B, out, *args) -> partial derivative w.r.t. one argument
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Primitive:
-    """One operation: how to compute it, differentiate it, print it and hand it to sympy."""
+    """One operation: how to compute it, differentiate it, print it, and hand it to sympy and mpmath."""
 
     name: str
     arity: int
     scalar: Callable[..., float]  # float -> float, raises on a domain error
     array: Callable[..., Any]  # numpy: arrays, complex numbers (complex step), float32
-    partials: tuple[Partial, ...]  # one rule per argument
+    partials: tuple[Partial, ...]  # one rule per argument: (B, out, *args) -> the partial derivative
     latex: str  # format string with {0}, {1}
-    sympy: str  # name of the sympy counterpart (attribute of the sympy module or of SYMPY_EXTRA)
-    mpmath: Callable[..., Any]  # high-precision reference
+    text: str  # how a step is written in a trace: "{0} * {1}", "sin {0}"
+    sympy: Callable[..., Any]  # the same function of sympy expressions (sympy imported when first called)
+    mpmath: Callable[..., Any]  # the same function of mpmath numbers: the 50-digit reference
     domain: Callable[..., str | None] = field(default=lambda *a: None)  # why the value is undefined
-    text: str = ""  # how a step is written in a trace: "{0} * {1}", "sin {0}"
+    #: The language's operator for it (``+``, ``^``; ``-`` for neg) and how tightly it binds when printed
+    #: (add and sub 1, mul and div 2, neg 3, pow 4); a function call binds tightest.
+    infix: str = ""
+    precedence: int = 5
     user: bool = True  # may users call it by name?
     #: Piecewise primitives (abs, sign): which piece the arguments are on (-1, 0 at the kink itself, 1).
     #: A stencil whose points are on different pieces straddles the kink.
@@ -110,6 +114,28 @@ def _mp_sigmoid(x: Any) -> Any:
     import mpmath
 
     return 1 / (1 + mpmath.exp(-x))
+
+
+def _sp(name: str) -> Callable[..., Any]:
+    def f(*args: Any) -> Any:
+        import sympy
+
+        return getattr(sympy, name)(*args)
+
+    f.__name__ = name
+    return f
+
+
+def _sp_sigmoid(x: Any) -> Any:
+    import sympy
+
+    return 1 / (1 + sympy.exp(-x))
+
+
+def _sp_xlogy(a: Any, b: Any) -> Any:
+    import sympy
+
+    return a * sympy.log(b)
 
 
 def _mp(name: str) -> Callable[..., Any]:
@@ -189,76 +215,89 @@ def _pow_dy(B: Any, o: Any, x: Any, y: Any) -> Any:
 
 # --- the table -----------------------------------------------------------------------------------
 
+def _one(B: Any, o: Any, *args: Any) -> Any:
+    return 1
+
+
 _TABLE = [
-    # name, arity, scalar, array, partials (B, out, *args), latex, sympy, mpmath, domain, text
-    Primitive("add", 2, operator.add, np.add,
-              (lambda B, o, x, y: 1, lambda B, o, x, y: 1),
-              "{0} + {1}", "Add", lambda x, y: x + y, text="{0} + {1}", user=False, passes_nonfinite=True),
-    Primitive("sub", 2, operator.sub, np.subtract,
-              (lambda B, o, x, y: 1, lambda B, o, x, y: -1),
-              "{0} - {1}", "Sub", lambda x, y: x - y, text="{0} - {1}", user=False, passes_nonfinite=True),
-    Primitive("mul", 2, operator.mul, np.multiply,
-              (lambda B, o, x, y: y, lambda B, o, x, y: x),
-              r"{0} \cdot {1}", "Mul", lambda x, y: x * y, text="{0} * {1}", user=False, passes_nonfinite=True),
-    Primitive("div", 2, operator.truediv, np.divide,
-              (lambda B, o, x, y: B.div(1, y), lambda B, o, x, y: B.neg(B.div(o, y))),
-              r"\frac{{{0}}}{{{1}}}", "Div", lambda x, y: x / y, _div_domain, text="{0} / {1}", user=False),
-    Primitive("neg", 1, operator.neg, np.negative,
-              (lambda B, o, x: -1,),
-              "-{0}", "Neg", lambda x: -x, text="-{0}", user=False, passes_nonfinite=True),
-    Primitive("pow", 2, math.pow, np.power,
-              (_pow_dx, _pow_dy),
-              "{{{0}}}^{{{1}}}", "Pow", lambda x, y: x**y, _pow_domain, text="{0} ^ {1}", user=False),
-    Primitive("sin", 1, math.sin, np.sin, (lambda B, o, x: B.cos(x),),
-              r"\sin{0}", "sin", _mp("sin"), text="sin {0}", passes_nonfinite=True),
-    Primitive("cos", 1, math.cos, np.cos, (lambda B, o, x: B.neg(B.sin(x)),),
-              r"\cos{0}", "cos", _mp("cos"), text="cos {0}", passes_nonfinite=True),
-    Primitive("tan", 1, math.tan, np.tan, (lambda B, o, x: B.add(1, B.mul(o, o)),),
-              r"\tan{0}", "tan", _mp("tan"), text="tan {0}", passes_nonfinite=True),
-    Primitive("exp", 1, math.exp, np.exp, (lambda B, o, x: o,),
-              r"\exp{0}", "exp", _mp("exp"), text="exp {0}"),
-    Primitive("log", 1, math.log, np.log, (lambda B, o, x: B.div(1, x),),
-              r"\ln{0}", "log", _mp("log"), _log_domain, text="ln {0}", passes_nonfinite=True),
-    Primitive("sqrt", 1, math.sqrt, np.sqrt, (lambda B, o, x: B.div(1, B.mul(2, o)),),
-              r"\sqrt{{{0}}}", "sqrt", _mp("sqrt"), _sqrt_domain, text="sqrt {0}", passes_nonfinite=True),
+    Primitive(name="add", arity=2, scalar=operator.add, array=np.add, partials=(_one, _one),
+              latex="{0} + {1}", text="{0} + {1}", sympy=operator.add, mpmath=operator.add,
+              infix="+", precedence=1, user=False, passes_nonfinite=True),
+    Primitive(name="sub", arity=2, scalar=operator.sub, array=np.subtract,
+              partials=(_one, lambda B, o, x, y: -1),
+              latex="{0} - {1}", text="{0} - {1}", sympy=operator.sub, mpmath=operator.sub,
+              infix="-", precedence=1, user=False, passes_nonfinite=True),
+    Primitive(name="mul", arity=2, scalar=operator.mul, array=np.multiply,
+              partials=(lambda B, o, x, y: y, lambda B, o, x, y: x),
+              latex=r"{0} \cdot {1}", text="{0} * {1}", sympy=operator.mul, mpmath=operator.mul,
+              infix="*", precedence=2, user=False, passes_nonfinite=True),
+    Primitive(name="div", arity=2, scalar=operator.truediv, array=np.divide,
+              partials=(lambda B, o, x, y: B.div(1, y), lambda B, o, x, y: B.neg(B.div(o, y))),
+              latex=r"\frac{{{0}}}{{{1}}}", text="{0} / {1}", sympy=operator.truediv, mpmath=operator.truediv,
+              domain=_div_domain, infix="/", precedence=2, user=False),
+    Primitive(name="neg", arity=1, scalar=operator.neg, array=np.negative, partials=(lambda B, o, x: -1,),
+              latex="-{0}", text="-{0}", sympy=operator.neg, mpmath=operator.neg,
+              infix="-", precedence=3, user=False, passes_nonfinite=True),
+    Primitive(name="pow", arity=2, scalar=math.pow, array=np.power, partials=(_pow_dx, _pow_dy),
+              latex="{{{0}}}^{{{1}}}", text="{0} ^ {1}", sympy=operator.pow, mpmath=operator.pow,
+              domain=_pow_domain, infix="^", precedence=4, user=False),
+    Primitive(name="sin", arity=1, scalar=math.sin, array=np.sin, partials=(lambda B, o, x: B.cos(x),),
+              latex=r"\sin{0}", text="sin {0}", sympy=_sp("sin"), mpmath=_mp("sin"), passes_nonfinite=True),
+    Primitive(name="cos", arity=1, scalar=math.cos, array=np.cos, partials=(lambda B, o, x: B.neg(B.sin(x)),),
+              latex=r"\cos{0}", text="cos {0}", sympy=_sp("cos"), mpmath=_mp("cos"), passes_nonfinite=True),
+    Primitive(name="tan", arity=1, scalar=math.tan, array=np.tan, partials=(lambda B, o, x: B.add(1, B.mul(o, o)),),
+              latex=r"\tan{0}", text="tan {0}", sympy=_sp("tan"), mpmath=_mp("tan"), passes_nonfinite=True),
+    Primitive(name="exp", arity=1, scalar=math.exp, array=np.exp, partials=(lambda B, o, x: o,),
+              latex=r"\exp{0}", text="exp {0}", sympy=_sp("exp"), mpmath=_mp("exp")),
+    Primitive(name="log", arity=1, scalar=math.log, array=np.log, partials=(lambda B, o, x: B.div(1, x),),
+              latex=r"\ln{0}", text="ln {0}", sympy=_sp("log"), mpmath=_mp("log"), domain=_log_domain,
+              passes_nonfinite=True),
+    Primitive(name="sqrt", arity=1, scalar=math.sqrt, array=np.sqrt, partials=(lambda B, o, x: B.div(1, B.mul(2, o)),),
+              latex=r"\sqrt{{{0}}}", text="sqrt {0}", sympy=_sp("sqrt"), mpmath=_mp("sqrt"), domain=_sqrt_domain,
+              passes_nonfinite=True),
     # tanh'(x) = 1 - tanh(x)^2 = 4 σ(2x) σ(-2x): the textbook form cancels to 0 from x = 19.1, where tanh
     # rounds to 1 (the exact 1.7e-17 at x = 20 is lost), and sech^2 = 1/cosh^2 overflows from x = 710.
-    Primitive("tanh", 1, math.tanh, np.tanh,
-              (lambda B, o, x: B.mul(4, B.mul(B.sigmoid(B.mul(2, x)), B.sigmoid(B.mul(-2, x)))),),
-              r"\tanh{0}", "tanh", _mp("tanh"), text="tanh {0}"),
-    Primitive("sinh", 1, math.sinh, np.sinh, (lambda B, o, x: B.cosh(x),),
-              r"\sinh{0}", "sinh", _mp("sinh"), text="sinh {0}", passes_nonfinite=True),
-    Primitive("cosh", 1, math.cosh, np.cosh, (lambda B, o, x: B.sinh(x),),
-              r"\cosh{0}", "cosh", _mp("cosh"), text="cosh {0}", passes_nonfinite=True),
+    Primitive(name="tanh", arity=1, scalar=math.tanh, array=np.tanh,
+              partials=(lambda B, o, x: B.mul(4, B.mul(B.sigmoid(B.mul(2, x)), B.sigmoid(B.mul(-2, x)))),),
+              latex=r"\tanh{0}", text="tanh {0}", sympy=_sp("tanh"), mpmath=_mp("tanh")),
+    Primitive(name="sinh", arity=1, scalar=math.sinh, array=np.sinh, partials=(lambda B, o, x: B.cosh(x),),
+              latex=r"\sinh{0}", text="sinh {0}", sympy=_sp("sinh"), mpmath=_mp("sinh"), passes_nonfinite=True),
+    Primitive(name="cosh", arity=1, scalar=math.cosh, array=np.cosh, partials=(lambda B, o, x: B.sinh(x),),
+              latex=r"\cosh{0}", text="cosh {0}", sympy=_sp("cosh"), mpmath=_mp("cosh"), passes_nonfinite=True),
     # 1 - x^2 as (1 - x)(1 + x): near x = ±1, 1 - x*x cancels (1e-10 relative error at x = 1 - 1e-8),
     # while 1 - x is exact there and 1 + x rounds once.
-    Primitive("asin", 1, math.asin, np.arcsin,
-              (lambda B, o, x: B.div(1, B.sqrt(B.mul(B.sub(1, x), B.add(1, x)))),),
-              r"\arcsin{0}", "asin", _mp("asin"), _unit_domain("asin"), text="asin {0}", passes_nonfinite=True),
-    Primitive("acos", 1, math.acos, np.arccos,
-              (lambda B, o, x: B.neg(B.div(1, B.sqrt(B.mul(B.sub(1, x), B.add(1, x))))),),
-              r"\arccos{0}", "acos", _mp("acos"), _unit_domain("acos"), text="acos {0}", passes_nonfinite=True),
-    Primitive("atan", 1, math.atan, np.arctan, (lambda B, o, x: B.div(1, B.add(1, B.mul(x, x))),),
-              r"\arctan{0}", "atan", _mp("atan"), text="atan {0}"),
-    Primitive("abs", 1, abs, _abs_np, (lambda B, o, x: B.sign(x),),
-              r"\left|{0}\right|", "Abs", _mp("fabs"), text="abs {0}", kink=lambda x: _sign(x),
-              one_sided=lambda x, dx: abs(dx) if x == 0 else (dx if x > 0 else -dx), kink_text="abs has a kink at 0",
-              convention="abs′(0) = sign(0) = 0", passes_nonfinite=True),
+    Primitive(name="asin", arity=1, scalar=math.asin, array=np.arcsin,
+              partials=(lambda B, o, x: B.div(1, B.sqrt(B.mul(B.sub(1, x), B.add(1, x)))),),
+              latex=r"\arcsin{0}", text="asin {0}", sympy=_sp("asin"), mpmath=_mp("asin"),
+              domain=_unit_domain("asin"), passes_nonfinite=True),
+    Primitive(name="acos", arity=1, scalar=math.acos, array=np.arccos,
+              partials=(lambda B, o, x: B.neg(B.div(1, B.sqrt(B.mul(B.sub(1, x), B.add(1, x))))),),
+              latex=r"\arccos{0}", text="acos {0}", sympy=_sp("acos"), mpmath=_mp("acos"),
+              domain=_unit_domain("acos"), passes_nonfinite=True),
+    Primitive(name="atan", arity=1, scalar=math.atan, array=np.arctan,
+              partials=(lambda B, o, x: B.div(1, B.add(1, B.mul(x, x))),),
+              latex=r"\arctan{0}", text="atan {0}", sympy=_sp("atan"), mpmath=_mp("atan")),
+    Primitive(name="abs", arity=1, scalar=abs, array=_abs_np, partials=(lambda B, o, x: B.sign(x),),
+              latex=r"\left|{0}\right|", text="abs {0}", sympy=_sp("Abs"), mpmath=_mp("fabs"),
+              kink=_sign, one_sided=lambda x, dx: abs(dx) if x == 0 else (dx if x > 0 else -dx),
+              kink_text="abs has a kink at 0", convention="abs′(0) = sign(0) = 0", passes_nonfinite=True),
     # σ'(x) = σ(x) σ(-x), which is σ(x)(1 - σ(x)) without the cancellation of 1 - σ(x) for large x
     # (3.6e-8 relative error at x = 20, and 0 instead of 4.2e-18 at x = 40).
-    Primitive("sigmoid", 1, _sigmoid, _sigmoid_np, (lambda B, o, x: B.mul(o, B.sigmoid(B.neg(x))),),
-              r"\sigma{0}", "sigmoid", _mp_sigmoid, text="sigmoid {0}"),
+    Primitive(name="sigmoid", arity=1, scalar=_sigmoid, array=_sigmoid_np,
+              partials=(lambda B, o, x: B.mul(o, B.sigmoid(B.neg(x))),),
+              latex=r"\sigma{0}", text="sigmoid {0}", sympy=_sp_sigmoid, mpmath=_mp_sigmoid),
     # sign is the derivative of abs (0 at 0, by convention); its own derivative is 0 almost everywhere.
     # It is callable so that a printed derivative of abs reads back.
-    Primitive("sign", 1, _sign, lambda x: np.sign(np.real(x)), (lambda B, o, x: 0,),
-              r"\operatorname{{sign}}{0}", "sign", _mp("sign"), text="sign {0}", user=True, kink=lambda x: _sign(x),
-              one_sided=lambda x, dx: None if x == 0 and dx != 0 else 0.0, kink_text="sign jumps at 0",
+    Primitive(name="sign", arity=1, scalar=_sign, array=lambda x: np.sign(np.real(x)), partials=(lambda B, o, x: 0,),
+              latex=r"\operatorname{{sign}}{0}", text="sign {0}", sympy=_sp("sign"), mpmath=_mp("sign"),
+              kink=_sign, one_sided=lambda x, dx: None if x == 0 and dx != 0 else 0.0, kink_text="sign jumps at 0",
               convention="sign′ = 0", piecewise_constant=True),
     # a ln b, 0 where a = 0: the partial ∂(x^y)/∂y at a zero base. A helper of the rules, not for users;
     # shown as the product it is.
-    Primitive("xlogy", 2, _xlogy, _xlogy_np, (lambda B, o, a, b: B.log(b), lambda B, o, a, b: B.div(a, b)),
-              r"{0} \ln {1}", "xlogy", _mp_xlogy, _xlogy_domain, text="{0} * ln {1}", user=False,
-              shown_as=lambda make, a, b: make("mul", a, make("log", b))),
+    Primitive(name="xlogy", arity=2, scalar=_xlogy, array=_xlogy_np,
+              partials=(lambda B, o, a, b: B.log(b), lambda B, o, a, b: B.div(a, b)),
+              latex=r"{0} \ln {1}", text="{0} * ln {1}", sympy=_sp_xlogy, mpmath=_mp_xlogy, domain=_xlogy_domain,
+              user=False, shown_as=lambda make, a, b: make("mul", a, make("log", b))),
 ]
 
 PRIMITIVES: dict[str, Primitive] = {p.name: p for p in _TABLE}
@@ -267,6 +306,6 @@ PRIMITIVES: dict[str, Primitive] = {p.name: p for p in _TABLE}
 FUNCTIONS: dict[str, str] = {p.name: p.name for p in _TABLE if p.user} | {"ln": "log"}
 
 #: Binary operators of the language and the primitive each one means.
-OPERATORS: dict[str, str] = {"+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow"}
+OPERATORS: dict[str, str] = {p.infix: p.name for p in _TABLE if p.infix and p.arity == 2}
 
 CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}

@@ -14,9 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from .backends import EXPRESSIONS
 from .errors import EvaluationError, LimitError
-from .expr import Expr, const, dag_size, depth, make, nodes, share, to_latex, to_text, tree_size
+from .expr import Expr, const, dag_size, depth, fold, make, nodes, share, to_latex, to_text, tree_size
+from .guard import run_limited
 from .primitives import PRIMITIVES
 
 #: Beyond this many tree operations an expression is summarised instead of printed.
@@ -130,8 +133,6 @@ def values(dl: Any, x: Sequence[float]) -> list[float]:
 
 def _overflowing(dl: Any, x: Sequence[float], whole: bool = False) -> list[float] | None:
     """IEEE values where every step is defined (no domain error, no nan) and the outputs are finite."""
-    import numpy as np
-
     vals: list[Any] = [np.float64(v) for v in x]
     off = dl.n - 1
     with np.errstate(all="ignore"):
@@ -156,9 +157,6 @@ def to_sympy(root: Expr) -> Any:
     """A sympy expression built node by node from the tree (never from text)."""
     import sympy as sp
 
-    extra = {"sigmoid": lambda x: 1 / (1 + sp.exp(-x)), "Neg": lambda x: -x,
-             "Sub": lambda x, y: x - y, "Div": lambda x, y: x / y, "xlogy": lambda a, b: a * sp.log(b)}
-
     def leaf(e: Expr) -> Any:
         if e.op == "var":
             return sp.Symbol(e.name, real=True)
@@ -170,14 +168,7 @@ def to_sympy(root: Expr) -> Any:
         return sp.Integer(int(v)) if v == int(v) and abs(v) < 1e15 else sp.Float(v)
 
     def apply(e: Expr, a: list) -> Any:
-        name = PRIMITIVES[e.op].sympy
-        if name in extra:
-            return extra[name](*a)
-        if name == "Pow":
-            return sp.Pow(*a)
-        return getattr(sp, name)(*a)
-
-    from .expr import fold
+        return PRIMITIVES[e.op].sympy(*a)
 
     return fold([root], leaf, apply)[id(root)]
 
@@ -222,8 +213,6 @@ class Simplified:
 
 def simplify(exprs: Sequence[Expr], timeout: float = 3.0, memory_mb: int = 400) -> Simplified:
     """sympy's ``simplify`` of each expression, in a worker process that is ended on timeout."""
-    from .guard import run_limited
-
     if sum(tree_size(e) for e in exprs) > 2_000:
         return Simplified("error", message="the expression is too large to simplify "
                           f"({sum(tree_size(e) for e in exprs):,} operations as a tree; at most 2,000)")

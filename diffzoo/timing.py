@@ -24,6 +24,7 @@ import pandas as pd
 
 from . import families, forward, numeric, reverse, symbolic
 from .api import METHODS, as_function, as_point, differentiate
+from .functions import grad
 from .parse import Function, Limits, parse
 from .wengert import WengertList
 
@@ -134,8 +135,6 @@ def chain_function(n: int) -> Function:
 
 def _gradient_jobs(wl: WengertList, fn: Function, x: list[float]) -> dict[str, tuple[Callable[[], object], int]]:
     """The jobs compared by :func:`scaling`, each with the number of passes/evaluations it makes."""
-    from .functions import grad
-
     n = wl.n
     gradient = grad(fn)
 

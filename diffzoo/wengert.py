@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .errors import EvaluationError
-from .expr import Expr, latex_name, nodes, to_latex, to_text, var
+from .expr import Expr, format_number, latex_name, nodes, to_latex, to_text, var
 from .primitives import PRIMITIVES, Primitive
 
 
@@ -368,8 +368,6 @@ def vlatex(i: int) -> str:
 
 
 def _const_text(c: Const) -> str:
-    from .expr import format_number
-
     return c.name if c.name is not None else format_number(c.value)
 
 
