@@ -46,7 +46,7 @@ def kinks(wl: WengertList, vals: Sequence[float], J: np.ndarray | None = None,
     sides: list[str] = []
     for label, d, i in directions:
         right = forward.directional(wl, list(vals), d)
-        left = [None if v is None else -v for v in forward.directional(wl, list(vals), [-v for v in d])]
+        left = [None if v is None else 0.0 - v for v in forward.directional(wl, list(vals), [-v for v in d])]
         for j, y in enumerate(names):
             r, lt = right[j], left[j]
             what = f"\u2202{y}/\u2202{label}" if i is not None else f"the slope of {y} {label}"

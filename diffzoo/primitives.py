@@ -94,6 +94,18 @@ def _sign(x: float) -> float:
     return float((x > 0) - (x < 0))
 
 
+def _relu(x: float) -> float:
+    return 0.0 if x < 0 else x  # nan stays nan
+
+
+def _relu_np(x: Any) -> Any:
+    return np.where(np.real(x) < 0, 0.0 * x, x)  # for the complex step, x itself where Re x > 0
+
+
+def _step(x: float) -> float:
+    return 1.0 if x > 0 else (0.0 if x <= 0 else x)  # nan stays nan
+
+
 def _xlogy(a: float, b: float) -> float:
     """a ln b, and 0 where a = 0 (the limit of x^y ln x as x -> 0 for y > 0)."""
     return 0.0 if a == 0 and b >= 0 else a * math.log(b)
@@ -136,6 +148,26 @@ def _sp_xlogy(a: Any, b: Any) -> Any:
     import sympy
 
     return a * sympy.log(b)
+
+
+def _sp_relu(x: Any) -> Any:
+    import sympy
+
+    return sympy.Max(x, 0)
+
+
+def _sp_step(x: Any) -> Any:
+    import sympy
+
+    return sympy.Heaviside(x, 0)
+
+
+def _mp_relu(x: Any) -> Any:
+    return x if x > 0 else 0 * x
+
+
+def _mp_step(x: Any) -> Any:
+    return 1 + 0 * x if x > 0 else 0 * x
 
 
 def _mp(name: str) -> Callable[..., Any]:
@@ -292,6 +324,16 @@ _TABLE = [
               latex=r"\operatorname{{sign}}{0}", text="sign {0}", sympy=_sp("sign"), mpmath=_mp("sign"),
               kink=_sign, one_sided=lambda x, dx: None if x == 0 and dx != 0 else 0.0, kink_text="sign jumps at 0",
               convention="sign′ = 0", piecewise_constant=True),
+    # relu(x) = max(x, 0), the rectifier of neural networks; its derivative is step (0 at 0, by convention,
+    # as PyTorch and JAX have it). step is callable so that a printed derivative of relu reads back.
+    Primitive(name="relu", arity=1, scalar=_relu, array=_relu_np, partials=(lambda B, o, x: B.step(x),),
+              latex=r"\operatorname{{relu}}{0}", text="relu {0}", sympy=_sp_relu, mpmath=_mp_relu,
+              kink=_sign, one_sided=lambda x, dx: max(dx, 0.0) if x == 0 else (dx if x > 0 else 0.0),
+              kink_text="relu has a kink at 0", convention="relu′(0) = step(0) = 0"),
+    Primitive(name="step", arity=1, scalar=_step, array=lambda x: np.where(np.real(x) > 0, 1.0, 0.0),
+              partials=(lambda B, o, x: 0,), latex=r"\operatorname{{step}}{0}", text="step {0}", sympy=_sp_step,
+              mpmath=_mp_step, kink=_sign, one_sided=lambda x, dx: None if x == 0 and dx > 0 else 0.0,
+              kink_text="step jumps at 0", convention="step′ = 0", piecewise_constant=True),
     # a ln b, 0 where a = 0: the partial ∂(x^y)/∂y at a zero base. A helper of the rules, not for users;
     # shown as the product it is.
     Primitive(name="xlogy", arity=2, scalar=_xlogy, array=_xlogy_np,

@@ -34,6 +34,8 @@ CASES = {
     "abs(x)": [-2.5, 0.7],
     "sign(x)": [-1.5, 2.0],
     "sigmoid(x)": [-4.0, 0.0, 2.0],
+    "relu(x)": [-1.5, 0.7, 2.0],
+    "step(x)": [-1.5, 2.0],
     "x + 2": [-1.0, 3.0],
     "x - 2": [-1.0, 3.0],
     "2 - x": [-1.0, 3.0],
@@ -159,3 +161,20 @@ def test_squire_trapp_complex_step_example():
         got = dz.differentiate(text, [1.5], method="numeric", scheme="complex", eps=eps).derivative
         assert abs(got - exact) / exact < 1e-15
     assert math.isfinite(dz.differentiate(text, [1.5], method="numeric", scheme="forward").derivative)
+
+
+def test_relu_and_its_step():
+    # relu(x) = max(x, 0): relu'(x) = step(x), 1 for x > 0 and 0 for x < 0 (closed form).
+    for method in ("forward", "reverse", "symbolic", "numeric"):
+        assert dz.differentiate("relu(x)", [0.7], method=method).derivative == pytest.approx(1.0, rel=1e-9, abs=0)
+        assert dz.differentiate("relu(x)", [-0.7], method=method).derivative == 0.0
+    # The printed derivative reads back: d/dx relu(sin x) = step(sin x) cos x.
+    assert to_text(derive(dz.parse("relu(sin(x))").outputs[0], "x")) == "step(sin(x)) * cos(x)"
+    # At its kink the rule's convention relu'(0) = step(0) = 0 is a value, not a derivative: the one-sided
+    # derivatives are 0 (left) and 1 (right), and the result says so.
+    r = dz.differentiate("relu(x)", [0.0])
+    assert r.derivative == 0.0
+    assert len(r.warnings) == 1 and "0 from the left and 1 from the right" in r.warnings[0]
+    assert "relu′(0) = step(0) = 0" in r.warnings[0]
+    # step jumps at 0 as x grows, so f = step(x) has no derivative there.
+    assert "jumps" in dz.differentiate("step(x)", [0.0]).warnings[0]
