@@ -1,7 +1,14 @@
 """Tensor-level forward and reverse mode: a Wengert list whose steps are array operations.
 
-Each array primitive is registered ONCE in ``ARRAY_PRIMITIVES`` with its value, its vector-Jacobian
-product rule (VJP, reverse mode) and its Jacobian-vector product rule (JVP, forward mode).
+One rule table for numbers and arrays. Every element-wise step comes from the scalar table
+(``primitives.PRIMITIVES``): its value is the entry's numpy function ``p.array``, and its VJP and JVP
+multiply the cotangent or tangent by the entry's own partials evaluated on arrays,
+``p.partials[j](ARRAYS, out, *args)``; a VJP then sums the broadcast axes back (:func:`unbroadcast`).
+So sigmoid's derivative here is the table's σ(x)σ(-x), exact where σ(x)(1 - σ(x)) cancels. The text of
+an adjoint update is the same rule evaluated on expressions (``EXPRESSIONS``). Only what is truly
+array-level has a rule written here: matvec, dot, sum, mean, and logaddexp, written as a table entry
+would be (σ(a - b) and σ(b - a): no exponential of a large argument); softplus(z) is logaddexp(0, z).
+
 Reverse mode is one reversed walk over the equations that accumulates adjoints with ``+=`` (never
 ``=``), so a variable used twice receives both contributions. Forward mode is one pass per seed
 direction, so a gradient with respect to ``d`` inputs costs ``d`` passes.
@@ -9,56 +16,27 @@ direction, so a gradient with respect to ``d`` inputs costs ``d`` passes.
 
 from __future__ import annotations
 
-import time
+import functools
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from statistics import median
+from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from . import timing
+from .backends import ARRAYS, EXPRESSIONS
+from .expr import Expr, make, to_text, var
+from .primitives import PRIMITIVES
 
 Array = np.ndarray
 Tangent = Array | None  # None marks a constant (inactive) input
 
 
-@dataclass(frozen=True)
-class ArrayPrimitive:
-    """One array operation with its value, VJP and JVP rules and how a step is written.
-
-    ``vjp(g, args, out, active)`` gets the output cotangent ``g``, the primal inputs, the primal
-    output and one flag per input saying whether its cotangent is needed; it returns one cotangent
-    per input (``None`` where not needed), each of its input's shape: broadcasting is undone by
-    summing over the broadcast axes. ``jvp(args, tangents, out)`` gets the primal inputs, their
-    tangents (``None`` for constant inputs, at least one present) and the primal output, and
-    returns the output tangent. ``text``/``latex`` format a step (fields ``{out}``, ``{0}``,
-    ``{1}``); ``adjoint`` holds per input the right-hand side of its adjoint update (fields
-    ``{ob}`` output adjoint, ``{out}``, ``{0}``, ``{1}``, ``{n}`` size of the first input).
-    """
-
-    name: str
-    value: Callable[..., Array]
-    vjp: Callable[..., tuple[Tangent, ...]]
-    jvp: Callable[..., Array]
-    latex: str
-    text: str
-    adjoint: tuple[str, ...]
-    broadcasts: bool = False  # element-wise with numpy broadcasting between the inputs
-
-    def __repr__(self) -> str:
-        return f"ArrayPrimitive({self.name!r})"
-
-
-# --- helpers --------------------------------------------------------------------------------------
-
-
-def _sigmoid(z: Array) -> Array:
-    """Logistic function with one exp of a non-positive argument: no overflow at any z."""
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0, e) / (1.0 + e)
-
-
-def _unbroadcast(g: Array, shape: tuple[int, ...]) -> Array:
-    """Sum ``g`` over the axes that broadcasting added or stretched, so it gets ``shape``."""
+def unbroadcast(g: Array, shape: tuple[int, ...]) -> Array:
+    """Sum ``g`` over the axes that broadcasting added or stretched, so that it has ``shape``."""
     g = np.asarray(g)
     if g.shape == shape:
         return g
@@ -67,224 +45,92 @@ def _unbroadcast(g: Array, shape: tuple[int, ...]) -> Array:
     return g.sum(axis=tuple(range(lead)) + stretched).reshape(shape)
 
 
-def _fit(t: Array, shape: tuple[int, ...]) -> Array:
-    """A tangent of a broadcast input, viewed with the output's shape (no copy)."""
-    return t if np.shape(t) == shape else np.broadcast_to(t, shape)
+@dataclass(frozen=True)
+class ArrayPrimitive:
+    """One array operation: its value, one VJP and one JVP rule per input, and how a step reads.
+
+    ``vjps[j](g, args, out)`` is input ``j``'s cotangent (of its shape) for the output cotangent ``g``;
+    ``jvps[j](args, t, out)`` is input ``j``'s contribution to the output tangent for its tangent ``t``.
+    ``text`` and ``latex`` format a step's right-hand side (``{0}``, ``{1}``); ``adjoint`` holds per
+    input the right-hand side of its adjoint update (``{ob}`` the output's adjoint, ``{out}``, ``{0}``,
+    ``{1}``, ``{n}`` the size of the first input).
+    """
+
+    name: str
+    value: Callable[..., Array]
+    vjps: tuple[Callable[..., Array], ...]
+    jvps: tuple[Callable[..., Array], ...]
+    text: str
+    latex: str
+    adjoint: tuple[str, ...]
+    elementwise: bool = False  # with numpy broadcasting between the inputs
+
+    def __repr__(self) -> str:
+        return f"ArrayPrimitive({self.name!r})"
+
+    def vjp(self, g: Array, args: Sequence[Array], out: Array,
+            needed: Sequence[bool] | None = None) -> tuple[Tangent, ...]:
+        """One cotangent per input, ``None`` where ``needed`` says it is not wanted."""
+        needed = (True,) * len(args) if needed is None else needed
+        return tuple(f(g, args, out) if n else None for f, n in zip(self.vjps, needed, strict=True))
+
+    def jvp(self, args: Sequence[Array], tangents: Sequence[Tangent], out: Array) -> Array:
+        """The output tangent; ``None`` tangents are constants (at least one input has a tangent)."""
+        terms = [f(args, t, out) for f, t in zip(self.jvps, tangents, strict=True) if t is not None]
+        total = functools.reduce(operator.add, terms)
+        return total if np.shape(total) == np.shape(out) else np.broadcast_to(total, np.shape(out))
 
 
-def _tsum(*terms: Tangent) -> Array:
-    """Sum of the tangent terms that are present (at least one is)."""
-    present = [t for t in terms if t is not None]
-    total = present[0]
-    for t in present[1:]:
-        total = total + t
-    return total
+def elementwise(name: str, value: Callable[..., Array], partials: Sequence[Callable[..., Any]],
+                latex: str, text: str | None = None) -> ArrayPrimitive:
+    """An element-wise array primitive from partial rules written as the scalar table writes them."""
+
+    def vjp(d: Callable[..., Any], j: int) -> Callable[..., Array]:
+        return lambda g, args, out: unbroadcast(g * d(ARRAYS, out, *args), np.shape(args[j]))
+
+    def jvp(d: Callable[..., Any]) -> Callable[..., Array]:
+        return lambda args, t, out: d(ARRAYS, out, *args) * t
+
+    names = [var(f"{{{j}}}") for j in range(len(partials))]  # placeholders: rules print as templates
+    adjoint = tuple(to_text(make("mul", var("{ob}"), d(EXPRESSIONS, var("{out}"), *names)), mul=" ⊙ ")
+                    for d in partials)
+    if len(partials) == 1 and latex.startswith("\\") and latex.endswith("{0}"):  # \sigma{0}: \sigma(z)
+        latex = latex[:-3] + r"\left({0}\right)"
+    latex = latex.replace(r"\cdot", r"\odot")  # on arrays a product is element-wise
+    return ArrayPrimitive(name, value, tuple(vjp(d, j) for j, d in enumerate(partials)),
+                          tuple(jvp(d) for d in partials), text or to_text(Expr(name, tuple(names))),
+                          latex, adjoint, elementwise=True)
 
 
-# --- the rules, one pair per primitive --------------------------------------------------------------
-
-
-def _matvec_vjp(g, args, out, active):
-    A, x = args
-    return (np.outer(g, x) if active[0] else None, A.T @ g if active[1] else None)
-
-
-def _matvec_jvp(args, tangents, out):
-    (A, x), (tA, tx) = args, tangents
-    return _tsum(None if tA is None else tA @ x, None if tx is None else A @ tx)
-
-
-def _add_vjp(g, args, out, active):
-    a, b = args
-    return (
-        _unbroadcast(g, np.shape(a)) if active[0] else None,
-        _unbroadcast(g, np.shape(b)) if active[1] else None,
-    )
-
-
-def _add_jvp(args, tangents, out):
-    ta, tb = tangents
-    return _fit(_tsum(ta, tb), np.shape(out))
-
-
-def _sub_vjp(g, args, out, active):
-    a, b = args
-    return (
-        _unbroadcast(g, np.shape(a)) if active[0] else None,
-        _unbroadcast(-g, np.shape(b)) if active[1] else None,
-    )
-
-
-def _sub_jvp(args, tangents, out):
-    ta, tb = tangents
-    return _fit(_tsum(ta, None if tb is None else -tb), np.shape(out))
-
-
-def _mul_vjp(g, args, out, active):
-    a, b = args
-    return (
-        _unbroadcast(g * b, np.shape(a)) if active[0] else None,
-        _unbroadcast(g * a, np.shape(b)) if active[1] else None,
-    )
-
-
-def _mul_jvp(args, tangents, out):
-    (a, b), (ta, tb) = args, tangents
-    return _tsum(None if ta is None else ta * b, None if tb is None else a * tb)
-
-
-def _logaddexp_vjp(g, args, out, active):
-    # d/da log(e^a + e^b) = exp(a - out): the exponent is <= 0, so it cannot overflow.
-    a, b = args
-    return (
-        _unbroadcast(g * np.exp(a - out), np.shape(a)) if active[0] else None,
-        _unbroadcast(g * np.exp(b - out), np.shape(b)) if active[1] else None,
-    )
-
-
-def _logaddexp_jvp(args, tangents, out):
-    (a, b), (ta, tb) = args, tangents
-    return _tsum(None if ta is None else ta * np.exp(a - out), None if tb is None else tb * np.exp(b - out))
-
-
-def _dot_vjp(g, args, out, active):
-    a, b = args
-    return (g * b if active[0] else None, g * a if active[1] else None)
-
-
-def _dot_jvp(args, tangents, out):
-    (a, b), (ta, tb) = args, tangents
-    return _tsum(None if ta is None else ta @ b, None if tb is None else a @ tb)
-
-
-def _unary(
-    name: str,
-    value: Callable[[Array], Array],
-    deriv: Callable[[Array, Array], Array],
-    latex: str,
-    text: str,
-    adjoint: str,
-) -> ArrayPrimitive:
-    """An element-wise one-input primitive from its derivative ``deriv(x, out)``."""
-    return ArrayPrimitive(
-        name=name,
-        value=value,
-        vjp=lambda g, args, out, active: (g * deriv(args[0], out) if active[0] else None,),
-        jvp=lambda args, tangents, out: tangents[0] * deriv(args[0], out),
-        latex=latex,
-        text=text,
-        adjoint=(adjoint,),
-    )
+#: ∂ logaddexp(a, b)/∂a = e^(a - out) = σ(a - b), and σ(b - a) for b: the table's stable sigmoid of a
+#: difference, so no exponential of a large argument (exactly 1/2 each at (1000, 1000)).
+LOGADDEXP_PARTIALS = (lambda B, o, a, b: B.sigmoid(B.sub(a, b)), lambda B, o, a, b: B.sigmoid(B.sub(b, a)))
 
 
 ARRAY_PRIMITIVES: dict[str, ArrayPrimitive] = {
-    p.name: p
-    for p in (
-        ArrayPrimitive(
-            "matvec",
-            lambda A, x: A @ x,
-            _matvec_vjp,
-            _matvec_jvp,
-            r"{out} = {0}\,{1}",
-            "{out} = {0} @ {1}",
-            ("{ob} {1}ᵀ", "{0}ᵀ {ob}"),
-        ),
-        ArrayPrimitive(
-            "add",
-            np.add,
-            _add_vjp,
-            _add_jvp,
-            "{out} = {0} + {1}",
-            "{out} = {0} + {1}",
-            ("{ob}", "{ob}"),
-            broadcasts=True,
-        ),
-        ArrayPrimitive(
-            "sub",
-            np.subtract,
-            _sub_vjp,
-            _sub_jvp,
-            "{out} = {0} - {1}",
-            "{out} = {0} - {1}",
-            ("{ob}", "-{ob}"),
-            broadcasts=True,
-        ),
-        ArrayPrimitive(
-            "mul",
-            np.multiply,
-            _mul_vjp,
-            _mul_jvp,
-            r"{out} = {0} \odot {1}",
-            "{out} = {0} * {1}",
-            ("{ob} ⊙ {1}", "{ob} ⊙ {0}"),
-            broadcasts=True,
-        ),
-        ArrayPrimitive(
-            "neg",
-            np.negative,
-            lambda g, args, out, active: (-g if active[0] else None,),
-            lambda args, tangents, out: -tangents[0],
-            "{out} = -{0}",
-            "{out} = -{0}",
-            ("-{ob}",),
-        ),
-        _unary("exp", np.exp, lambda x, out: out, r"{out} = \exp({0})", "{out} = exp({0})", "{ob} ⊙ {out}"),
-        _unary("log", np.log, lambda x, out: 1.0 / x, r"{out} = \log({0})", "{out} = log({0})", "{ob} / {0}"),
-        _unary(
-            "sigmoid",
-            _sigmoid,
-            lambda x, out: out * (1.0 - out),
-            r"{out} = \sigma({0})",
-            "{out} = sigmoid({0})",
-            "{ob} ⊙ {out} ⊙ (1 - {out})",
-        ),
-        ArrayPrimitive(
-            "logaddexp",
-            np.logaddexp,
-            _logaddexp_vjp,
-            _logaddexp_jvp,
-            r"{out} = \log\left(e^{{{0}}} + e^{{{1}}}\right)",
-            "{out} = logaddexp({0}, {1})",
-            ("{ob} ⊙ exp({0} - {out})", "{ob} ⊙ exp({1} - {out})"),
-            broadcasts=True,
-        ),
-        # softplus(z) = log(1 + e^z); its derivative is sigmoid(z), computed stably with one exp.
-        _unary(
-            "softplus",
-            lambda z: np.logaddexp(0.0, z),
-            lambda x, out: _sigmoid(x),
-            r"{out} = \log\left(1 + e^{{{0}}}\right)",
-            "{out} = softplus({0})",
-            "{ob} ⊙ σ({0})",
-        ),
-        ArrayPrimitive(
-            "sum",
-            np.sum,
-            lambda g, args, out, active: (np.broadcast_to(g, np.shape(args[0])),),
-            lambda args, tangents, out: np.sum(tangents[0]),
-            r"{out} = \sum_i {0}_i",
-            "{out} = sum({0})",
-            ("{ob} · 1",),
-        ),
-        ArrayPrimitive(
-            "mean",
-            np.mean,
-            lambda g, args, out, active: (np.broadcast_to(g / np.size(args[0]), np.shape(args[0])),),
-            lambda args, tangents, out: np.mean(tangents[0]),
-            r"{out} = \frac{{1}}{{n}} \sum_i {0}_i",
-            "{out} = mean({0})",
-            ("{ob} · 1/{n}",),
-        ),
-        ArrayPrimitive(
-            "dot",
-            np.dot,
-            _dot_vjp,
-            _dot_jvp,
-            r"{out} = {0}^\top {1}",
-            "{out} = dot({0}, {1})",
-            ("{ob} {1}", "{ob} {0}"),
-        ),
-    )
+    **{p.name: elementwise(p.name, p.array, p.partials, p.latex) for p in PRIMITIVES.values()},
+    "logaddexp": elementwise("logaddexp", np.logaddexp, LOGADDEXP_PARTIALS,
+                             r"\log\left(e^{{{0}}} + e^{{{1}}}\right)", "logaddexp({0}, {1})"),
+    # softplus(z) = log(1 + e^z) = logaddexp(0, z): its rule is logaddexp's for b, at a = 0 (σ(z)).
+    "softplus": elementwise("softplus", functools.partial(np.logaddexp, 0.0),
+                            (lambda B, o, z: LOGADDEXP_PARTIALS[1](B, o, 0.0, z),),
+                            r"\log\left(1 + e^{{{0}}}\right)", "softplus({0})"),
+    "matvec": ArrayPrimitive(
+        "matvec", np.matmul,
+        (lambda g, a, o: np.outer(g, a[1]), lambda g, a, o: a[0].T @ g),
+        (lambda a, t, o: t @ a[1], lambda a, t, o: a[0] @ t),
+        "{0} @ {1}", r"{0}\,{1}", ("{ob} {1}ᵀ", "{0}ᵀ {ob}")),
+    "dot": ArrayPrimitive(
+        "dot", np.dot,
+        (lambda g, a, o: g * a[1], lambda g, a, o: g * a[0]),
+        (lambda a, t, o: t @ a[1], lambda a, t, o: a[0] @ t),
+        "dot({0}, {1})", r"{0}^\top {1}", ("{ob} {1}", "{ob} {0}")),
+    "sum": ArrayPrimitive(
+        "sum", np.sum, (lambda g, a, o: np.broadcast_to(g, np.shape(a[0])),), (lambda a, t, o: np.sum(t),),
+        "sum({0})", r"\sum_i {0}_i", ("{ob} · 1",)),
+    "mean": ArrayPrimitive(
+        "mean", np.mean, (lambda g, a, o: np.broadcast_to(g / np.size(a[0]), np.shape(a[0])),),
+        (lambda a, t, o: np.mean(t),), "mean({0})", r"\frac{{1}}{{n}} \sum_i {0}_i", ("{ob} · 1/{n}",)),
 }
 
 
@@ -389,9 +235,7 @@ class TensorProgram:
             if any(a in active for a in eq.args):
                 active.add(eq.out)
         out = vals[self.output]
-        bars: dict[str, Array] = {
-            self.output: np.broadcast_to(np.asarray(out_bar, np.float64), np.shape(out))
-        }
+        bars: dict[str, Array] = {self.output: np.broadcast_to(np.asarray(out_bar, np.float64), np.shape(out))}
         trace = AdjointTrace()
         for i in range(len(self.equations), 0, -1):
             eq = self.equations[i - 1]
@@ -399,9 +243,8 @@ class TensorProgram:
             needed = tuple(a in active for a in eq.args)
             if g is None or not any(needed):
                 continue
-            prim = ARRAY_PRIMITIVES[eq.prim]
             args = tuple(vals[a] for a in eq.args)
-            cotangents = prim.vjp(g, args, vals[eq.out], needed)
+            cotangents = ARRAY_PRIMITIVES[eq.prim].vjp(g, args, vals[eq.out], needed)
             for k, (name, c) in enumerate(zip(eq.args, cotangents, strict=True)):
                 if c is None:
                     continue
@@ -411,9 +254,7 @@ class TensorProgram:
                 bars[name] = c if prev is None else prev + c
                 if record:
                     trace.append(self._row(len(trace) + 1, i, eq, k, args, vals[eq.out], bars[name]))
-        grads = {
-            v: np.array(bars[v], dtype=np.float64) if v in bars else np.zeros(np.shape(vals[v])) for v in wrt
-        }
+        grads = {v: np.array(bars[v], dtype=np.float64) if v in bars else np.zeros(np.shape(vals[v])) for v in wrt}
         return grads, trace
 
     def _row(
@@ -421,10 +262,8 @@ class TensorProgram:
     ) -> AdjointRow:
         prim = ARRAY_PRIMITIVES[eq.prim]
         names = [_DISPLAY.get(a, a) for a in eq.args]
-        rhs = prim.adjoint[k].format(
-            *names, ob=_bar(eq.out), out=_DISPLAY.get(eq.out, eq.out), n=np.size(args[0])
-        )
-        if prim.broadcasts and np.shape(args[k]) != np.shape(out):
+        rhs = prim.adjoint[k].format(*names, ob=_bar(eq.out), out=_DISPLAY.get(eq.out, eq.out), n=np.size(args[0]))
+        if prim.elementwise and np.shape(args[k]) != np.shape(out):
             rhs = f"unbroadcast({rhs})"
         norm, head = _summary(bar)
         target = _bar(eq.args[k])
@@ -441,20 +280,14 @@ class TensorProgram:
         ``tangents`` maps inputs to seed directions; missing inputs are constants. Values and
         tangents are propagated together in one pass, or only tangents if ``primals`` is given.
         """
-        vals = (
-            {name: np.asarray(env[name], dtype=np.float64) for name in self.inputs}
-            if primals is None
-            else primals
-        )
+        vals = {name: np.asarray(env[name], dtype=np.float64) for name in self.inputs} if primals is None else primals
         tans: dict[str, Array] = {}
         for name, t in tangents.items():
             if name not in self.inputs:
                 raise ValueError(f"tangent given for {name!r}, which is not an input")
             tans[name] = np.asarray(t, dtype=np.float64)
             if tans[name].shape != np.shape(vals[name]):
-                raise ValueError(
-                    f"tangent of {name!r} has shape {tans[name].shape}, not {np.shape(vals[name])}"
-                )
+                raise ValueError(f"tangent of {name!r} has shape {tans[name].shape}, not {np.shape(vals[name])}")
         for eq in self.equations:
             prim = ARRAY_PRIMITIVES[eq.prim]
             args = tuple(vals[a] for a in eq.args)
@@ -472,10 +305,9 @@ class TensorProgram:
         rows = []
         for i, eq in enumerate(self.equations, 1):
             prim = ARRAY_PRIMITIVES[eq.prim]
-            latex = prim.latex.format(*(_LATEX.get(a, a) for a in eq.args), out=_LATEX.get(eq.out, eq.out))
-            rows.append(
-                {"i": i, "out": eq.out, "definition": prim.text.format(*eq.args, out=eq.out), "latex": latex}
-            )
+            latex = f"{_LATEX.get(eq.out, eq.out)} = " + prim.latex.format(*(_LATEX.get(a, a) for a in eq.args))
+            rows.append({"i": i, "out": eq.out, "definition": f"{eq.out} = " + prim.text.format(*eq.args),
+                         "latex": latex})
         return pd.DataFrame(rows, columns=["i", "out", "definition", "latex"])
 
     def primal_frame(self, env: Mapping[str, Array]) -> pd.DataFrame:
@@ -484,9 +316,7 @@ class TensorProgram:
         for name, value in self.evaluate(env).items():
             norm, head = _summary(value)
             defined = "input" if self._order[name] == 0 else f"equation {self._order[name]}"
-            rows.append(
-                {"name": name, "defined": defined, "shape": np.shape(value), "norm": norm, "head": head}
-            )
+            rows.append({"name": name, "defined": defined, "shape": np.shape(value), "norm": norm, "head": head})
         return pd.DataFrame(rows, columns=["name", "defined", "shape", "norm", "head"])
 
 
@@ -553,7 +383,7 @@ class LogReg:
 
     def grad_handwritten(self, w: Array) -> Array:
         """Gradient in plain numpy: ``X^T (sigmoid(X w) - y) / N``."""
-        return self.X.T @ (_sigmoid(self.X @ w) - self.y) / self.N
+        return self.X.T @ (ARRAYS.sigmoid(self.X @ w) - self.y) / self.N
 
     def gradient_descent(self, w0: Array, lr: float, steps: int,
                          progress: Callable[[int], None] | None = None) -> pd.DataFrame:
@@ -581,7 +411,7 @@ def logistic_regression(N: int, d: int, seed: int = 0) -> LogReg:
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((N, d))
     w_true = 2.0 * rng.standard_normal(d) / np.sqrt(d)
-    y = (rng.random(N) < _sigmoid(X @ w_true)).astype(np.float64)
+    y = (rng.random(N) < ARRAYS.sigmoid(X @ w_true)).astype(np.float64)
     program = TensorProgram(
         inputs=("X", "y", "w"),
         equations=[
@@ -596,47 +426,23 @@ def logistic_regression(N: int, d: int, seed: int = 0) -> LogReg:
     return LogReg(X, y, w_true, program)
 
 
-# --- timing ---------------------------------------------------------------------------------------
-
-
-def time_interleaved(funcs: Mapping[str, Callable[[], object]], rounds: int) -> dict[str, float]:
-    """Median wall time (seconds) of each function, measured side by side in interleaved rounds.
-
-    Every function is called once to warm up; then each round calls all of them, starting at a
-    different one each round so no function always runs first.
-    """
-    names = list(funcs)
-    for name in names:
-        funcs[name]()
-    times: dict[str, list[float]] = {name: [] for name in names}
-    for r in range(rounds):
-        for name in names[r % len(names) :] + names[: r % len(names)]:
-            start = time.perf_counter()
-            funcs[name]()
-            times[name].append(time.perf_counter() - start)
-    return {name: median(ts) for name, ts in times.items()}
-
-
-def _logreg_methods(model: LogReg, w: Array) -> dict[str, tuple[Callable[[], object], int]]:
-    """The gradient methods timed by :func:`timing_vs_d`, with their number of program evaluations."""
-    return {
-        "reverse (1 sweep)": (lambda: model.loss_and_grad(w), 1),
-        "forward (d passes)": (lambda: model.grad_forward(w), model.d),
-        "central differences (2d evals)": (lambda: model.grad_central(w), 2 * model.d),
-        "loss only": (lambda: model.loss(w), 1),
-    }
-
-
 def timing_vs_d(ds: Sequence[int], N: int = 1000, repeats: int = 5, seed: int = 0) -> pd.DataFrame:
-    """Median time of each gradient method on logistic regression for each dimension in ``ds``."""
+    """Median time of each gradient method on logistic regression for each dimension in ``ds``.
+
+    Timed side by side by :func:`diffzoo.timing.interleaved`; ``evaluations`` counts the program
+    evaluations each method makes (1 sweep, d passes, 2d evaluations, 1).
+    """
     rows = []
     for d in ds:
         model = logistic_regression(N, d, seed)
         w = np.random.default_rng(seed + 1).standard_normal(d) / np.sqrt(d)
-        methods = _logreg_methods(model, w)
-        seconds = time_interleaved({name: f for name, (f, _) in methods.items()}, repeats)
-        rows += [
-            {"d": d, "method": name, "seconds": seconds[name], "evaluations": n}
-            for name, (_, n) in methods.items()
-        ]
+        methods = {
+            "reverse (1 sweep)": (functools.partial(model.loss_and_grad, w), 1),
+            "forward (d passes)": (functools.partial(model.grad_forward, w), d),
+            "central differences (2d evals)": (functools.partial(model.grad_central, w), 2 * d),
+            "loss only": (functools.partial(model.loss, w), 1),
+        }
+        seconds = timing.interleaved({name: f for name, (f, _) in methods.items()}, repeats)
+        rows += [{"d": d, "method": name, "seconds": median(seconds[name]), "evaluations": n}
+                 for name, (_, n) in methods.items()]
     return pd.DataFrame(rows, columns=["d", "method", "seconds", "evaluations"])
