@@ -133,12 +133,11 @@ def program(wl: WengertList, fname: str = "f") -> Program:
 _VAR = re.compile(r"\b(?:vbar|vdot|v)(?:_m\d+|\d+)\b|\bybar\d+\b")
 
 
-def _executable(prog: Program, checked: bool, inplace: bool, form: str = "args") -> str:
+def _executable(prog: Program, checked: bool, inplace: bool) -> str:
     """The text that runs: the shown text with copies propagated and variables kept in few registers.
 
-    ``form`` is how the function is called: ``"args"``, one parameter per input, returning the tuple of
-    outputs; ``"list"``, one list of the inputs, returning the list of outputs, each stored in it as soon
-    as it is final. A value read once is computed inside the expression that reads it (:func:`_fuse`).
+    The function takes the list of inputs and returns the list of outputs ``out``, each stored in it as
+    soon as it is final. A value read once is computed inside the expression that reads it (:func:`_fuse`).
 
     A line ``vbar4 = vbar5`` only renames, so later lines read vbar5 instead; every value is
     kept in a register (``r12``) that is reused once the value is dead, so the function's locals
@@ -171,7 +170,7 @@ def _executable(prog: Program, checked: bool, inplace: bool, form: str = "args")
             alias[t[0]] = rhs
             continue
         out_stmts.append((t, op, rhs))
-    returns = [sub(r) for r in prog.returns] if form == "args" else ["out"]
+    returns = ["out"]
     checks = [c2 for c in prog.checks if _VAR.fullmatch(c2 := alias.get(c, c))]
     out_stmts = _schedule(out_stmts)
     out_stmts = _fuse(out_stmts, set(checks) | {sub(o) for o in prog.outs} | set(prog.params), returns)
@@ -206,28 +205,27 @@ def _executable(prog: Program, checked: bool, inplace: bool, form: str = "args")
         out_stmts = with_checks
         returns = returns + ["check"]
     # 3. outputs stored in ``out`` as soon as they are final (their registers then free)
-    if form == "list":
-        slots = [f"out[{i}]" for i in range(len(prog.outs))]
-        final: dict[str, int] = {}
-        for i, (t, _op, _rhs) in enumerate(out_stmts):
-            final.update(dict.fromkeys(t, i))
-        read = {v for _, _, rhs in out_stmts for v in _VAR.findall(rhs)}
-        stores: dict[int, list[tuple[list[str], str, str]]] = {}
-        direct: dict[str, str] = {}  # outputs computed straight into their slot
-        for slot, o in zip(slots, (sub(o) for o in prog.outs)):
-            i = final.get(o, -1)
-            if o in direct:  # the same output twice: a copy of the first slot
-                stores.setdefault(i, []).append(([slot], "=", direct[o]))
-            elif i >= 0 and out_stmts[i][0] == [o] and out_stmts[i][1] == "=" and o not in read:
-                out_stmts[i] = ([slot], "=", out_stmts[i][2])
-                direct[o] = slot
-            else:
-                stores.setdefault(i, []).append(([slot], "=", o))
-        placed = stores.get(-1, [])
-        for i, stmt in enumerate(out_stmts):
-            placed.append(stmt)
-            placed += stores.get(i, [])
-        out_stmts = placed
+    slots = [f"out[{i}]" for i in range(len(prog.outs))]
+    final: dict[str, int] = {}
+    for i, (t, _op, _rhs) in enumerate(out_stmts):
+        final.update(dict.fromkeys(t, i))
+    read = {v for _, _, rhs in out_stmts for v in _VAR.findall(rhs)}
+    stores: dict[int, list[tuple[list[str], str, str]]] = {}
+    direct: dict[str, str] = {}  # outputs computed straight into their slot
+    for slot, o in zip(slots, (sub(o) for o in prog.outs)):
+        i = final.get(o, -1)
+        if o in direct:  # the same output twice: a copy of the first slot
+            stores.setdefault(i, []).append(([slot], "=", direct[o]))
+        elif i >= 0 and out_stmts[i][0] == [o] and out_stmts[i][1] == "=" and o not in read:
+            out_stmts[i] = ([slot], "=", out_stmts[i][2])
+            direct[o] = slot
+        else:
+            stores.setdefault(i, []).append(([slot], "=", o))
+    placed = stores.get(-1, [])
+    for i, stmt in enumerate(out_stmts):
+        placed.append(stmt)
+        placed += stores.get(i, [])
+    out_stmts = placed
     # 4. registers: liveness, then reuse of dead registers
     last: dict[str, int] = {}
     for i, (t, op, rhs) in enumerate(out_stmts):
@@ -243,12 +241,9 @@ def _executable(prog: Program, checked: bool, inplace: bool, form: str = "args")
     reg: dict[str, str] = {p: p for p in prog.params}
     free: list[str] = []
     count = 0
-    if form == "args":
-        lines = [f"def {prog.fname}({', '.join(prog.params)}):"]
-    else:
-        unpack = ", ".join(prog.params) + ("," if len(prog.params) == 1 else "")
-        lines = [f"def {prog.fname}(x):"] + ([f"    {unpack} = x"] if prog.params else [])
-        lines.append(f"    out = [0.0] * {len(prog.outs)}")
+    unpack = ", ".join(prog.params) + ("," if len(prog.params) == 1 else "")
+    lines = [f"def {prog.fname}(inputs):"] + ([f"    {unpack} = inputs"] if prog.params else [])
+    lines.append(f"    out = [0.0] * {len(prog.outs)}")
     for i, (t, op, rhs) in enumerate(out_stmts):
         text = _VAR.sub(lambda m: reg[m.group(0)], rhs)
         used = set(_VAR.findall(rhs))
@@ -410,7 +405,6 @@ class Compiled:
         self.wl = wl
         self.fallback = fallback or (lambda x: wl.output_values(wl.evaluate(x)))
         self._float: Callable[..., Any] | None = None
-        self._list: Callable[..., Any] | None = None
         self._array: Callable[..., Any] | None = None
 
     @property
@@ -423,20 +417,17 @@ class Compiled:
         """The outputs at ``x`` (floats), as the interpreter gives them."""
         fn = self._float or self.float_function
         try:
-            out, check = fn(*x)
+            out, check = fn(x)
             s = check + sum(x) + sum(out)
             if s - s == 0.0:  # finite (inf - inf and nan - nan are nan; an overflowing sum only costs a detour)
-                return list(out)
+                return out
         except (ValueError, ArithmeticError):
             pass
         return self.fallback(x)
 
     def finite(self, x: list[float]) -> list[float]:
         """As calling, for inputs already known to be finite floats (``functions.floats``)."""
-        fn = self._list
-        if fn is None:
-            with _no_gc():
-                fn = self._list = _function(_executable(program(self.wl), True, True, "list"), "float")
+        fn = self._float or self.float_function
         try:
             out, check = fn(x)
             s = check + sum(out)
@@ -453,7 +444,7 @@ class Compiled:
         if self._array is None:
             self._array = _function(source(self.wl, checked=False, inplace=False), "array")
         with np.errstate(all="ignore"):
-            return [np.asarray(v) for v in self._array(*x)]
+            return [np.asarray(v) for v in self._array(list(x))]
 
 
 def compiled(wl: WengertList, fallback: Callable[[list[float]], list[float]] | None = None) -> Compiled:
