@@ -99,13 +99,15 @@ class _Stencil:
     another piece than at x, the estimate straddles a kink, and a sentence says so.
     """
 
-    def __init__(self, wl: WengertList, x: list[float], i: int, scheme: str, base: tuple | None = None):
-        self.wl, self.x, self.i, self.scheme = wl, x, i, scheme
+    def __init__(self, wl: WengertList, x: list[float], i: int, scheme: str, base: tuple | None = None,
+                 precise: bool = True):
+        self.wl, self.x, self.i, self.scheme, self.precise = wl, x, i, scheme, precise
         self.evals = 0
         self.base = base if base is not None else (wl.pieces(wl.evaluate(x)) if wl.kink_steps else ())
         self.crossed: dict[int, str] = {}
         self.noise = np.zeros(wl.m)  # the largest rounding noise of f at the points of the last difference
         self.cache: dict[float, tuple[np.ndarray, np.ndarray]] = {}  # x_i + dx -> (f, its noise)
+        self.vals: dict[float, list[float]] = {}  # x_i + dx -> the primal values (when noise is not precise)
 
     def at(self, dx: float, shown: str) -> np.ndarray:
         if dx in self.cache:
@@ -126,8 +128,11 @@ class _Stencil:
         self.evals += 1
         y = np.asarray(self.wl.output_values(vals), dtype=float)
         # at least a quarter ulp of f, and at least the smallest float (a quarter ulp of a subnormal is 0)
-        noise = np.maximum(rounding_noise(self.wl, vals, accumulate=True),
-                           np.maximum(np.spacing(np.abs(y)) / 4, _SMALLEST))
+        noise = np.maximum(np.spacing(np.abs(y)) / 4, _SMALLEST)
+        if self.precise:
+            noise = np.maximum(rounding_noise(self.wl, vals, accumulate=True), noise)
+        else:
+            self.vals[dx] = vals
         self.noise = np.maximum(self.noise, noise)
         self.cache[dx] = (y, noise)
         if self.base:
@@ -157,6 +162,13 @@ class _Stencil:
             h2 = step(self.x[self.i], h / 2, relative=False)  # the half step made representable too
             d2 = (self.at(h2, "h/2") - self.at(-h2, "h/2")) / (2 * h2)
             return d2 + (d2 - d1) / 3  # (4 d2 - d1) / 3, without overflowing 4 d2 near 1.8e308
+
+    def measure_noise(self, noise0: np.ndarray) -> None:
+        """The precise rounding noise of the points used so far (a stencil made with ``precise=False``)."""
+        self.noise = np.array(noise0, dtype=float)
+        for dx, vals in self.vals.items():
+            self.noise = np.maximum(self.noise, np.maximum(self.cache[dx][1], rounding_noise(self.wl, vals, True)))
+        self.precise = True
 
     def warnings(self) -> list[str]:
         return [w + "." for w in self.crossed.values()]
@@ -215,8 +227,10 @@ def _given_step(wl: WengertList, x: list[float], i: int, scheme: str, h: float, 
                 noise: np.ndarray) -> Estimate:
     """The scheme at the step the caller chose; a warning when rounding alone swamps the estimate."""
     _check_spacing(wl, x, i, h / 2 if scheme == "richardson" else h)
-    st = _Stencil(wl, x, i, scheme)
+    st = _Stencil(wl, x, i, scheme, precise=False)  # the noise along the list only where it could matter:
     value = st.difference(scheme, h, f0, noise)
+    if _few_digits(wl, x, i, scheme, h, value, 1e3 * np.maximum(st.noise, noise), f0, 1.0):
+        st.measure_noise(noise if scheme in ("forward", "backward") else np.zeros(wl.m))
     warnings = st.warnings() + _few_digits(wl, x, i, scheme, h, value, st.noise, f0, 1.0)
     return Estimate(value, st.evals, h, None, True, tuple(warnings))
 
