@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages import _ui
+from pages import _sidebar, _url
 
 st.set_page_config(page_title="diffzoo — four ways to differentiate", page_icon="🦓", layout="wide",
                    initial_sidebar_state="expanded")
@@ -24,16 +24,16 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES, position="sidebar")
-# The first run after a page switch leaves the URL alone (see _ui.flush_url).
+# The first run after a page switch leaves the URL alone (see _url.flush_url).
 arrived = st.session_state.get("_page", page.url_path) != page.url_path
 st.session_state["_page"] = page.url_path
 st.sidebar.markdown("### Function and point")
-_ui.sidebar()
+_sidebar.sidebar()
 if page.url_path == "logreg":  # say so where the function is, not only in the page's text
     st.sidebar.info("The logistic-regression page uses its own generated data set, not this function.",
                     icon=":material/info:")
 page.run()
-_ui.flush_url(points_set=_ui.ctx().function is not None, write=not arrived)
+_url.flush_url(points_set=_sidebar.ctx().function is not None, write=not arrived)
 # The parsed function lives in the shared, byte-bounded cache; a session (kept two minutes after its tab
 # closes) holds only its text between runs, not a second copy of a 5,000-step list.
 st.session_state.pop("_ctx", None)

@@ -21,7 +21,7 @@ from . import caveats, forward, functions, numeric, reverse, symbolic
 from .errors import ParseError
 from .fmt import latex_name
 from .parse import Function, parse
-from .traces import TraceTable, adjoint_table, primal_table, tangent_rules, tangent_table
+from .traces import TraceTable, adjoint_table, primal_table, seed_label, tangent_rules, tangent_table
 from .transforms import unit_vectors
 from .wengert import WengertList
 
@@ -132,14 +132,20 @@ class ForwardTrace(Trace):
             self._dots = [forward.tangent_sweep(self.wl, self.vals, s) for s in self.seeds]
         return self._dots
 
+    def primal(self) -> TraceTable:
+        """The primal trace: every input and step with its value."""
+        return primal_table(self.wl, self.vals)
+
+    def tangent(self, k: int = 0, brief: bool = False) -> TraceTable:
+        """The tangent trace of pass ``k``, titled by its seed (``brief``: a short title for many inputs)."""
+        t = tangent_table(self.wl, self.vals, self.dots[k], tangent_rules(self.wl))
+        t.title = f"Tangent trace, seed {seed_label(self.wl.inputs, self.seeds[k], brief=brief)}"
+        return t
+
     def tables(self) -> dict[str, TraceTable]:
-        out = {"primal": primal_table(self.wl, self.vals)}
-        rules = tangent_rules(self.wl)
-        for seed, dots in zip(self.seeds, self.dots):
-            label = seed_label(self.wl.inputs, seed)
-            t = tangent_table(self.wl, self.vals, dots, rules)
-            t.title = f"Tangent trace, seed {label}"
-            out[f"tangent {label}"] = t
+        out = {"primal": self.primal()}
+        for k, seed in enumerate(self.seeds):
+            out[f"tangent {seed_label(self.wl.inputs, seed)}"] = self.tangent(k)
         return out
 
 
@@ -151,6 +157,7 @@ class ReverseTrace(Trace):
     def __init__(self, wl: WengertList, x: Sequence[float], ybars: list[list[float]], vals: list[float] | None = None):
         self.wl, self.x, self.ybars = wl, list(x), ybars
         self._vals = vals
+        self._sweeps: dict[int, tuple[list[float], list[reverse.Update]]] = {}
 
     @property
     def vals(self) -> list[float]:
@@ -158,14 +165,27 @@ class ReverseTrace(Trace):
             self._vals = self.wl.evaluate(self.x)
         return self._vals
 
+    def sweep(self, k: int = 0) -> tuple[list[float], list[reverse.Update]]:
+        """Sweep ``k`` recorded: the adjoints of every variable (inputs first) and every update in order."""
+        if k not in self._sweeps:
+            self._sweeps[k] = reverse.adjoint_sweep(self.wl, self.vals, self.ybars[k], record=True)
+        return self._sweeps[k]
+
+    def primal(self) -> TraceTable:
+        """The primal trace: every input and step with its value."""
+        return primal_table(self.wl, self.vals)
+
+    def adjoint(self, k: int = 0, brief: bool = False) -> TraceTable:
+        """The adjoint trace of sweep ``k``, titled by its seed (``brief``: a short title for many outputs)."""
+        bar, updates = self.sweep(k)
+        t = adjoint_table(self.wl, updates, bar)
+        t.title = f"Adjoint trace, seed {seed_label(self.wl.output_names(), self.ybars[k], bar=True, brief=brief)}"
+        return t
+
     def tables(self) -> dict[str, TraceTable]:
-        out = {"primal": primal_table(self.wl, self.vals)}
-        for ybar in self.ybars:
-            bar, updates = reverse.adjoint_sweep(self.wl, self.vals, ybar, record=True)
-            label = seed_label(self.wl.output_names(), ybar, bar=True)
-            t = adjoint_table(self.wl, updates, bar)
-            t.title = f"Adjoint trace, seed {label}"
-            out[f"adjoint {label}"] = t
+        out = {"primal": self.primal()}
+        for k, ybar in enumerate(self.ybars):
+            out[f"adjoint {seed_label(self.wl.output_names(), ybar, bar=True)}"] = self.adjoint(k)
         return out
 
 
@@ -233,12 +253,6 @@ def _formula(scheme: str, y: str, x: str) -> str:
     return {"forward": f"({y}({x}+h) - {y}({x})) / h", "backward": f"({y}({x}) - {y}({x}-h)) / h",
             "central": f"({y}({x}+h) - {y}({x}-h)) / 2h", "complex": f"Im {y}({x}+ih) / h",
             "richardson": "(4 D(h/2) - D(h)) / 3, D = central"}[scheme]
-
-
-def seed_label(names: Sequence[str], seed: Sequence[float], bar: bool = False) -> str:
-    mark = "\u0304" if bar else "\u0307"
-    parts = [f"{n[0]}{mark}{n[1:]}={float(s):g}" for n, s in zip(names, seed)]
-    return "(" + ", ".join(parts) + ")"
 
 
 # --- the one entry point -------------------------------------------------------------------------

@@ -7,12 +7,13 @@ evaluated with mpmath at 50 significant digits, so even reverse mode's last-bit 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .api import METHODS, Result, as_function, as_point, differentiate
+from .api import METHODS, Cost, Result, as_function, as_point, differentiate
 from .caveats import no_derivative
 from .errors import EvaluationError, LimitError
 from .expr import Expr, fold
@@ -91,37 +92,99 @@ def run_all(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | float,
     return out
 
 
-def compare(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | float,
-            methods: Sequence[str] = METHODS, **numeric: Any) -> pd.DataFrame:
-    """One row per method: value, each partial derivative, max relative error against 50 digits, costs.
+@dataclass(frozen=True)
+class MethodRow:
+    """One method's answer at the point: its Jacobian and error against the reference, or why it has none."""
 
-    A method that cannot compute the derivative here gets nan figures and its reason in ``note``.
+    method: str
+    value: Any  # the method's value of f (a float, or a list for a vector function); None where it failed
+    jacobian: np.ndarray  # m x n, nan where the method failed
+    max_rel_error: float  # against the 50-digit reference; nan where either is missing
+    cost: Cost | None  # None where the method failed
+    note: str = ""  # why the method has no derivative here (its error's message)
+    warnings: tuple[str, ...] = ()  # its Result.warnings
+    error: Exception | None = None  # the error it raised (without its traceback, so a kept row holds no frames)
+
+    @property
+    def ok(self) -> bool:
+        return self.cost is not None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Every method on one function at one point, side by side (what :func:`compare` tabulates).
+
+    ``rows`` holds one :class:`MethodRow` per method, ``partials`` the (output, input) pair and label
+    ``∂y/∂x`` of each Jacobian entry in row-major order. Where no method has a derivative at the point,
+    ``unmeasured`` names the error that stopped them all and there is no reference to measure against.
+    """
+
+    variables: tuple[str, ...]
+    outputs: tuple[str, ...]
+    value: Any  # f at the point: a float, or a list for a vector function
+    rows: tuple[MethodRow, ...]
+    reference: np.ndarray  # m x n, nan where no real reference exists
+    unmeasured: str = ""  # the type of the error every method raised, when all of them failed
+
+    @property
+    def partials(self) -> list[tuple[int, int, str]]:
+        return [(j, i, f"∂{y}/∂{v}") for j, y in enumerate(self.outputs) for i, v in enumerate(self.variables)]
+
+    def frame(self) -> pd.DataFrame:
+        """One row per method: value, each partial derivative, max relative error, costs, note, warnings."""
+        rows = []
+        for r in self.rows:
+            row: dict[str, Any] = {"method": r.method, "value": r.value if r.ok else self.value}
+            for j, i, label in self.partials:
+                row[label] = float(r.jacobian[j, i])
+            c = r.cost
+            row["max rel. error"] = r.max_rel_error
+            row.update({"passes": c.passes if c else np.nan, "function evals": c.function_evals if c else np.nan,
+                        "primitive evals": c.primitive_evals if c else np.nan,
+                        "derivative rules": c.derivative_evals if c else np.nan, "note": r.note,
+                        "warnings": " ".join(r.warnings)})
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+
+def comparison(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | float,
+               methods: Sequence[str] = METHODS, **numeric: Any) -> Comparison:
+    """Each method's value, Jacobian, max relative error against 50 digits and costs, or its reason for none.
+
+    Never raises for a method that has no derivative here: its row says why (``note``). If the function
+    itself has no value at the point, that error is raised: there is nothing to compare.
     """
     function = as_function(f)
     x = dict(zip(function.variables, as_point(function, point)))
     results = run_all(function, x, methods, **numeric)
     failures = [r for r in results.values() if not isinstance(r, Result)]
-    if failures and len(failures) == len(results):
-        raise failures[0]  # no method has a derivative here: nothing to compare
-    ref = reference_jacobian(function, x)
+    unmeasured = type(failures[0]).__name__ if failures and len(failures) == len(results) else ""
+    shape = (function.m, function.n)
+    ref = np.full(shape, np.nan) if unmeasured else reference_jacobian(function, x)
     rows = []
-    names = function.wengert.output_names()
     for m, r in results.items():
-        row: dict[str, Any] = {"method": m}
-        ok = isinstance(r, Result)
-        row["value"] = r.value if ok else function.wengert(*x.values())
-        J = r.jacobian if ok else np.full((function.m, function.n), np.nan)
-        for j, y in enumerate(names):
-            for i, v in enumerate(function.variables):
-                row[f"∂{y}/∂{v}"] = float(J[j, i])
-        row["max rel. error"] = max_relative_error(J, ref)
-        c = r.cost if ok else None
-        row.update({"passes": c.passes if c else np.nan, "function evals": c.function_evals if c else np.nan,
-                    "primitive evals": c.primitive_evals if c else np.nan,
-                    "derivative rules": c.derivative_evals if c else np.nan, "note": "" if ok else str(r),
-                    "warnings": " ".join(r.warnings) if ok else ""})
-        rows.append(row)
-    return pd.DataFrame(rows)
+        if isinstance(r, Result):
+            rows.append(MethodRow(m, r.value, r.jacobian, max_relative_error(r.jacobian, ref), r.cost,
+                                  warnings=tuple(r.warnings)))
+        else:
+            rows.append(MethodRow(m, None, np.full(shape, np.nan), np.nan, None, note=str(r),
+                                  error=r.with_traceback(None)))
+    value = function.wengert(*x.values())
+    return Comparison(tuple(function.variables), tuple(function.wengert.output_names()), value, tuple(rows), ref,
+                      unmeasured)
+
+
+def compare(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | float,
+            methods: Sequence[str] = METHODS, **numeric: Any) -> pd.DataFrame:
+    """One row per method: value, each partial derivative, max relative error against 50 digits, costs.
+
+    A method that cannot compute the derivative here gets nan figures and its reason in ``note``; if no
+    method can, the first one's error is raised (there is nothing to compare).
+    """
+    c = comparison(f, point, methods, **numeric)
+    if c.unmeasured:
+        raise next(r.error for r in c.rows if r.error is not None)  # no method has a derivative here
+    return c.frame()
 
 
 #: The smallest normal float. A reference below it (a subnormal) is itself known only to about 5e-324,
@@ -144,4 +207,5 @@ def max_relative_error(J: np.ndarray, ref: np.ndarray) -> float:
     return float(np.max(rel))
 
 
-__all__ = ["max_relative_error", "compare", "run_all", "reference_jacobian", "high_precision", "CONSTANTS"]
+__all__ = ["max_relative_error", "compare", "comparison", "Comparison", "MethodRow", "run_all", "reference_jacobian",
+           "high_precision", "CONSTANTS"]

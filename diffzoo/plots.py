@@ -169,7 +169,8 @@ def error_figure(sweeps: Mapping[str, pd.DataFrame], best: pd.DataFrame | None =
             if model and measured and "truncation" in g and np.isfinite(g["truncation"]).any():
                 with np.errstate(all="ignore"):
                     bound = (g["truncation"] + g["rounding"]).to_numpy(dtype=float)
-                bound = np.where(np.isfinite(bound) & (bound > 0), np.clip(bound, lo / 10, hi), np.nan)
+                # A model of exactly 0 (a polynomial's vanishing derivative) is drawn along the bottom of the axis.
+                bound = np.where(np.isfinite(bound) & (bound >= 0), np.clip(bound, lo / 10, hi), np.nan)
                 ax.plot(h, bound, ":", color=color(str(scheme)), linewidth=1.4, alpha=0.8)
         if best is not None and len(best):
             mine = best[best["precision"] == label] if "precision" in best else (best if ax is axes[0] else best[:0])

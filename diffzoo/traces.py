@@ -3,7 +3,8 @@
 Rules are rendered from the same primitive table the sweeps compute with: the partial
 ``∂v_k/∂v_j`` is the table's rule applied to expression builders over the names ``v_i``, so
 ``v̇_2 = v̇_-1 * v_0 + v̇_0 * v_-1`` is what the product rule in the table says, not a copy of it.
-Tables export as pandas DataFrames, Markdown, LaTeX and CSV.
+Tables export as pandas DataFrames, Markdown, LaTeX and CSV; :func:`seed_label` names a trace's seed and
+:func:`list_latex` writes the Wengert list itself as mathematics.
 """
 
 from __future__ import annotations
@@ -167,8 +168,14 @@ def tangent_rule(wl: WengertList, st: Step, latex: bool = False) -> str:
 
 
 def tangent_rules(wl: WengertList) -> list[tuple[str, str]]:
-    """(text, LaTeX) of every step's tangent rule: the same for every seed, so computed once."""
-    return [(tangent_rule(wl, st), tangent_rule(wl, st, latex=True)) for st in wl.steps]
+    """(text, LaTeX) of every step's tangent rule: the same for every seed, so computed once and kept on the list
+    (rebuilt if its steps are replaced)."""
+    kept = wl.__dict__.get("_tangent_rules")
+    if kept is not None and kept[0] is wl.steps:
+        return kept[1]
+    rules = [(tangent_rule(wl, st), tangent_rule(wl, st, latex=True)) for st in wl.steps]
+    wl.__dict__["_tangent_rules"] = (wl.steps, rules)
+    return rules
 
 
 def tangent_table(wl: WengertList, vals: Sequence[float], dots: Sequence[float],
@@ -222,5 +229,28 @@ def adjoint_table(wl: WengertList, updates: Sequence[Update], bar: Sequence[floa
     return t
 
 
-__all__ = ["Row", "TraceTable", "primal_table", "tangent_table", "adjoint_table", "tangent_rule",
-           "partial_expr", "partial_text"]
+def seed_label(names: Sequence[str], seed: Sequence[float], bar: bool = False, brief: bool = False) -> str:
+    """A trace's seed: ``(ẋ1=1, ẋ2=0)``, or with ``bar`` ``(ȳ=1)``.
+
+    ``brief`` keeps a title short for more than three names: ``all 1``, ``ẋ3 = 1, others 0``.
+    """
+    mark = BAR if bar else DOT
+    if brief and len(names) > 3:
+        ones = [n for n, s in zip(names, seed, strict=True) if s == 1]
+        if len(ones) == len(names):
+            return "all 1"
+        if len(ones) == 1 and all(s in (0, 1) for s in seed):
+            return f"{ones[0][0]}{mark}{ones[0][1:]} = 1, others 0"
+    parts = [f"{n[0]}{mark}{n[1:]}={float(s):g}" for n, s in zip(names, seed)]
+    return "(" + ", ".join(parts) + ")"
+
+
+def list_latex(wl: WengertList) -> str:
+    """The Wengert list as an ``aligned`` block: ``v_{-1} &= x_{1}``, then one line per step."""
+    rows = [rf"{vlatex(i + 1 - wl.n)} &= {latex_name(name)}" for i, name in enumerate(wl.inputs)]
+    rows += [rf"{vlatex(st.index)} &= {wl.definition_latex(st)}" for st in wl.steps]
+    return r"\begin{aligned}" + r"\\ ".join(rows) + r"\end{aligned}"
+
+
+__all__ = ["Row", "TraceTable", "seed_label", "list_latex", "primal_table", "tangent_table", "adjoint_table",
+           "tangent_rule", "partial_expr", "partial_text"]

@@ -17,7 +17,8 @@ read-only (copy before changing it). Exceptions are not cached. To use it in a p
     def trace_data(text: str, point: tuple[float, ...]) -> dict: ...
 
 The arguments must be hashable (text, tuples of floats, ints). ``trace_data.clear()`` empties that
-function's entries; :func:`stats` says what the cache holds.
+function's entries; :func:`stats` says what the cache holds. :func:`call` keeps a call of any function
+(``call(fn, *args)``): it is the ``cache`` the pages hand to :mod:`diffzoo.views`, whose pieces it keeps.
 """
 
 from __future__ import annotations
@@ -154,6 +155,17 @@ def memo(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def call(fn: Callable[..., R], *args: Hashable) -> R:
+    """``fn(*args)``, kept in the shared store (keys: ``fn``'s module and name, and the arguments)."""
+    key = (f"{fn.__module__}:{fn.__qualname__}", args, ())
+    found, value = STORE.get(key)
+    if found:
+        return value
+    value = fn(*args)
+    STORE.put(key, value)
+    return value
+
+
 def stats() -> dict[str, int]:
     """Entries, bytes held, the budget, hits, misses, evictions and results too large to keep."""
     s = STORE
@@ -161,4 +173,4 @@ def stats() -> dict[str, int]:
             "evictions": s.evictions, "refused": s.refused}
 
 
-__all__ = ["memo", "deep_size", "ByteLRU", "STORE", "stats"]
+__all__ = ["memo", "call", "deep_size", "ByteLRU", "STORE", "stats"]

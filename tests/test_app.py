@@ -465,7 +465,7 @@ def test_swell_figure_leaves_out_zero_operations():
 
 
 def test_url_changed_by_back_button_restores_that_view(monkeypatch):
-    from pages import _ui
+    from pages import _url
 
     at = open_page("pages/traces.py", {"fn": "x/(1+x^2)", "at_x": "5"})
     at.button(key="next").click().run()
@@ -476,9 +476,9 @@ def test_url_changed_by_back_button_restores_that_view(monkeypatch):
     # (AppTest cannot press Back; the run says it is a history navigation, as Streamlit's would)
     at.query_params["step"] = "1"
     at.query_params["at_x"] = "5.0"
-    monkeypatch.setattr(_ui, "is_history_navigation", lambda: True)
+    monkeypatch.setattr(_url, "is_history_navigation", lambda: True)
     at.run()
-    monkeypatch.setattr(_ui, "is_history_navigation", lambda: False)
+    monkeypatch.setattr(_url, "is_history_navigation", lambda: False)
     no_exception(at)
     assert at.slider(key="step").value == 1
     assert at.text_input(key="pt_x").value == "5.0"
