@@ -215,15 +215,15 @@ def _atomic(e: Expr) -> bool:
 
 def shown(root: Expr) -> Expr:
     """The tree as it is printed: helper primitives (xlogy) replaced by the formulas they stand for."""
-    if not any(PRIMITIVES[e.op].shown_as for e in nodes([root]) if e.args):
+    if not any(e.op in PRIMITIVES and PRIMITIVES[e.op].shown_as for e in nodes([root]) if e.args):
         return root
 
     def raw(name: str, *args: Expr) -> Expr:
         return Expr(name, tuple(args))
 
     def apply(e: Expr, a: list[Expr]) -> Expr:
-        p = PRIMITIVES[e.op]
-        return p.shown_as(raw, *a) if p.shown_as else Expr(e.op, tuple(a), e.value, e.name, e.pos)
+        p = PRIMITIVES.get(e.op)
+        return p.shown_as(raw, *a) if p and p.shown_as else Expr(e.op, tuple(a), e.value, e.name, e.pos)
 
     return fold([root], lambda e: e, apply)[id(root)]
 
@@ -245,6 +245,8 @@ def to_text(root: Expr, compact_calls: bool = False, names: dict[str, str] | Non
 
     def apply(e: Expr, s: list[str]) -> str:
         p = _PREC.get(e.op)
+        if e.op == "D":  # the derivative operator, as typed (parse.py)
+            return f"D({s[0]}, {s[1]})"
         if p is None:  # a function call
             if compact_calls and _atomic(e.args[0]):
                 return f"{PRIMITIVES[e.op].text.split()[0]} {s[0]}"
@@ -281,6 +283,8 @@ def to_latex(root: Expr, names: dict[str, str] | None = None) -> str:
 
     def apply(e: Expr, s: list[str]) -> str:
         p = _PREC.get(e.op)
+        if e.op == "D":
+            return rf"\frac{{\partial}}{{\partial {s[1]}}}\left({s[0]}\right)"
         tpl = PRIMITIVES[e.op].latex
         if p is None:
             arg = s[0]

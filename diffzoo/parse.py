@@ -2,7 +2,11 @@
 
 The language is arithmetic (``+ - * / ^ **``, implicit multiplication after a number), the
 functions of the primitive table, the constants ``pi`` and ``e``, variables made of ASCII
-letters, digits and ``_``, and commas between the outputs of a vector function. Everything
+letters, digits and ``_``, the derivative ``D(expr, y)`` of an expression with respect to one of
+its variables (the others held fixed; nested as deep as wanted), and commas between the outputs of
+a vector function. A ``D`` is written out as its symbolic derivative, so every method sees a plain
+function; the tree as typed stays in ``Function.source`` (``nested.py`` evaluates it with dual
+numbers, to show perturbation confusion). Everything
 else is refused with a message that says what is wrong, shows where, and suggests a fix;
 limits on length, nesting and size are checked before any tree is built.
 """
@@ -17,8 +21,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from .errors import ParseError
-from .expr import Expr, const, nodes, to_text, var
+from .expr import Expr, const, dag_size, fold, make, nodes, to_text, var
 from .primitives import CONSTANTS, FUNCTIONS, OPERATORS
+from .symbolic import derive
 from .wengert import WengertList
 
 
@@ -196,6 +201,8 @@ class Function:
     outputs: tuple[Expr, ...]
     variables: tuple[str, ...]
     limits: Limits = field(default=DEFAULT_LIMITS, repr=False)
+    #: The trees as typed, ``D(expr, y)`` nodes included (the outputs have them written out).
+    source: tuple[Expr, ...] = field(default=(), repr=False)
 
     @property
     def n(self) -> int:
@@ -227,8 +234,9 @@ def parse(text: str, variables: list[str] | tuple[str, ...] | None = None,
     """
     if not isinstance(text, str):
         raise ParseError(f"the function must be text, not {type(text).__name__}")
-    outputs = _Parser(text, tokenize(text, limits), limits).parse()
-    used = {e.name for e in nodes(outputs) if e.op == "var"}
+    source = _Parser(text, tokenize(text, limits), limits).parse()
+    used = {e.name for e in nodes(source) if e.op == "var"}
+    outputs = written_out(source, text, limits)
     if variables is None:
         order = tuple(sorted(used, key=natural_key))
     else:
@@ -246,7 +254,26 @@ def parse(text: str, variables: list[str] | tuple[str, ...] | None = None,
     if len(order) > limits.variables:
         raise ParseError(f"too many variables ({len(order)}; at most {limits.variables})", text, 0,
                          "Use fewer variables.")
-    return Function(text, tuple(outputs), order, limits)
+    return Function(text, tuple(outputs), order, limits, tuple(source))
+
+
+def written_out(source: list[Expr], text: str = "", limits: Limits = DEFAULT_LIMITS) -> list[Expr]:
+    """The trees with every ``D(expr, y)`` replaced by the symbolic derivative of ``expr`` by ``y``,
+    innermost first; refused if the derivatives grow past the size limit."""
+    if not any(e.op == "D" for e in nodes(source)):
+        return source
+
+    def apply(e: Expr, a: list[Expr]) -> Expr:
+        if e.op == "D":
+            return derive(a[0], e.args[1].name)
+        return make(e.op, *a) if a else e
+
+    done = fold(source, lambda e: e, apply)
+    out = [done[id(e)] for e in source]
+    if dag_size(*out) > limits.nodes:
+        raise ParseError(f"the derivatives written with D are too large (more than {limits.nodes:,} operations "
+                         "once written out)", text, 0, "Nest fewer derivatives, or differentiate a smaller expression.")
+    return out
 
 
 class _Parser:
@@ -377,12 +404,15 @@ class _Parser:
     def name(self) -> Expr:
         t = self.next()
         word = t.text
+        if word == "D" and self.tok.text == "(":
+            return self.derivative(t)
         if self.tok.text == "(":
             if word not in FUNCTIONS:
                 close = difflib.get_close_matches(word, list(FUNCTIONS), n=1)
                 hint = f"Did you mean '{close[0]}'? " if close else ""
                 raise self.fail(f"unknown function '{word}'", t.pos,
-                                hint + "Functions: " + ", ".join(sorted(FUNCTIONS)) + ".")
+                                hint + "Functions: " + ", ".join(sorted(FUNCTIONS)) + "; and D(expr, x), "
+                                "the derivative of expr by x.")
             self.enter()
             self.next()
             if self.tok.text == ")":
@@ -404,6 +434,26 @@ class _Parser:
             raise self.fail(f"missing operator between '{word}' and '{nxt}'", self.tok.pos,
                             f"Write '{word}*{nxt}' to multiply.")
         return var(word, pos=t.pos)
+
+    def derivative(self, t: Token) -> Expr:
+        """``D(expr, y)``: the derivative of expr with respect to the variable y."""
+        usage = "Write D(expr, y): an expression, a comma, and the variable to differentiate by, e.g. D(x*y, y)."
+        self.enter()
+        self.next()
+        if self.tok.text == ")":
+            raise self.fail("D needs an expression and a variable", hint=usage)
+        inner = self.expr()
+        if self.tok.text != ",":
+            raise self.fail("D needs a second argument: the variable to differentiate by", hint=usage)
+        self.next()
+        w = self.tok
+        if w.kind != "name" or w.text in FUNCTIONS or w.text in CONSTANTS or w.text == "D" \
+                or self.toks[self.i + 1].text != ")":
+            raise self.fail("the second argument of D must be a variable name", w.pos, usage)
+        self.next()
+        self.expect(")")
+        self.depth -= 1
+        return self.node("D", (inner, var(w.text, pos=w.pos)), t.pos)
 
     def expect(self, text: str) -> None:
         if self.tok.text != text:
