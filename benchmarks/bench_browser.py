@@ -42,17 +42,10 @@ LONG = " + ".join(f"sin({k}*x)*y" for k in range(2, 16)) + " + " + " + ".join(f"
 PAGES = ["traces", "symbolic", "numeric", "compare"]
 
 
-def fmt(v: float) -> str:
-    """As the pages print figures (``_ui.fmt``)."""
-    return f"{float(v):.12g}"
-
-
 def value(text: str, point: dict[str, float], page: str = "") -> str:
     """f at the point as the page shows it: 12 digits, or on the Numeric page's metric at most 9 characters."""
     v = dz.differentiate(text, point, method="reverse").value
-    if page != "numeric":
-        return fmt(v)
-    return next((t for d in (12, 9, 7, 5, 3) if len(t := f"{v:.{d}g}") <= 9), f"{v:.3g}")
+    return dz.fmt.fitting(v, 9) if page == "numeric" else dz.fmt.short(v, 12, missing="—")
 
 
 # --- the server ----------------------------------------------------------------------------------------

@@ -180,6 +180,9 @@ class TracesView:
     k: int  # steps
     seed: tuple[float, ...]
     ybar: tuple[float, ...]
+    value: tuple[float, ...]  # f at the point, one value per output
+    jvp: tuple[float, ...] | None  # the forward pass's output tangents (None where it cannot run here)
+    gradient: tuple[float, ...] | None  # the reverse sweep's input adjoints: the seeded output's gradient
     position: int  # the walk's position, within its range
     last: int  # the walk's last position (-1: a constant, nothing to walk through)
     n_reverse: int  # adjoint updates in the walk
@@ -425,6 +428,7 @@ def traces_view(text: str, point: tuple[float, ...], seed: str = ALL_ONES, outpu
     lo, hi = window(len(s.lines), node_line, LIST_LINES)
     return TracesView(
         inputs=tuple(wl.inputs), outputs=s.outputs, shown_outputs=s.shown_outputs, n=n, k=k, seed=sd, ybar=yb,
+        value=p.value, jvp=tan.get().values if tan.ok else None, gradient=adj.get().values if adj.ok else None,
         position=position, last=last, n_reverse=len(w) - n - k, phase=phase,
         now=part("the current step", now) if step is not None else left_out("the current step", "no steps"),
         wengert=s.lines[lo:hi], wengert_rows=(lo, hi, len(s.lines)), wengert_latex=s.latex, big=big, local=local,
@@ -500,6 +504,7 @@ class SymbolicView:
     shared_ops: int  # the derivative with equal subexpressions shared
     shared_steps: int
     labels: tuple[str, ...]  # ∂y/∂x for every partial derivative
+    jacobian: tuple[float, ...]  # their values at the point, row by row (nan where one has none)
     raw: tuple[Formula, ...]  # each partial as mathematics, with its value at the point where it has one
     sizes: pd.DataFrame  # per partial: tree and shared operations, depth, value at the point
     warnings: tuple[str, ...]
@@ -599,7 +604,8 @@ def symbolic_view(text: str, point: tuple[float, ...], family: str = "logistic m
                                                          zip(d.latex_labels, s.latex, strict=True)), tuple(s.ops))
         return part("the simplified derivative", make)
 
-    return SymbolicView(d.value, d.f_steps, tree, d.shared["shared"], d.shared_steps, d.labels, tuple(raw), d.sizes,
+    return SymbolicView(d.value, d.f_steps, tree, d.shared["shared"], d.shared_steps, d.labels, d.values, tuple(raw),
+                        d.sizes,
                         d.warnings, d.missing, d.dot, downloads,
                         part("the swell of " + family, lambda: cache(swell_sizes, family, int(n_max))), simplification)
 
@@ -855,6 +861,7 @@ class CompareTables:
     costs: pd.DataFrame  # one row per method: error, passes, evaluations, note, a mark where it warns
     warnings: tuple[str, ...]  # "forward, reverse: <sentence>": methods that say the same thing together
     csv: str
+    source: _compare.Comparison  # the figures themselves
 
 
 @dataclass(frozen=True)
@@ -911,7 +918,7 @@ def _compare_tables(c: _compare.Comparison) -> CompareTables:
     else:
         csv = c.frame().to_csv(index=False)
     return CompareTables(note, derivatives, pd.DataFrame(costs),
-                         tuple(f"{', '.join(ms)}: {w}" for w, ms in said.items()), csv)
+                         tuple(f"{', '.join(ms)}: {w}" for w, ms in said.items()), csv, c)
 
 
 def compare_view(text: str, point: tuple[float, ...], *, cache: Cache = direct) -> CompareView:
