@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -279,6 +280,14 @@ def _sources(cache: Cache, text: str) -> dict[str, str]:
             "reverse (VJP)": compile.shown(transforms.vjp_of(wl), "vjp")}
 
 
+def shown_names(text: str, outputs: Sequence[str]) -> str:
+    """Text as the page writes it: ``v₋₁`` and the outputs ``y₁``, with a dot or bar over the letter however it
+    came (``ȳ_1`` from a seed's label as well as ``y_1̄``), never a literal underscore (``graph.pretty_names``)."""
+    for y in sorted((y for y in outputs if "_" in y), key=len, reverse=True):
+        text = re.sub(f"{re.escape(y[0])}([\u0304\u0307]){re.escape(y[1:])}(?![0-9A-Za-z_])", f"{y}\\1", text)
+    return pretty_names(text, outputs)
+
+
 def window(n_rows: int, current: int | None, size: int = WINDOW) -> tuple[int, int]:
     """Rows [lo, hi) to show of a long table: a window around the current row."""
     if n_rows <= size:
@@ -297,7 +306,7 @@ def table_frame(tt: TraceTable, current: int | None, rows: tuple[int, int] | Non
     df["value"] = [num(v) for v in df["value"]]
     for col in ("variable", "rule", "chain rule"):
         if col in df:
-            df[col] = [pretty_names(str(v), outputs) for v in df[col]]
+            df[col] = [shown_names(str(v), outputs) for v in df[col]]
     df.insert(0, "now", ["▶" if i == current else "" for i in df.index])
     return df
 
@@ -319,7 +328,7 @@ def _shown(key: str, tt: TraceTable, current: int | None, mathematics: bool, eve
            outputs: Sequence[str]) -> ShownTable:
     rows = (0, len(tt.rows)) if every_row else window(len(tt.rows), current)
     shown = rows[1] - rows[0]
-    title = pretty_names(tt.title, outputs)
+    title = shown_names(tt.title, outputs)
     if mathematics and shown <= MAX_LATEX_ROWS:
         return ShownTable(key, title, None, table_latex(tt, current, rows), current, rows, len(tt.rows))
     return ShownTable(key, title, table_frame(tt, current, rows, outputs), None, current, rows, len(tt.rows),
@@ -376,7 +385,7 @@ def traces_view(text: str, point: tuple[float, ...], seed: str = ALL_ONES, outpu
 
     def now() -> tuple[str, str]:
         assert step is not None
-        pr = lambda t: pretty_names(pretty(str(t)), s.outputs)  # noqa: E731
+        pr = lambda t: shown_names(pretty(str(t)), s.outputs)  # noqa: E731
         head = f"Step {position}/{last} — {step.caption}"
         if step.phase == "forward":
             prow = p.table.rows[step.row]

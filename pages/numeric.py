@@ -89,8 +89,8 @@ def body(c: _sidebar.Ctx) -> None:
                            bool(ss["model"]), cache=_cache.call)
     m1, m2, m3 = st.columns(3)
     m1.metric(f"{md(v.output)} at the point", fmt.fitting(v.value), help=f"All digits: {fmt.exact(v.value)}")
-    m2.metric(f"exact ∂{md(v.output)}/∂{md(wrt)} (reverse-mode AD)", fmt.fitting(v.reference),
-              help=f"All digits: {fmt.exact(v.reference)}")
+    m2.metric(f"exact ∂{md(v.output)}/∂{md(wrt)}", fmt.fitting(v.reference),  # a short label: whole at 1024 px
+              help=f"By reverse-mode AD. All digits: {fmt.exact(v.reference)}")
     m3.metric("step h on the slider", f"1e{v.exponent}")
     _render.warnings_block(v.warnings)
     if v.missing:

@@ -54,7 +54,8 @@ def body(c: _sidebar.Ctx) -> None:
     st.markdown("### The derivative, raw (straight from the chain rule)")
     m1, m2, m3 = st.columns(3)
     m1.metric("f: Wengert list length", v.f_steps)
-    m2.metric("derivative written out as trees", f"{v.tree_ops:,} ops")
+    m2.metric("derivative as trees", f"{v.tree_ops:,} ops", help="Every partial derivative written out as a tree: "
+              "a subexpression used twice is counted twice.")
     m3.metric("derivative with sharing", f"{v.shared_ops:,} ops")
     if v.many:
         st.caption(f"{len(v.labels)} partial derivatives: scroll inside the boxes to see them all.")

@@ -189,3 +189,12 @@ def test_diffzoo_never_imports_streamlit():
     code = "import sys, diffzoo.views; print('streamlit' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_output_names_are_subscripted_with_their_bar_over_the_letter():
+    # The adjoint trace's seed and rows name the outputs' adjoints: ȳ₁, never ȳ_1 (issue 10, C23).
+    v = views.traces_view("x1*x2, cos(x1)", (2.0, 3.0), "x1", output=1)
+    t = v.adjoint.value
+    assert t.title == "Adjoint trace, seed (y\u0304\u2081=0, y\u0304\u2082=1)"
+    assert not [c for c in t.frame.to_string().split() if "_" in c]
+    assert v.gradient == (pytest.approx(-0.9092974268256817), 0.0)
