@@ -167,11 +167,21 @@ def comparison(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | flo
             rows.append(MethodRow(m, r.value, r.jacobian, max_relative_error(r.jacobian, ref), r.cost,
                                   warnings=tuple(r.warnings)))
         else:
-            rows.append(MethodRow(m, None, np.full(shape, np.nan), np.nan, None, note=str(r),
-                                  error=r.with_traceback(None)))
+            rows.append(MethodRow(m, None, np.full(shape, np.nan), np.nan, None, note=str(r), error=_bare(r)))
     value = function.wengert(*x.values())
     return Comparison(tuple(function.variables), tuple(function.wengert.output_names()), value, tuple(rows), ref,
                       unmeasured)
+
+
+def _bare(exc: Exception) -> Exception:
+    """``exc`` without the tracebacks of it and the errors it came from: a kept row then holds no frames."""
+    seen: set[int] = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        e.__traceback__ = None
+        e = e.__cause__ or e.__context__
+    return exc
 
 
 def compare(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | float,

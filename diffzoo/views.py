@@ -869,8 +869,15 @@ class CompareTables:
     derivatives: pd.DataFrame  # one row per value and partial derivative, one column per method
     costs: pd.DataFrame  # one row per method: error, passes, evaluations, note, a mark where it warns
     warnings: tuple[str, ...]  # "forward, reverse: <sentence>": methods that say the same thing together
-    csv: str
     source: _compare.Comparison  # the figures themselves
+
+    def csv(self) -> str:
+        """The comparison as downloaded: ``compare``'s table, or each method's reason where none has a derivative."""
+        c = self.source
+        if c.unmeasured:
+            return pd.DataFrame({"method": [r.method for r in c.rows], "value": ["—"] * len(c.rows),
+                                 "note": [pretty(r.note)[:120] for r in c.rows]}).to_csv(index=False)
+        return c.frame().to_csv(index=False)
 
 
 @dataclass(frozen=True)
@@ -903,7 +910,7 @@ def _compare_tables(c: _compare.Comparison) -> CompareTables:
     derivatives = pd.DataFrame(rows, columns=["", *methods])
     costs: dict[str, list[str]] = {"method": methods}
     if not nothing:
-        costs["max rel. error"] = ["—" if math.isnan(r.max_rel_error) else f"{r.max_rel_error:.1e}"
+        costs["max rel. error"] = ["—" if math.isnan(r.max_rel_error) else fmt.sci(r.max_rel_error, 1)
                                    if r.max_rel_error else "0 (exact)" for r in c.rows]
         costs["passes"] = [str(r.cost.passes) if r.cost else "—" for r in c.rows]
         costs["function evals"] = [str(r.cost.function_evals) if r.cost else "—" for r in c.rows]
@@ -921,13 +928,8 @@ def _compare_tables(c: _compare.Comparison) -> CompareTables:
             said.setdefault(w, []).append(r.method)
     note = (f"The 50-digit reference cannot be computed at this point ({c.unmeasured}); "
             "the methods' own answers are shown without errors.") if nothing else ""
-    if nothing:
-        csv = pd.DataFrame({"method": methods, "value": ["—"] * len(methods),
-                            "note": [pretty(r.note)[:120] for r in c.rows]}).to_csv(index=False)
-    else:
-        csv = c.frame().to_csv(index=False)
     return CompareTables(note, derivatives, pd.DataFrame(costs),
-                         tuple(f"{', '.join(ms)}: {w}" for w, ms in said.items()), csv, c)
+                         tuple(f"{', '.join(ms)}: {w}" for w, ms in said.items()), c)
 
 
 def compare_view(text: str, point: tuple[float, ...], *, cache: Cache = direct) -> CompareView:

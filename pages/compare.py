@@ -36,7 +36,7 @@ def show_comparison(t: views.CompareTables, text: str, point: tuple[float, ...])
     st.table(t.costs, hide_index=True)
     for w in t.warnings:  # the methods that say the same thing, together
         _render.warnings_block([w])
-    csv = lambda: views.compare_view(text, point, cache=_cache.call).comparison.get().csv  # noqa: E731
+    csv = lambda: views.compare_view(text, point, cache=_cache.call).comparison.get().csv()  # noqa: E731
     _render.downloads([("Comparison (CSV)", csv, "comparison.csv", "text/csv")], key="cmp")
 
 

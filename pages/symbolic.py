@@ -50,7 +50,7 @@ def body(c: _sidebar.Ctx) -> None:
     timeout = _url.setting("timeout", 2.0, _url.finite_float, lambda v: 0.5 <= v <= 10, noted=False)
     v = views.symbolic_view(c.text, c.point, family, int(n_max), float(timeout), cache=_cache.call)
 
-    st.markdown("**f at the point:** " + ", ".join(views.num(x) for x in v.value))
+    st.markdown("**f at the point:** " + ", ".join(fmt.short(x, views.DIGITS, missing="—") for x in v.value))
     st.markdown("### The derivative, raw (straight from the chain rule)")
     m1, m2, m3 = st.columns(3)
     m1.metric("f: Wengert list length", v.f_steps)
