@@ -2,6 +2,7 @@
 
     diffzoo trace "ln(x1) + x1*x2 - sin(x2)" --at x1=2 x2=5
     diffzoo compare "ln(x1) + x1*x2 - sin(x2)" --at x1=2 x2=5
+    diffzoo hessian "ln(x1) + x1*x2 - sin(x2)" --at x1=2 x2=5 [--method forward-over-reverse ...]
 
 Bad input prints the caret message and exits with status 2, never a traceback.
 """
@@ -18,6 +19,7 @@ from . import fmt as fmt_
 from .api import METHODS, PointError, differentiate
 from .compare import compare
 from .errors import EvaluationError, LimitError, ParseError
+from .hessian import HESSIAN_METHODS, VectorFunctionError, compare_hessians
 from .parse import parse
 from .traces import TraceTable
 
@@ -74,7 +76,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="diffzoo", description="Differentiate a function four ways and show the work.")
     sub = ap.add_subparsers(dest="command", required=True)
     for name, help_ in (("trace", "print the primal, tangent and adjoint traces"),
-                        ("compare", "print every method side by side with errors and costs")):
+                        ("compare", "print every method side by side with errors and costs"),
+                        ("hessian", "print the Hessian by each method with its error and cost")):
         p = sub.add_parser(name, help=help_)
         p.add_argument("function", help='e.g. "ln(x1) + x1*x2 - sin(x2)"')
         p.add_argument("--at", nargs="*", default=[], metavar="NAME=VALUE", help="the point, e.g. x1=2 x2=5")
@@ -82,15 +85,19 @@ def _main(argv: Sequence[str] | None = None) -> int:
         p.add_argument("--format", choices=("text", "markdown", "latex"), default="text")
     trace = sub.choices["trace"]
     trace.add_argument("--seed", nargs="*", type=float, default=None, help="forward-mode seed direction")
+    sub.choices["hessian"].add_argument("--method", nargs="+", choices=HESSIAN_METHODS, default=None,
+                                        help="the methods to show (all by default)")
     args = ap.parse_args(argv)
     try:
         f = parse(args.function, args.vars)
         point = _point(args.at, f.variables)
         if args.command == "trace":
             print(_trace(f, point, args.seed, args.format))
+        elif args.command == "hessian":
+            print(_hessian(f, point, args.method or HESSIAN_METHODS, args.format))
         else:
             print(_compare(f, point, args.format))
-    except (ParseError, EvaluationError, PointError, LimitError) as exc:
+    except (ParseError, EvaluationError, PointError, LimitError, VectorFunctionError) as exc:
         print(f"diffzoo: error: {exc}", file=sys.stderr)
         return 2
     return 0
@@ -121,6 +128,35 @@ def _compare(f, point, fmt: str) -> str:
         return (fmt_.latex_table(list(table.columns), list(table.itertuples(index=False)), f"f = {f}")
                 + "".join(f"\n% warning ({fmt_.latex_text(n)})" for n in notes))
     return (f"f = {f}\n\n" + table.to_string(index=False, float_format=lambda v: f"{v:.17g}")
+            + "".join(f"\n\nwarning ({n})" for n in notes))
+
+
+def _hessian(f, point, methods: Sequence[str], fmt: str) -> str:
+    """Each method's Hessian (the entries on and above the diagonal), its error against 50 digits and its cost."""
+    df = compare_hessians(f, point, list(dict.fromkeys(methods)), timed=False)
+    ref = df.attrs["reference"]
+    entries = [c for c in df.columns if c.startswith("∂²")]
+    pairs = [(i, j) for i in range(len(ref)) for j in range(i, len(ref))]
+    reference = ", ".join(f"{c} = {fmt_.exact(ref[i, j])}" for c, (i, j) in zip(entries, pairs))
+    notes = [f"{m}: {w}" for m, w in zip(df["method"], df["warnings"]) if w]
+    table = df.drop(columns=["warnings"])
+    if not table["note"].astype(bool).any():
+        table = table.drop(columns=["note"])
+    header = f"f = {f}  at  " + ", ".join(f"{k} = {v:g}" for k, v in point.items())
+    if fmt == "markdown":
+        return (f"{header}\n\nreference (50 digits): {reference}\n\n"
+                + fmt_.markdown_table(list(table.columns), list(table.itertuples(index=False)))
+                + "".join(f"\n\nwarning ({n})" for n in notes))
+    if fmt == "latex":  # the entries as H[x1,x2]: plain pdflatex has no superscript two in text
+        names = [f.variables[i] for i in range(len(ref))]
+        plain = {c: f"H[{names[i]},{names[j]}]" for c, (i, j) in zip(entries, pairs)}
+        reference = ", ".join(f"{plain[c]} = {fmt_.exact(ref[i, j])}" for c, (i, j) in zip(entries, pairs))
+        return (fmt_.latex_table([plain.get(c, c) for c in table.columns], list(table.itertuples(index=False)),
+                                 f"Hessian of f = {f}")
+                + f"\n% reference (50 digits): {fmt_.latex_text(reference)}"
+                + "".join(f"\n% warning ({fmt_.latex_text(n.replace('²', '^2'))})" for n in notes))
+    return (f"{header}\n\nreference (50 digits): {reference}\n\n"
+            + table.to_string(index=False, float_format=lambda v: f"{v:.17g}")
             + "".join(f"\n\nwarning ({n})" for n in notes))
 
 
