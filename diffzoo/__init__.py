@@ -11,6 +11,7 @@ from .errors import EvaluationError, LimitError, ParseError
 from .expr import Expr
 from .forward import Dual, derivative
 from .functions import grad, jacobian, jvp, value_and_grad, vjp
+from .hessian import HESSIAN_METHODS, HessianResult, compare_hessians, hessian, hessian_reference, hvp
 from .numeric import SCHEMES
 from .parse import Function, Limits, parse
 from .primitives import FUNCTIONS, PRIMITIVES
@@ -18,4 +19,5 @@ from .wengert import WengertList
 
 __all__ = ["METHODS", "SCHEMES", "FUNCTIONS", "PRIMITIVES", "Cost", "Dual", "EvaluationError", "Expr",
            "Function", "LimitError", "Limits", "ParseError", "PointError", "Result", "WengertList",
-           "derivative", "differentiate", "parse", "grad", "value_and_grad", "jacobian", "jvp", "vjp"]
+           "derivative", "differentiate", "parse", "grad", "value_and_grad", "jacobian", "jvp", "vjp",
+           "HESSIAN_METHODS", "HessianResult", "hessian", "hvp", "hessian_reference", "compare_hessians"]
