@@ -78,16 +78,15 @@ def parse_error(exc: ParseError, lead: str, sidebar: bool = False) -> None:
     In the sidebar (narrow: a window of :data:`SIDEBAR_CARET` columns) the lead is the alarm and the message
     follows the caret; in the main area the lead and the message make one note above the caret, the hint below.
     """
+    if sidebar:
+        st.sidebar.error(lead, icon=":material/warning:")
     if not isinstance(exc.text, str):  # no position to point at: the message alone
-        if sidebar:
-            st.sidebar.error(lead, icon=":material/warning:")
-        else:
+        if not sidebar:
             st.warning(lead, icon=":material/edit:")
         (st.sidebar if sidebar else st).code(str(exc), language=None, wrap_lines=True)
         return
     at = f" (at position {exc.pos + 1})"
     if sidebar:
-        st.sidebar.error(lead, icon=":material/warning:")
         st.sidebar.code(caret(exc.text, exc.pos, width=SIDEBAR_CARET), language=None)
         st.sidebar.caption(md(f"{exc.message}{at}. {exc.hint or ''}".strip()))
         return
