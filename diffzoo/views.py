@@ -649,7 +649,7 @@ class DefaultSteps:
 class NumericView:
     """The Numeric page: the error of every scheme against the step, the default and best steps, the estimates."""
 
-    output: str  # the output's name
+    output: str  # the output's name as the page writes it (y, y₁)
     wrt: str  # the input differentiated with respect to
     value: float  # f_output at the point
     reference: float  # the exact derivative (reverse-mode AD); nan where it has none
@@ -816,7 +816,7 @@ def numeric_view(text: str, point: tuple[float, ...], wrt: str, output: int = 0,
     point = tuple(map(float, point))
     i = list(f.variables).index(wrt)
     outs = f.wengert.output_names()
-    y = outs[output]
+    y = pretty_names(outs[output], outs)
     b = cache(_basics, cache, text, point, i, output)
     title = f"Error of ∂{y}/∂{wrt} at the point against the step"
 

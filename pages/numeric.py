@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from diffzoo import fmt, views
-from diffzoo.graph import pretty
+from diffzoo.graph import pretty, pretty_names
 from pages import _cache, _frame, _render, _sidebar, _url
 from pages._render import md
 
@@ -72,12 +72,15 @@ def body(c: _sidebar.Ctx) -> None:
     _url.setting("prec", "float64", str, lambda v: v in views.PRECISIONS)
     _url.setting("model", True, _url.as_bool)
 
-    c1, c2, c3, c4 = st.columns([2, 2, 3, 2])
+    # No empty column for a function of one output: at 1024 pixels the precision's three choices then fit a line.
+    if len(outs) > 1:
+        c1, c2, c3, c4 = st.columns([2, 2, 3, 2])
+    else:
+        c1, c3, c4 = st.columns([2, 3, 3])
     c1.selectbox("Differentiate with respect to", names, key="wrt")
     if len(outs) > 1:
-        c2.selectbox("Output", list(range(len(outs))), key="out", format_func=lambda j: outs[j])
-    else:
-        c2.markdown(" ")
+        shown = [pretty_names(y, outs) for y in outs]  # y₁, never y_1
+        c2.selectbox("Output", list(range(len(outs))), key="out", format_func=lambda j: shown[j])
     c3.select_slider("Step h (ε), absolute", list(views.EXPONENTS), key="eps", format_func=lambda e: f"1e{e}")
     c4.radio("Floating point", list(views.PRECISIONS), key="prec", horizontal=True,
              help="float32 has a unit roundoff of 6e-8 instead of 1.1e-16: rounding error takes over much sooner.")

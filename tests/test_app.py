@@ -323,6 +323,7 @@ def test_vector_function_on_other_pages(path):
         at.selectbox(key="out").set_value(1).run()
         no_exception(at)
         assert "-0.909297426826" in page_text(at)
+        assert [m.label for m in at.metric][:2] == ["y₂ at the point", "exact ∂y₂/∂x1"]  # y₂, never y_2 (C23)
 
 
 def test_names_with_markdown_characters_stay_names():

@@ -198,3 +198,9 @@ def test_output_names_are_subscripted_with_their_bar_over_the_letter():
     assert t.title == "Adjoint trace, seed (y\u0304\u2081=0, y\u0304\u2082=1)"
     assert not [c for c in t.frame.to_string().split() if "_" in c]
     assert v.gradient == (pytest.approx(-0.9092974268256817), 0.0)
+
+
+def test_the_numeric_view_names_outputs_with_subscripts():
+    v = views.numeric_view("x1*x2, cos(x1)", (2.0, 3.0), "x1", output=1)
+    assert v.output == "y\u2082" and v.title == "Error of \u2202y\u2082/\u2202x1 at the point against the step"
+    assert v.reference == pytest.approx(-0.9092974268256817)
