@@ -548,12 +548,14 @@ def _derivative(cache: Cache, text: str, point: tuple[float, ...]) -> _Derivativ
     labels = tuple(f"∂{y}/∂{x}" for y in names for x in f.variables)
     latex_labels = tuple(rf"\frac{{\partial {latex_name(y)}}}{{\partial {latex_name(x)}}}"
                          for y in names for x in f.variables)
+    shown = [pretty_names(lab, names) for lab in labels]  # ∂y₁/∂x1 on the page, never ∂y_1/∂x1
+    sizes["derivative"] = shown
     sizes.insert(len(sizes.columns), "value at the point",
                  [num(v) if np.isfinite(v) else "no value here" for v in J.ravel()])
     dl = WengertList.from_exprs(flat, f.variables) if flat else None
     dot = None
     if dl is not None and len(dl.steps) <= MAX_DERIVATIVE_GRAPH:
-        dot = graph.to_dot(dl, output_labels=list(labels), rankdir="TB" if len(dl.steps) > 30 else "LR")
+        dot = graph.to_dot(dl, output_labels=shown, rankdir="TB" if len(dl.steps) > 30 else "LR")
     value = f.wengert(*point)
     return _Derivative(labels, latex_labels, tuple(symbolic.show(e, latex=True, limit=400) for e in flat), sizes,
                        swell.expression_sizes(flat), len(dl.steps) if dl else 0, dot,

@@ -204,3 +204,9 @@ def test_the_numeric_view_names_outputs_with_subscripts():
     v = views.numeric_view("x1*x2, cos(x1)", (2.0, 3.0), "x1", output=1)
     assert v.output == "y\u2082" and v.title == "Error of \u2202y\u2082/\u2202x1 at the point against the step"
     assert v.reference == pytest.approx(-0.9092974268256817)
+
+
+def test_the_symbolic_view_names_outputs_with_subscripts():
+    v = views.symbolic_view("x1*x2, cos(x1)", (2.0, 3.0))
+    assert list(v.sizes["derivative"]) == ["∂y₁/∂x1", "∂y₁/∂x2", "∂y₂/∂x1", "∂y₂/∂x2"]
+    assert "y_1" not in v.dot and "∂y₂/∂x1" in v.dot
