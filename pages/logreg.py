@@ -79,8 +79,10 @@ def body(c: _sidebar.Ctx) -> None:
     v = views.logreg_view(N, d, seed, cache=_cache.call)
     m1, m2, m3 = st.columns(3)
     m1.metric("loss at w = 0", fmt.short(v.loss))
-    m2.metric("‖∂ℓ/∂w‖ at w = 0 (one reverse sweep)", fmt.short(v.grad_norm))
-    m3.metric("max |reverse − handwritten gradient|", fmt.sci(v.check, 1))
+    # Short labels, whole at 1024 pixels; what they mean in their help.
+    m2.metric("‖∂ℓ/∂w‖ at w = 0", fmt.short(v.grad_norm), help="The gradient's norm, from one reverse sweep.")
+    m3.metric("gradient check", fmt.sci(v.check, 1),
+              help="max |reverse-mode gradient − hand-written gradient|: the two agree to rounding.")
 
     # Full-width sections: in half a 1280-pixel window the array tables wrap every cell onto three lines.
     st.markdown("### The Wengert list of array steps")
@@ -102,7 +104,7 @@ def body(c: _sidebar.Ctx) -> None:
     gradient_descent(g1, g2, N, d, seed, lr, steps)
 
     st.markdown("### Timing against d: one reverse sweep against d forward passes and 2d evaluations")
-    t1, t2 = st.columns([1, 3])
+    t1, t2 = st.columns([1, 2])  # wide enough at 1024 pixels for the button's label
     with t1:
         _url.setting("tN", 1000, int, lambda v: v in (100, 300, 1000, 3000))
         _url.setting("tdmax", 64, int, lambda v: v in (16, 32, 64, 128, 256))
