@@ -31,7 +31,7 @@ import numpy as np  # noqa: E402
 
 import diffzoo as dz  # noqa: E402
 from diffzoo import families  # noqa: E402
-from diffzoo import hessian as hz  # noqa: E402
+from diffzoo import hessians as hz  # noqa: E402
 from diffzoo.timing import chain_point, interleaved  # noqa: E402
 
 JOBS = ("gradient", "hvp", "hessian")

@@ -11,7 +11,7 @@ from .errors import EvaluationError, LimitError, ParseError
 from .expr import Expr
 from .forward import Dual, derivative
 from .functions import grad, jacobian, jvp, value_and_grad, vjp
-from .hessian import HESSIAN_METHODS, HessianResult, compare_hessians, hessian, hessian_reference, hvp
+from .hessians import HESSIAN_METHODS, HessianResult, compare_hessians, hessian, hessian_reference, hvp
 from .numeric import SCHEMES
 from .parse import Function, Limits, parse
 from .primitives import FUNCTIONS, PRIMITIVES

@@ -19,7 +19,7 @@ from . import fmt as fmt_
 from .api import METHODS, PointError, differentiate
 from .compare import compare
 from .errors import EvaluationError, LimitError, ParseError
-from .hessian import HESSIAN_METHODS, VectorFunctionError, compare_hessians
+from .hessians import HESSIAN_METHODS, VectorFunctionError, compare_hessians
 from .parse import parse
 from .traces import TraceTable
 

@@ -1,4 +1,4 @@
-"""Second derivatives (``diffzoo.hessian``): five methods, Hessian-vector products, the reference, the command.
+"""Second derivatives (``diffzoo.hessians``): five methods, Hessian-vector products, the reference, the command.
 
 Oracles: the survey example's closed-form Hessian (Baydin et al.'s f = ln x1 + x1 x2 - sin x2 at (2, 5):
 ∇²f = [[-1/x1², 1], [1, sin x2]] = [[-0.25, 1], [1, -0.9589242746631385]], sin 5 from the reference cases'
@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import diffzoo as dz
-from diffzoo import hessian as hz
+from diffzoo import hessians as hz
 from diffzoo.cli import main
 from diffzoo.expr import Expr, const, to_text, var
 from diffzoo.higher import derivatives_along
