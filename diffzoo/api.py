@@ -7,9 +7,6 @@ the method costs and not the price of its explanation.
 
 from __future__ import annotations
 
-import decimal
-import math
-import numbers
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,18 +15,14 @@ import numpy as np
 import pandas as pd
 
 from . import caveats, forward, functions, numeric, reverse, symbolic
-from .errors import ParseError
 from .fmt import latex_name
-from .parse import Function, parse
-from .traces import TraceTable, adjoint_table, primal_table, seed_label, tangent_rules, tangent_table
+from .parse import Function, as_function
+from .points import PointError, floats, number, vector  # noqa: F401  (re-exported: the API of points)
+from .traces import Row, TraceTable, adjoint_table, primal_table, seed_label, tangent_rules, tangent_table
 from .transforms import unit_vectors
 from .wengert import WengertList
 
 METHODS = ("symbolic", "numeric", "forward", "reverse")
-
-
-class PointError(ValueError):
-    """The point does not match the function's variables, or holds something that is not a number."""
 
 
 @dataclass(frozen=True)
@@ -198,8 +191,6 @@ class SymbolicTrace(Trace):
         self.function, self.exprs, self.J = function, exprs, J
 
     def tables(self) -> dict[str, TraceTable]:
-        from .traces import Row
-
         t = TraceTable("Symbolic derivatives")
         names = self.function.wengert.output_names()
         for j, row in enumerate(self.exprs):
@@ -232,8 +223,6 @@ class NumericTrace(Trace):
         self.choices = list(choices) or [None] * len(steps)
 
     def tables(self) -> dict[str, TraceTable]:
-        from .traces import Row
-
         t = TraceTable(f"{self.scheme.capitalize()} differences")
         names = self.function.wengert.output_names()
         for i, x in enumerate(self.function.variables):
@@ -258,99 +247,12 @@ def _formula(scheme: str, y: str, x: str) -> str:
 # --- the one entry point -------------------------------------------------------------------------
 
 
-def as_function(f: Function | str, variables: Sequence[str] | None = None) -> Function:
-    if isinstance(f, Function):
-        return f
-    if isinstance(f, str):
-        return parse(f, variables)
-    raise ParseError(f"expected a function or its text, not {type(f).__name__}")
-
-
-def number(v: Any, what: str) -> float:
-    """One finite float from a number of any kind, or a :class:`PointError` that says ``what`` it was for.
-
-    ints, floats, Fractions, Decimals, numpy scalars and 0-d arrays, and complex numbers whose
-    imaginary part is 0 are numbers; text, bytes, None and booleans are not.
-    """
-    if isinstance(v, np.ndarray) and v.ndim == 0:
-        v = v.item()
-    if isinstance(v, bool | np.bool_) or v is None or isinstance(v, str | bytes | bytearray):
-        kind = "missing (None)" if v is None else f"{type(v).__name__}, not a number: {_short(v)}"
-        hint = " (write the number itself, not text)" if isinstance(v, str | bytes | bytearray) else ""
-        raise PointError(f"{what} is {kind}{hint}")
-    if isinstance(v, complex | np.complexfloating):
-        if v.imag != 0:
-            raise PointError(f"{what} has an imaginary part ({_short(v)}); diffzoo works on real numbers")
-        v = v.real
-    if not isinstance(v, numbers.Real | decimal.Decimal | np.integer | np.floating):
-        raise PointError(f"{what} is not a number: {_short(v)}")
-    try:
-        x = float(v)
-    except OverflowError:  # an integer beyond 1.8e308: as '1e400' is, refused as not finite
-        raise PointError(f"{what} must be a finite number; {_short(v)} is too large for a 64-bit float") from None
-    except (TypeError, ValueError):
-        raise PointError(f"{what} is not a number: {_short(v)}") from None
-    if not math.isfinite(x):
-        too_large = not math.isnan(x) and not (isinstance(v, float | np.floating) and math.isinf(v))
-        raise PointError(f"{what} must be a finite number, not {_short(v)}"
-                         + (" (too large for a 64-bit float)" if too_large else ""))
-    return x
-
-
-def _short(v: Any, limit: int = 40) -> str:
-    text = repr(v)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _listed(items: Sequence[Any], limit: int = 5) -> str:
-    """At most ``limit`` items, then how many more: a message stays short whatever it is about."""
-    shown = ", ".join(str(k)[:40] for k in items[:limit])
-    return shown + (f" and {len(items) - limit:,} more" if len(items) > limit else "")
-
-
-def vector(values: Any, names: Sequence[str], what: str) -> list[float]:
-    """Floats for ``names`` from a mapping by name, a sequence in order, or one number when there is one name.
-
-    Every entry that is wrong raises a :class:`PointError` naming its entry: "the value of x2", "the
-    seed's entry for x1". O(len(names)).
-    """
-    def label(name: str) -> str:
-        return f"the value of {name}" if what == "point" else f"the {what}'s entry for {name}"
-
-    if isinstance(values, Mapping):
-        wanted = set(names)
-        missing = [v for v in names if v not in values]
-        if missing:
-            raise PointError(f"the {what} gives no value for {_listed(missing)}")
-        if len(values) > len(names):
-            extra = [k for k in values if k not in wanted]
-            raise PointError(f"the function has no variable {_listed(extra)} "
-                             f"(its {'variables' if what != 'ybar' else 'outputs'}: {_listed(list(names)) or 'none'})")
-        items = [values[v] for v in names]
-    elif isinstance(values, str | bytes | bytearray):
-        raise PointError(f"the {what} is {type(values).__name__} ({_short(values)}), not numbers: give a number, "
-                         "a list of numbers or a dict of name: number")
-    elif values is None:
-        raise PointError(f"no {what} given")
-    elif isinstance(values, numbers.Number | np.number) or (isinstance(values, np.ndarray) and values.ndim == 0):
-        items = [values]
-    else:
-        try:
-            items = list(values)
-        except TypeError:
-            raise PointError(f"the {what} is not a number or a sequence of numbers: {_short(values)}") from None
-    if len(items) != len(names):
-        count = f"{len(names)} variable(s) ({_listed(list(names))})" if what != "ybar" else f"{len(names)} output(s)"
-        raise PointError(f"the function has {count}, the {what} has {len(items)} value(s)")
-    return [number(v, label(name)) for name, v in zip(names, items)]
-
-
 def as_point(function: Function, point: Mapping[str, Any] | Sequence[Any] | float) -> list[float]:
     """The point as floats in the function's variable order (a :class:`PointError` naming what is wrong).
 
     O(n): plain floats are taken at once (``functions.floats``), anything else is read entry by entry.
     """
-    return functions.floats(point, function.variables)
+    return floats(point, function.variables)
 
 
 def differentiate(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | float, method: str = "reverse",
@@ -372,8 +274,8 @@ def differentiate(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | 
     wl = function.wengert
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
-    seed = functions.floats(seed, function.variables, "seed") if seed is not None else None
-    ybar = functions.floats(ybar, wl.output_names(), "ybar") if ybar is not None else None
+    seed = floats(seed, function.variables, "seed") if seed is not None else None
+    ybar = floats(ybar, wl.output_names(), "ybar") if ybar is not None else None
     if compiled and method in ("forward", "reverse"):
         return _compiled(function, x, method, seed, ybar)
     k = len(wl.steps)

@@ -4,7 +4,7 @@
 program ``transforms.vjp`` with its weight ȳ = 1 bound in, ``transforms.bind``); ``jacobian``, ``jvp``
 and ``vjp`` likewise. A point may be a list, a tuple, a dict by name or a numpy array, and the answer
 comes back in the same shape. Reading the point is O(n): a list of plain floats is taken as it is,
-anything else goes through the careful path of ``api.vector``, which names a wrong entry.
+anything else goes through the careful path of ``points.vector``, which names a wrong entry.
 
 The same compiled programs serve ``differentiate(..., compiled=True)``; where the compiled code meets
 a value that does not exist, the interpreter answers, or raises its precise error.
@@ -21,11 +21,9 @@ import numpy as np
 
 from . import forward, reverse, transforms
 from .compile import Compiled, compiled
-from .parse import Function
+from .parse import Function, as_function
+from .points import ONLY_FLOAT, floats
 from .wengert import WengertList
-
-_FLOAT = {float}
-_PLAIN = {float, int}
 
 
 def _code(wl: WengertList, kind: str) -> Compiled:
@@ -59,43 +57,6 @@ def _code(wl: WengertList, kind: str) -> Compiled:
     return store[kind]
 
 
-def floats(values: Any, names: Sequence[str], what: str = "point") -> list[float]:
-    """``values`` as finite floats in the order of ``names``: at once for plain numbers, else ``api.vector``.
-
-    The quick path costs two C-level passes (the types, the sum: a sum of floats is finite only if every
-    term is); whatever it cannot vouch for (text, nan, an int beyond 1.8e308) takes the careful path,
-    which says what is wrong.
-    """
-    t = type(values)
-    items: Any = None
-    if t is list or t is tuple:
-        items = values
-    elif t is np.ndarray and values.ndim == 1 and values.dtype.kind in "fi":
-        items = values.tolist()
-    elif isinstance(values, Mapping) and len(values) == len(names):
-        try:
-            items = list(map(values.__getitem__, names))
-        except (KeyError, TypeError):
-            items = None
-    if items is not None and len(items) == len(names):
-        kinds = {*map(type, items)}
-        xs = None
-        if kinds == _FLOAT:
-            xs = list(items)
-        elif kinds <= _PLAIN:
-            try:
-                xs = list(map(float, items))
-            except OverflowError:
-                pass
-        if xs is not None:
-            total = sum(xs)
-            if total - total == 0.0:
-                return xs
-    from .api import vector
-
-    return vector(values, names, what)
-
-
 def _shaped(values: list[float], like: Any, names: Sequence[str]) -> Any:
     """The answer in the shape of the point: a dict by name, a numpy array, or a list."""
     if isinstance(like, Mapping):
@@ -106,8 +67,6 @@ def _shaped(values: list[float], like: Any, names: Sequence[str]) -> Any:
 
 
 def _function(f: Function | str, variables: Sequence[str] | None) -> Function:
-    from .api import as_function
-
     return as_function(f, variables)
 
 
@@ -127,7 +86,7 @@ def _gradient(function: Function) -> Callable[[Any], tuple[list[float], Any]]:
         t = type(point)
         xs: Any = None
         if t is list:
-            if len(point) == n and {*map(type, point)} == _FLOAT:
+            if len(point) == n and {*map(type, point)} == ONLY_FLOAT:
                 xs = point
         elif t is np.ndarray:
             if point.dtype.char == "d" and point.shape == (n,):
@@ -137,7 +96,7 @@ def _gradient(function: Function) -> Callable[[Any], tuple[list[float], Any]]:
                 xs = list(point.values()) if list(point) == names else list(get(point))
             except KeyError:
                 pass
-            if xs is not None and {*map(type, xs)} != _FLOAT:
+            if xs is not None and {*map(type, xs)} != ONLY_FLOAT:
                 xs = None
         if xs is None or (s := sum(xs)) - s != 0.0:
             xs = floats(point, names)

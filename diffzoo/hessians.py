@@ -39,10 +39,13 @@ from . import forward, functions, numeric, reverse, symbolic, transforms
 from .api import Cost, PointError, Trace, as_function, as_point
 from .backends import Dual, apply, split_dual
 from .caveats import LOST, UNIT, kinks, no_derivative, rounding, rounding_noise
+from .compare import high_precision, max_relative_error
 from .errors import EvaluationError, LimitError
 from .expr import Expr, latex_name, nodes, share
 from .fmt import short
+from .higher import derivatives_along
 from .parse import Function
+from .timing import interleaved
 from .traces import BAR, Row, TraceTable, adjoint_table, primal_table, seed_label, tangent_table
 from .wengert import WengertList, vname
 
@@ -1066,8 +1069,6 @@ def second_difference_sweep(f: Function | str, at: Any, i: int = 0, j: int | Non
     exact = _forward_reverse(function, x)
     ref, ref1 = float(exact.hessian[i, j]), exact.gradient[wl.inputs[i]]
     ci, cj = fourth_derivatives(wl, x, i), fourth_derivatives(wl, x, j)
-    from .higher import derivatives_along
-
     d3 = abs(derivatives_along(function, x, i, orders=3)[3])
 
     def at_steps(moves: Sequence[tuple[int, np.ndarray]]) -> np.ndarray:
@@ -1121,8 +1122,6 @@ def hessian_reference(f: Function | str, at: Any, *, variables: Sequence[str] | 
     """
     import mpmath
 
-    from .compare import high_precision
-
     function = _scalar(f, variables)
     x = as_point(function, at)
     point = dict(zip(function.variables, x))
@@ -1160,9 +1159,6 @@ def compare_hessians(f: Function | str, at: Any, methods: Sequence[str] = HESSIA
     A method that has no Hessian here gets nan figures and its reason in ``note``; if none has, the first
     one's error is raised. ``attrs["reference"]`` holds the reference Hessian.
     """
-    from .compare import max_relative_error
-    from .timing import interleaved
-
     function = _scalar(f, variables)
     x = as_point(function, at)
     function.wengert.evaluate(x)  # f itself must have a value: otherwise there is nothing to compare

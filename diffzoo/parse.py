@@ -17,6 +17,7 @@ import difflib
 import keyword
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -486,3 +487,12 @@ def _gap(text: str, pos: int) -> int:
     while i < len(text) and text[i] in " \t\r\n":
         i += 1
     return i - pos - 1
+
+
+def as_function(f: Function | str, variables: Sequence[str] | None = None) -> Function:
+    """``f`` itself if it is a parsed function, else its text parsed (a :class:`ParseError` for anything else)."""
+    if isinstance(f, Function):
+        return f
+    if isinstance(f, str):
+        return parse(f, variables)
+    raise ParseError(f"expected a function or its text, not {type(f).__name__}")

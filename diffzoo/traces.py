@@ -17,7 +17,7 @@ import pandas as pd
 
 from . import fmt
 from .backends import EXPRESSIONS
-from .expr import Expr, latex_name, to_latex, to_text, var
+from .expr import Expr, _lift, latex_name, to_latex, to_text, var
 from .reverse import Update
 from .wengert import Step, WengertList, vlatex, vname
 
@@ -94,8 +94,6 @@ def partial_expr(wl: WengertList, st: Step, j: int) -> Expr:
 
 
 def partial_text(wl: WengertList, st: Step, j: int) -> str:
-    from .expr import _lift
-
     return to_text(_lift(partial_expr(wl, st, j)), compact_calls=True)
 
 
@@ -117,8 +115,6 @@ def _times(name: str, p: Expr, latex: bool) -> str:
 
 
 def _lifted(wl: WengertList, st: Step, j: int) -> Expr:
-    from .expr import _lift
-
     return _lift(partial_expr(wl, st, j))
 
 

@@ -9,7 +9,8 @@ too large to draw, a derivative with no value at the point) leaves every other p
 
 The expensive pieces are computed through ``cache(fn, *args)``, which the caller gives (the app passes
 its byte-bounded memo; by default nothing is kept): a changed setting recomputes only the pieces that
-depend on it, and an error, raised by the piece, is never kept. diffzoo never imports streamlit.
+depend on it, and an error, raised by the piece, is never kept. diffzoo never imports streamlit, and
+``plots`` (matplotlib, a second to import) is imported only where a figure is drawn.
 """
 
 from __future__ import annotations
@@ -25,8 +26,22 @@ import numpy as np
 import pandas as pd
 
 from . import compare as _compare
-from . import fmt, graph, higher, linebreak, numeric, stepsize, swell, symbolic, tensor, timing, walk
-from .api import ForwardTrace, differentiate
+from . import (
+    compile,
+    fmt,
+    graph,
+    higher,
+    linebreak,
+    numeric,
+    stepsize,
+    swell,
+    symbolic,
+    tensor,
+    timing,
+    transforms,
+    walk,
+)
+from .api import ForwardTrace, SymbolicTrace, differentiate
 from .errors import EvaluationError
 from .expr import latex_name
 from .graph import pretty, pretty_names
@@ -273,8 +288,6 @@ def generated_code(text: str, *, cache: Cache = direct) -> dict[str, str]:
 
 
 def _sources(cache: Cache, text: str) -> dict[str, str]:
-    from . import compile, transforms
-
     wl = cache(_structure, cache, text).wl
     return {"primal": compile.shown(wl, "primal"), "forward (JVP)": compile.shown(transforms.jvp_of(wl), "jvp"),
             "reverse (VJP)": compile.shown(transforms.vjp_of(wl), "vjp")}
@@ -537,8 +550,6 @@ def _derivative(cache: Cache, text: str, point: tuple[float, ...]) -> _Derivativ
     except EvaluationError as exc:
         # The derivative exists as an expression even where it has no value (sqrt(x) at 0): show it, and say why
         # its value is missing.
-        from .api import SymbolicTrace
-
         exprs = symbolic.jacobian_exprs(f.outputs, f.variables)
         J = np.full((f.m, f.n), np.nan)
         warnings, missing = (), str(exc)
