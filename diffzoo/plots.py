@@ -375,3 +375,145 @@ def bar_figure(labels: Sequence[str], values: Sequence[float], title: str, xlabe
 
 __all__ = ["error_figure", "swell_figure", "lines_figure", "crossover_figure", "loss_figure", "bar_figure",
            "to_png", "to_svg"]
+
+
+# --- higher order: second differences, Taylor polynomials, cost against k, Newton's method ----------------
+
+_FIRST, _SECOND = "central (first derivative)", "second difference"
+
+
+@_styled
+def second_difference_figure(df: pd.DataFrame) -> Figure:
+    """First central differences beside second differences (``hessians.second_difference_sweep``), one panel
+    each on a shared log y axis: the measured error, the model (dotted), the model's best step (star), the
+    least error measured (its horizontal line: the floor), and the steps ε^(1/3) and ε^(1/4) (grey)."""
+    eps = float(np.finfo(float).eps)
+    fig = _figure(11.0, 5.0)
+    axes = fig.subplots(1, 2, sharey=True)
+    errs = _finite_positive(df["error"])
+    lo, hi = _log_limits(errs)
+    best = df.attrs.get("model_best", {})
+    entry = df.attrs.get("entry", "")
+    titles = {_FIRST: "first derivative: central (f(x+h) − f(x−h))/2h",
+              _SECOND: f"second derivative {entry}: second difference"}
+    for ax, scheme, marks, c in ((axes[0], _FIRST, (1 / 3, "ε^(1/3)"), "#2ca02c"),
+                                 (axes[1], _SECOND, (1 / 4, "ε^(1/4)"), "#9467bd")):
+        g = df[df["scheme"] == scheme]
+        h, e = g["eps"].to_numpy(dtype=float), g["error"].to_numpy(dtype=float)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_autoscaley_on(False)
+        ax.set_ylim(lo, hi)
+        ax.plot(h, np.where(np.isfinite(e) & (e > 0), e, np.nan), color=c, marker="o", markevery=(0, MARK_EVERY),
+                markersize=7, markerfacecolor="white", markeredgewidth=1.6, label="measured error")
+        with np.errstate(all="ignore"):
+            bound = (g["truncation"] + g["rounding"]).to_numpy(dtype=float)
+        ax.plot(h, np.where(np.isfinite(bound), np.clip(bound, lo / 10, hi), np.nan), ":", color=c, linewidth=1.6,
+                label="model: truncation + rounding")
+        ok = np.isfinite(e) & (e > 0)
+        if ok.any():
+            floor = float(e[ok].min())
+            ax.axhline(floor, color=c, linestyle="--", linewidth=1.0, alpha=0.7)
+            ax.annotate(f"floor {floor:.0e}", (1, floor), xycoords=("axes fraction", "data"), xytext=(-4, 4),
+                        textcoords="offset points", ha="right", fontsize=12, color=c)
+        hb = best.get(scheme, math.nan)
+        if np.isfinite(hb) and hb > 0:
+            k = int(np.argmin(np.abs(np.log(h) - np.log(hb))))
+            y = e[k] if np.isfinite(e[k]) and e[k] > 0 else lo * 3
+            ax.plot([h[k]], [min(max(y, lo * 3), hi)], marker="*", markersize=18, color=c, markeredgecolor="black",
+                    linestyle="none", zorder=5, label=f"model's best step {hb:.1e}")
+        ax.axvline(eps ** marks[0], color="gray", linewidth=1.2, linestyle="-.")
+        ax.annotate(marks[1], (eps ** marks[0], 0), xycoords=("data", "axes fraction"), xytext=(4, 6),
+                    textcoords="offset points", fontsize=13, color="#444444")
+        _decade_ticks(ax, lo, hi)
+        ax.xaxis.set_major_locator(FixedLocator([10.0**k for k in range(-12, 1, 3)]))
+        ax.xaxis.set_minor_locator(FixedLocator([10.0**k for k in range(-12, 1)]))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_xlabel("step h")
+        ax.set_title(titles[scheme], fontsize=13)
+        ax.grid(True, which="major", alpha=0.3)
+        ax.legend(loc="upper center", frameon=False, fontsize=11)
+    axes[0].set_ylabel("absolute error")
+    return fig
+
+
+@_styled
+def taylor_figure(x: np.ndarray, f: np.ndarray, polys: np.ndarray, x0: float, title: str, name: str) -> Figure:
+    """f along one input (black) and its Taylor polynomials of orders 1..k around ``x0`` (row k-1 of ``polys``);
+    the y axis is set by f, so that a polynomial running away leaves the frame instead of flattening f."""
+    fig = _figure(7.2, 4.8)
+    ax = fig.add_subplot()
+    fin = f[np.isfinite(f)]
+    if fin.size:
+        lo, hi = float(fin.min()), float(fin.max())
+        pad = 0.25 * (hi - lo) if hi > lo else max(1.0, abs(hi)) * 0.5
+        ax.set_ylim(lo - pad, hi + pad)
+    cmap = matplotlib.colormaps["viridis"]
+    k = len(polys)
+    for j, p in enumerate(polys):
+        ax.plot(x, p, color=cmap(0.1 + 0.8 * j / max(k - 1, 1)), linewidth=1.8, linestyle=(0, (5, 2)) if j % 2 else "-",
+                label=f"order {j + 1}")
+    ax.plot(x, f, color="black", linewidth=2.8, label="f", zorder=4)
+    ax.axvline(x0, color="gray", linewidth=1.0, linestyle=":")
+    ax.set_xlabel(name)
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=12)
+    return fig
+
+
+@_styled
+def higher_cost_figure(df: pd.DataFrame, name: str) -> Figure:
+    """Against k: the k-th symbolic derivative's size (tree, shared), and Taylor mode's operations against
+    nested duals' (columns k, tree ops, shared ops, taylor_ops, duals_ops), on log axes, two panels."""
+    fig = _figure(11.0, 4.6)
+    a, b = fig.subplots(1, 2)
+    for ax, series, title in (
+            (a, (("tree ops", "written out (tree)", "#d62728", "o"), ("shared ops", "shared (DAG)", "#2ca02c", "s")),
+             f"size of ∂ᵏf/∂{name}ᵏ, symbolic"),
+            (b, (("duals_ops", "nested duals, O(2ᵏ)", "#ff7f0e", "o"), ("taylor_ops", "Taylor mode, O(k²)", "#1f77b4",
+                                                                          "s")),
+             "operations for derivatives 0..k")):
+        for col, lab, c, mk in series:
+            v = df[col].to_numpy(dtype=float)
+            ax.plot(df["k"], np.where(v > 0, v, np.nan), marker=mk, color=c, label=lab)
+        ax.set_yscale("log")
+        ax.set_xlabel("order k")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylabel("operations")
+        ax.set_title(title, fontsize=14)
+        ax.grid(True, which="major", alpha=0.3)
+        ax.legend(frameon=False)
+    return fig
+
+
+@_styled
+def newton_figure(X: np.ndarray, Y: np.ndarray, Z: np.ndarray, newton: pd.DataFrame, descent: pd.DataFrame,
+                  names: Sequence[str], title: str) -> Figure:
+    """Newton's iterates and gradient descent's over the contours of f (levels packed towards the minimum)."""
+    fig = _figure(6.6, 5.4)
+    ax = fig.add_subplot()
+    z = Z[np.isfinite(Z)]
+    if z.size:
+        levels = np.unique(np.quantile(z, np.linspace(0, 1, 26) ** 2.5))
+        if len(levels) > 2:
+            ax.contour(X, Y, Z, levels=levels, cmap="Greys_r", linewidths=0.9, alpha=0.8)
+    ax.plot(descent["x"], descent["y"], color="#1f77b4", linewidth=1.4, marker=".", markersize=4,
+            label=f"gradient descent ({len(descent) - 1} steps)")
+    ax.plot(newton["x"], newton["y"], color="#d62728", linewidth=2.2, marker="o", markersize=7,
+            markerfacecolor="white", label=f"Newton ({len(newton) - 1} steps)", zorder=5)
+    ax.plot([newton["x"].iloc[0]], [newton["y"].iloc[0]], marker="s", color="black", linestyle="none", markersize=9,
+            label="start", zorder=6)
+    ax.plot([newton["x"].iloc[-1]], [newton["y"].iloc[-1]], marker="*", color="#d62728", markeredgecolor="black",
+            linestyle="none", markersize=18, label="Newton's last iterate", zorder=7)
+    ax.set_xlim(X.min(), X.max())
+    ax.set_ylim(Y.min(), Y.max())
+    ax.xaxis.set_major_locator(MaxNLocator(6))
+    ax.set_xlabel(names[0])
+    ax.set_ylabel(names[1])
+    ax.set_title(title if len(title) <= 40 else title[:39] + "…", fontsize=14)
+    ax.legend(loc="lower right", framealpha=0.9, fontsize=11)
+    return fig
+
+
+__all__ += ["second_difference_figure", "taylor_figure", "higher_cost_figure", "newton_figure"]
