@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from . import series
 from .fmt import short
 
 Partial = Callable[..., Any]  # (B, out, *args) -> partial derivative w.r.t. one argument
@@ -61,6 +62,10 @@ class Primitive:
     #: passes through (not so atan, tanh, sigmoid, exp of -inf, a denominator, pow, sign: they can turn
     #: inf into a finite number). Compiled code checks only the arguments of the others.
     passes_nonfinite: bool = False
+    #: Taylor mode's rule, ``(order, *args) -> series``: the coefficients u_0..u_order of the primitive along a
+    #: line from its arguments' (``series.py``: an O(order²) recurrence; a constant argument may be a number).
+    #: Every entry has one (``tests/test_taylor.py`` checks it against sympy's derivatives along a line).
+    taylor: Callable[..., Any] | None = None
 
     def __repr__(self) -> str:
         return f"Primitive({self.name!r})"
@@ -254,92 +259,98 @@ def _one(B: Any, o: Any, *args: Any) -> Any:
 _TABLE = [
     Primitive(name="add", arity=2, scalar=operator.add, array=np.add, partials=(_one, _one),
               latex="{0} + {1}", text="{0} + {1}", sympy=operator.add, mpmath=operator.add,
-              infix="+", precedence=1, user=False, passes_nonfinite=True),
+              infix="+", precedence=1, user=False, passes_nonfinite=True, taylor=series.add),
     Primitive(name="sub", arity=2, scalar=operator.sub, array=np.subtract,
               partials=(_one, lambda B, o, x, y: -1),
               latex="{0} - {1}", text="{0} - {1}", sympy=operator.sub, mpmath=operator.sub,
-              infix="-", precedence=1, user=False, passes_nonfinite=True),
+              infix="-", precedence=1, user=False, passes_nonfinite=True, taylor=series.sub),
     Primitive(name="mul", arity=2, scalar=operator.mul, array=np.multiply,
               partials=(lambda B, o, x, y: y, lambda B, o, x, y: x),
               latex=r"{0} \cdot {1}", text="{0} * {1}", sympy=operator.mul, mpmath=operator.mul,
-              infix="*", precedence=2, user=False, passes_nonfinite=True),
+              infix="*", precedence=2, user=False, passes_nonfinite=True, taylor=series.mul),
     Primitive(name="div", arity=2, scalar=operator.truediv, array=np.divide,
               partials=(lambda B, o, x, y: B.div(1, y), lambda B, o, x, y: B.neg(B.div(o, y))),
               latex=r"\frac{{{0}}}{{{1}}}", text="{0} / {1}", sympy=operator.truediv, mpmath=operator.truediv,
-              domain=_div_domain, infix="/", precedence=2, user=False),
+              domain=_div_domain, infix="/", precedence=2, user=False, taylor=series.div),
     Primitive(name="neg", arity=1, scalar=operator.neg, array=np.negative, partials=(lambda B, o, x: -1,),
               latex="-{0}", text="-{0}", sympy=operator.neg, mpmath=operator.neg,
-              infix="-", precedence=3, user=False, passes_nonfinite=True),
+              infix="-", precedence=3, user=False, passes_nonfinite=True, taylor=series.neg),
     Primitive(name="pow", arity=2, scalar=math.pow, array=np.power, partials=(_pow_dx, _pow_dy),
               latex="{{{0}}}^{{{1}}}", text="{0} ^ {1}", sympy=operator.pow, mpmath=operator.pow,
-              domain=_pow_domain, infix="^", precedence=4, user=False),
+              domain=_pow_domain, infix="^", precedence=4, user=False, taylor=series.pow),
     Primitive(name="sin", arity=1, scalar=math.sin, array=np.sin, partials=(lambda B, o, x: B.cos(x),),
-              latex=r"\sin{0}", text="sin {0}", sympy=_sp("sin"), mpmath=_mp("sin"), passes_nonfinite=True),
+              latex=r"\sin{0}", text="sin {0}", sympy=_sp("sin"), mpmath=_mp("sin"), passes_nonfinite=True,
+              taylor=series.sin),
     Primitive(name="cos", arity=1, scalar=math.cos, array=np.cos, partials=(lambda B, o, x: B.neg(B.sin(x)),),
-              latex=r"\cos{0}", text="cos {0}", sympy=_sp("cos"), mpmath=_mp("cos"), passes_nonfinite=True),
+              latex=r"\cos{0}", text="cos {0}", sympy=_sp("cos"), mpmath=_mp("cos"), passes_nonfinite=True,
+              taylor=series.cos),
     Primitive(name="tan", arity=1, scalar=math.tan, array=np.tan, partials=(lambda B, o, x: B.add(1, B.mul(o, o)),),
-              latex=r"\tan{0}", text="tan {0}", sympy=_sp("tan"), mpmath=_mp("tan"), passes_nonfinite=True),
+              latex=r"\tan{0}", text="tan {0}", sympy=_sp("tan"), mpmath=_mp("tan"), passes_nonfinite=True,
+              taylor=series.tan),
     Primitive(name="exp", arity=1, scalar=math.exp, array=np.exp, partials=(lambda B, o, x: o,),
-              latex=r"\exp{0}", text="exp {0}", sympy=_sp("exp"), mpmath=_mp("exp")),
+              latex=r"\exp{0}", text="exp {0}", sympy=_sp("exp"), mpmath=_mp("exp"), taylor=series.exp),
     Primitive(name="log", arity=1, scalar=math.log, array=np.log, partials=(lambda B, o, x: B.div(1, x),),
               latex=r"\ln{0}", text="ln {0}", sympy=_sp("log"), mpmath=_mp("log"), domain=_log_domain,
-              passes_nonfinite=True),
+              passes_nonfinite=True, taylor=series.log),
     Primitive(name="sqrt", arity=1, scalar=math.sqrt, array=np.sqrt, partials=(lambda B, o, x: B.div(1, B.mul(2, o)),),
               latex=r"\sqrt{{{0}}}", text="sqrt {0}", sympy=_sp("sqrt"), mpmath=_mp("sqrt"), domain=_sqrt_domain,
-              passes_nonfinite=True),
+              passes_nonfinite=True, taylor=series.sqrt),
     # tanh'(x) = 1 - tanh(x)^2 = 4 σ(2x) σ(-2x): the textbook form cancels to 0 from x = 19.1, where tanh
     # rounds to 1 (the exact 1.7e-17 at x = 20 is lost), and sech^2 = 1/cosh^2 overflows from x = 710.
     Primitive(name="tanh", arity=1, scalar=math.tanh, array=np.tanh,
               partials=(lambda B, o, x: B.mul(4, B.mul(B.sigmoid(B.mul(2, x)), B.sigmoid(B.mul(-2, x)))),),
-              latex=r"\tanh{0}", text="tanh {0}", sympy=_sp("tanh"), mpmath=_mp("tanh")),
+              latex=r"\tanh{0}", text="tanh {0}", sympy=_sp("tanh"), mpmath=_mp("tanh"), taylor=series.tanh),
     Primitive(name="sinh", arity=1, scalar=math.sinh, array=np.sinh, partials=(lambda B, o, x: B.cosh(x),),
-              latex=r"\sinh{0}", text="sinh {0}", sympy=_sp("sinh"), mpmath=_mp("sinh"), passes_nonfinite=True),
+              latex=r"\sinh{0}", text="sinh {0}", sympy=_sp("sinh"), mpmath=_mp("sinh"), passes_nonfinite=True,
+              taylor=series.sinh),
     Primitive(name="cosh", arity=1, scalar=math.cosh, array=np.cosh, partials=(lambda B, o, x: B.sinh(x),),
-              latex=r"\cosh{0}", text="cosh {0}", sympy=_sp("cosh"), mpmath=_mp("cosh"), passes_nonfinite=True),
+              latex=r"\cosh{0}", text="cosh {0}", sympy=_sp("cosh"), mpmath=_mp("cosh"), passes_nonfinite=True,
+              taylor=series.cosh),
     # 1 - x^2 as (1 - x)(1 + x): near x = ±1, 1 - x*x cancels (1e-10 relative error at x = 1 - 1e-8),
     # while 1 - x is exact there and 1 + x rounds once.
     Primitive(name="asin", arity=1, scalar=math.asin, array=np.arcsin,
               partials=(lambda B, o, x: B.div(1, B.sqrt(B.mul(B.sub(1, x), B.add(1, x)))),),
               latex=r"\arcsin{0}", text="asin {0}", sympy=_sp("asin"), mpmath=_mp("asin"),
-              domain=_unit_domain("asin"), passes_nonfinite=True),
+              domain=_unit_domain("asin"), passes_nonfinite=True, taylor=series.asin),
     Primitive(name="acos", arity=1, scalar=math.acos, array=np.arccos,
               partials=(lambda B, o, x: B.neg(B.div(1, B.sqrt(B.mul(B.sub(1, x), B.add(1, x))))),),
               latex=r"\arccos{0}", text="acos {0}", sympy=_sp("acos"), mpmath=_mp("acos"),
-              domain=_unit_domain("acos"), passes_nonfinite=True),
+              domain=_unit_domain("acos"), passes_nonfinite=True, taylor=series.acos),
     Primitive(name="atan", arity=1, scalar=math.atan, array=np.arctan,
               partials=(lambda B, o, x: B.div(1, B.add(1, B.mul(x, x))),),
-              latex=r"\arctan{0}", text="atan {0}", sympy=_sp("atan"), mpmath=_mp("atan")),
+              latex=r"\arctan{0}", text="atan {0}", sympy=_sp("atan"), mpmath=_mp("atan"), taylor=series.atan),
     Primitive(name="abs", arity=1, scalar=abs, array=_abs_np, partials=(lambda B, o, x: B.sign(x),),
               latex=r"\left|{0}\right|", text="abs {0}", sympy=_sp("Abs"), mpmath=_mp("fabs"),
               kink=_sign, one_sided=lambda x, dx: abs(dx) if x == 0 else (dx if x > 0 else -dx),
-              kink_text="abs has a kink at 0", convention="abs′(0) = sign(0) = 0", passes_nonfinite=True),
+              kink_text="abs has a kink at 0", convention="abs′(0) = sign(0) = 0", passes_nonfinite=True,
+              taylor=series.abs_),
     # σ'(x) = σ(x) σ(-x), which is σ(x)(1 - σ(x)) without the cancellation of 1 - σ(x) for large x
     # (3.6e-8 relative error at x = 20, and 0 instead of 4.2e-18 at x = 40).
     Primitive(name="sigmoid", arity=1, scalar=_sigmoid, array=_sigmoid_np,
               partials=(lambda B, o, x: B.mul(o, B.sigmoid(B.neg(x))),),
-              latex=r"\sigma{0}", text="sigmoid {0}", sympy=_sp_sigmoid, mpmath=_mp_sigmoid),
+              latex=r"\sigma{0}", text="sigmoid {0}", sympy=_sp_sigmoid, mpmath=_mp_sigmoid, taylor=series.sigmoid),
     # sign is the derivative of abs (0 at 0, by convention); its own derivative is 0 almost everywhere.
     # It is callable so that a printed derivative of abs reads back.
     Primitive(name="sign", arity=1, scalar=_sign, array=lambda x: np.sign(np.real(x)), partials=(lambda B, o, x: 0,),
               latex=r"\operatorname{{sign}}{0}", text="sign {0}", sympy=_sp("sign"), mpmath=_mp("sign"),
               kink=_sign, one_sided=lambda x, dx: None if x == 0 and dx != 0 else 0.0, kink_text="sign jumps at 0",
-              convention="sign′ = 0", piecewise_constant=True),
+              convention="sign′ = 0", piecewise_constant=True, taylor=series.sign),
     # relu(x) = max(x, 0), the rectifier of neural networks; its derivative is step (0 at 0, by convention,
     # as PyTorch and JAX have it). step is callable so that a printed derivative of relu reads back.
     Primitive(name="relu", arity=1, scalar=_relu, array=_relu_np, partials=(lambda B, o, x: B.step(x),),
               latex=r"\operatorname{{relu}}{0}", text="relu {0}", sympy=_sp_relu, mpmath=_mp_relu,
               kink=_sign, one_sided=lambda x, dx: max(dx, 0.0) if x == 0 else (dx if x > 0 else 0.0),
-              kink_text="relu has a kink at 0", convention="relu′(0) = step(0) = 0"),
+              kink_text="relu has a kink at 0", convention="relu′(0) = step(0) = 0", taylor=series.relu),
     Primitive(name="step", arity=1, scalar=_step, array=lambda x: np.where(np.real(x) > 0, 1.0, 0.0),
               partials=(lambda B, o, x: 0,), latex=r"\operatorname{{step}}{0}", text="step {0}", sympy=_sp_step,
               mpmath=_mp_step, kink=_sign, one_sided=lambda x, dx: None if x == 0 and dx > 0 else 0.0,
-              kink_text="step jumps at 0", convention="step′ = 0", piecewise_constant=True),
+              kink_text="step jumps at 0", convention="step′ = 0", piecewise_constant=True, taylor=series.step),
     # a ln b, 0 where a = 0: the partial ∂(x^y)/∂y at a zero base. A helper of the rules, not for users;
     # shown as the product it is.
     Primitive(name="xlogy", arity=2, scalar=_xlogy, array=_xlogy_np,
               partials=(lambda B, o, a, b: B.log(b), lambda B, o, a, b: B.div(a, b)),
               latex=r"{0} \ln {1}", text="{0} * ln {1}", sympy=_sp_xlogy, mpmath=_mp_xlogy, domain=_xlogy_domain,
-              user=False, shown_as=lambda make, a, b: make("mul", a, make("log", b))),
+              user=False, shown_as=lambda make, a, b: make("mul", a, make("log", b)), taylor=series.xlogy),
 ]
 
 PRIMITIVES: dict[str, Primitive] = {p.name: p for p in _TABLE}
