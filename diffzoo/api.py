@@ -258,7 +258,7 @@ def as_point(function: Function, point: Mapping[str, Any] | Sequence[Any] | floa
 def differentiate(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | float, method: str = "reverse",
                   *, variables: Sequence[str] | None = None, seed: Any = None, ybar: Any = None,
                   scheme: str = "central", eps: float | None = None, relative: bool = True,
-                  compiled: bool = False) -> Result:
+                  compiled: bool = False, _path: bool = False) -> Result:
     """Value and derivatives of ``f`` at ``point`` by ``method`` (one of :data:`METHODS`).
 
     forward: ``seed`` gives one pass in that direction (a JVP, ``details["jvp"]``); otherwise
@@ -271,11 +271,15 @@ def differentiate(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | 
     """
     function = as_function(f, variables)
     x = as_point(function, point)
-    wl = function.wengert
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    if function.program is not None:  # a program: differentiate the path it takes at x
+        function = function.at(x)
+    wl = function.wengert
     seed = floats(seed, function.variables, "seed") if seed is not None else None
     ybar = floats(ybar, wl.output_names(), "ybar") if ybar is not None else None
+    if wl.program is not None and not _path:
+        return _traced(function, x, method, seed, ybar, scheme, eps, relative)
     if compiled and method in ("forward", "reverse"):
         return _compiled(function, x, method, seed, ybar)
     k = len(wl.steps)
@@ -343,6 +347,53 @@ def differentiate(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | 
                   Cost(0, k * (est.evals + 1), 0, est.evals + 1),
                   {"scheme": scheme, "steps": steps, "choices": choices, "estimates": est.columns},
                   caveats=list(dict.fromkeys(warnings)))
+
+
+def _traced(function: Function, x: list[float], method: str, seed: list[float] | None, ybar: list[float] | None,
+            scheme: str, eps: float | None, relative: bool) -> Result:
+    """A program's path at x: forward and reverse mode by one sweep each over the traced list (its values
+    recorded while tracing), symbolic and numeric as for any list; the warnings add what the path means
+    (the branches it holds on, a point on a branch boundary, a stencil that takes another path)."""
+    from . import program
+
+    wl = function.wengert
+    k, partials = len(wl.steps), wl.partial_count
+    vals = program.traced_values(wl, x)
+    value = _value(wl, vals)
+
+    def notes(J: np.ndarray | None, base: Callable[[], list[str]]) -> Callable[[], list[str]]:
+        def found() -> list[str]:
+            return program.boundary_warnings(wl, x, J) + base() + program.path_note(wl)
+        return found
+
+    nan = np.full((wl.m, wl.n), np.nan)
+    if method == "forward":
+        if seed is not None:
+            jv = program.tangents(wl, vals, seed)
+            return Result(method, function, x, value, nan, ForwardTrace(wl, x, [seed], vals), Cost(1, k, partials, 1),
+                          {"jvp": jv, "seed": seed},
+                          caveats=notes(None, lambda: caveats.kinks(wl, vals, seed=seed) if wl.kink_steps else []))
+        J = np.array([program.tangents(wl, vals, e) for e in unit_vectors(wl.n)]).T.reshape(wl.m, wl.n)
+        return Result(method, function, x, value, J, ForwardTrace(wl, x, unit_vectors(wl.n), vals),
+                      Cost(wl.n, k, wl.n * partials, 1), caveats=notes(J, lambda: _ad_warnings(wl, vals, J)))
+    if method == "reverse":
+        if ybar is not None:
+            bar = program.adjoints(wl, vals, ybar)
+            return Result(method, function, x, value, nan, ReverseTrace(wl, x, [ybar], vals), Cost(1, k, partials, 1),
+                          {"vjp": bar, "ybar": ybar},
+                          caveats=notes(None, lambda: caveats.kinks(wl, vals) if wl.kink_steps else []))
+        J = np.array([program.adjoints(wl, vals, e) for e in unit_vectors(wl.m)]).reshape(wl.m, wl.n)
+        return Result(method, function, x, value, J, ReverseTrace(wl, x, unit_vectors(wl.m), vals),
+                      Cost(wl.m, k, wl.m * partials, 1), caveats=notes(J, lambda: _ad_warnings(wl, vals, J)))
+    r = differentiate(function, x, method, scheme=scheme, eps=eps, relative=relative, _path=True)
+    base = r.caveats
+
+    def path_caveats() -> list[str]:
+        first = program.boundary_warnings(wl, x, r.jacobian) if method == "symbolic" else []
+        return first + list(base() if callable(base) else base) + program.path_note(wl)
+
+    r.caveats = path_caveats
+    return r
 
 
 def _compiled(function: Function, x: list[float], method: str, seed: list[float] | None,

@@ -20,10 +20,11 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from .errors import ParseError
 from .expr import Expr, const, dag_size, fold, make, nodes, to_text, var
-from .primitives import CONSTANTS, FUNCTIONS, OPERATORS
+from .primitives import CONSTANTS, FUNCTIONS, OPERATORS, PRIMITIVES
 from .symbolic import derive
 from .wengert import WengertList
 
@@ -204,6 +205,11 @@ class Function:
     limits: Limits = field(default=DEFAULT_LIMITS, repr=False)
     #: The trees as typed, ``D(expr, y)`` nodes included (the outputs have them written out).
     source: tuple[Expr, ...] = field(default=(), repr=False)
+    #: For a program (``program.py``): its :class:`~diffzoo.program.Program`; its outputs and Wengert list
+    #: exist only at a point, as the path taken there (:meth:`at`).
+    program: Any = field(default=None, repr=False, compare=False)
+    #: For a path (``f.at(x)`` of a program function): the program function it is the path of.
+    path_of: Any = field(default=None, repr=False, compare=False)
 
     @property
     def n(self) -> int:
@@ -211,13 +217,32 @@ class Function:
 
     @property
     def m(self) -> int:
-        return len(self.outputs)
+        return self.program.m if self.program is not None else len(self.outputs)
 
     @cached_property
     def wengert(self) -> WengertList:
+        if self.program is not None:
+            raise ParseError("a program has a Wengert list only at a point, as the path it takes there",
+                             hint="Trace it first: f.at(x).wengert (dz.differentiate does this for you).")
         return WengertList.build(self)
 
+    def at(self, point: Any) -> Function:
+        """The function as differentiated at ``point``: for a program, the path it takes there (a Function whose
+        ``wengert`` is the traced list, guards and origins included, and whose outputs are that path's
+        expressions); for an expression, the function itself (no cost).
+
+        ``point`` is floats in variable order, a dict by name, or one number."""
+        if self.program is None:
+            return self
+        from .points import floats
+        from .program import at
+
+        return at(self, floats(point, self.variables))
+
     def __str__(self) -> str:
+        if self.program is not None or self.path_of is not None:
+            return "the program " + " ".join(self.text.split())[:60] + ("..." if len(" ".join(self.text.split())) > 60
+                                                                        else "")
         return ", ".join(to_text(e) for e in self.outputs)
 
 
@@ -235,6 +260,13 @@ def parse(text: str, variables: list[str] | tuple[str, ...] | None = None,
     """
     if not isinstance(text, str):
         raise ParseError(f"the function must be text, not {type(text).__name__}")
+    from .program import is_program, parse_program
+
+    if is_program(text):
+        prog = parse_program(text, variables, expr_limits=limits)
+        if len(prog.inputs) > limits.variables:
+            raise ParseError(f"too many inputs ({len(prog.inputs)}; at most {limits.variables})", hint="Use fewer inputs.")
+        return Function(text, (), prog.inputs, limits, (), program=prog)
     source = _Parser(text, tokenize(text, limits), limits).parse()
     used = {e.name for e in nodes(source) if e.op == "var"}
     outputs = written_out(source, text, limits)
@@ -256,6 +288,18 @@ def parse(text: str, variables: list[str] | tuple[str, ...] | None = None,
         raise ParseError(f"too many variables ({len(order)}; at most {limits.variables})", text, 0,
                          "Use fewer variables.")
     return Function(text, tuple(outputs), order, limits, tuple(source))
+
+
+def expression_at(text: str, start: int, end: int, limits: Limits = DEFAULT_LIMITS) -> list[Expr]:
+    """The expression (or comma-separated outputs) in ``text[start:end]``, positions and carets in ``text``:
+    how a program's statements have their expressions read (a line of the program as ``text``)."""
+    part = text[start:end]
+    try:
+        tokens = tokenize(part, limits)
+    except ParseError as exc:
+        raise ParseError(exc.message, text, start + exc.pos, exc.hint) from None
+    shifted = [Token(t.kind, t.text, t.pos + start) for t in tokens]
+    return _Parser(text, shifted, limits).parse()
 
 
 def written_out(source: list[Expr], text: str = "", limits: Limits = DEFAULT_LIMITS) -> list[Expr]:
@@ -416,15 +460,24 @@ class _Parser:
                                 "the derivative of expr by x.")
             self.enter()
             self.next()
+            arity = PRIMITIVES[FUNCTIONS[word]].arity
             if self.tok.text == ")":
+                if arity == 2:
+                    raise self.fail(f"{word} needs two arguments", hint=f"Write {word}(a, b).")
                 raise self.fail(f"{word} needs one argument", hint=f"Write {word}(x), with an argument.")
-            arg = self.expr()
+            args = [self.expr()]
+            if arity == 2:
+                if self.tok.text != ",":
+                    raise self.fail(f"{word} takes two arguments", hint=f"Write {word}(a, b).")
+                self.next()
+                args.append(self.expr())
             if self.tok.text == ",":
-                raise self.fail(f"{word} takes one argument", hint=f"Write {word}(x); separate outputs at the "
-                                "top level: 'sin(x1), cos(x2)'.")
+                many = "one argument" if arity == 1 else "two arguments"
+                raise self.fail(f"{word} takes {many}", hint=f"Write {word}({'x' if arity == 1 else 'a, b'}); "
+                                "separate outputs at the top level: 'sin(x1), cos(x2)'.")
             self.expect(")")
             self.depth -= 1
-            return self.node(FUNCTIONS[word], (arg,), t.pos)
+            return self.node(FUNCTIONS[word], tuple(args), t.pos)
         if word in FUNCTIONS:
             raise self.fail(f"the function '{word}' needs parentheses", t.pos,
                             f"Write {word}(x), with the argument in parentheses.")

@@ -88,6 +88,15 @@ class WengertList:
     names: dict[int, str] = field(default_factory=dict, repr=False, compare=False)
     #: How a derived list (``transforms.jvp``, ``transforms.vjp``) relates to the list it came from.
     derivation: Any = field(default=None, repr=False, compare=False)
+    #: A program's traced path (``program.py``): where each step came from, one :class:`~diffzoo.program.Origin`
+    #: per step (its source line and loop iterations); None for an expression's list.
+    origins: tuple[Any, ...] | None = field(default=None, repr=False, compare=False)
+    #: The branch decisions of that run, in order (:class:`~diffzoo.program.Guard`: comparison, values, outcome,
+    #: margin); None for an expression's list.
+    guards: tuple[Any, ...] | None = field(default=None, repr=False, compare=False)
+    #: The :class:`~diffzoo.program.Program` this list is a path of: numeric differences trace it again at
+    #: x ± h (``program.trace``), where the path may differ. None for an expression's list.
+    program: Any = field(default=None, repr=False, compare=False)
 
     @property
     def n(self) -> int:

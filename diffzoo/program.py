@@ -1,0 +1,1364 @@
+"""Programs: loops and branches, traced at a point into a Wengert list (eager tracing, as PyTorch does).
+
+The language grows from the expression language (``parse.py``) by statements, one a line, blocks by
+indentation with spaces::
+
+    def f(x, n):                      # optional header: the inputs and their order
+        s = 0                         # name = expr, and += -= *= /=
+        for k in range(1, 10):        # range(a), range(a, b), range(a, b, step): integer bounds made of
+            s += x^k / k              #   integer constants and enclosing loop variables, never inputs
+        while abs(s) > 1 and not s < 0:   # conditions: < <= > >= == != with and, or, not
+            s = s / 2
+        if s > 0.5:                   # if / elif / else
+            s = s - 1
+        elif s < -0.5:
+            s = s + 1
+        else:
+            s = 2 * s
+        return s, x * s               # one or more outputs (a vector function)
+
+Expressions are ``parse.py``'s (``max(a, b)`` and ``min(a, b)`` included), parsed by its parser at their
+column so that carets point into the program. Nothing is ever evaluated as Python: the text is read by
+a recursive descent over these tokens into the small AST below (:class:`Program` of :class:`Assign`,
+:class:`For`, :class:`While`, :class:`If`, :class:`Return`; conditions :class:`Compare`, :class:`BoolOp`,
+:class:`Not`), which the tracer walks.
+
+**Tracing** (:meth:`Program.trace`) runs the AST at a point through the table's primitives and records
+the path taken as a :class:`~diffzoo.wengert.WengertList` whose extra fields say where each step came
+from: ``origins[k]`` is the step's :class:`Origin` (source line and the loop iterations it belongs to,
+``(("k", 3),)`` or ``(("while@4", 2),)``), ``guards`` every branch decision as a :class:`Guard` (the
+comparison's text, its two values, the outcome and the margin), and ``program`` the program itself, so
+that numeric differences can run it again at x ± h and see a guard flip. Every method then works on
+that list as it is (``Function.at(x)`` is the path as a function).
+
+For the loop-keeping compiler (part 2), the AST keeps every statement's line and its expressions as
+``Expr`` trees (targets by name; ``For`` bounds as integer ``Expr`` trees over loop variables), and a
+traced list numbers its steps in execution order, so a statement's steps in iteration ``k`` are
+contiguous and ``origins`` maps them back to their statement.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .backends import FLOATS
+from .errors import EvaluationError, LimitError, ParseError
+from .expr import Expr, make, nodes, var
+from .primitives import CONSTANTS, FUNCTIONS, PRIMITIVES, Primitive
+from .wengert import Const, Operand, Step, WengertList, vname
+
+# --- limits ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProgramLimits:
+    """How much a program may be and do; each is refused with a message naming the line and the limit."""
+
+    length: int = 100_000  # characters of text
+    statements: int = 1_000
+    depth: int = 20  # nested blocks
+    iterations: int = 100_000  # per loop (each entry into a loop counts from 0)
+    total_iterations: int = 1_000_000  # all loops together, in one run
+    steps: int = 100_000  # steps recorded in one trace
+
+    @classmethod
+    def unbounded(cls) -> ProgramLimits:
+        """For trusted, program-built text (benchmarks)."""
+        big = 10**9
+        return cls(big, big, 1_000, big, big, big)
+
+
+DEFAULT_PROGRAM_LIMITS = ProgramLimits()
+
+# --- the AST -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Compare:
+    """``left op right``: one comparison, the unit of a guard."""
+
+    line: int
+    op: str  # < <= > >= == !=
+    left: Expr
+    right: Expr
+    text: str  # as written
+
+
+@dataclass(frozen=True)
+class BoolOp:
+    op: str  # "and" | "or"
+    items: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    item: Any
+
+
+@dataclass(frozen=True)
+class Assign:
+    line: int
+    target: str
+    op: str  # "=", "+=", "-=", "*=", "/="
+    expr: Expr
+
+
+@dataclass(frozen=True)
+class For:
+    line: int
+    var: str
+    bounds: tuple[Expr, ...]  # range's 1 to 3 arguments, integer expressions over enclosing loop variables
+    body: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class While:
+    line: int
+    cond: Any
+    body: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class If:
+    line: int
+    branches: tuple[tuple[int, Any, tuple[Any, ...]], ...]  # (line, condition, body) for if and each elif
+    orelse: tuple[Any, ...] | None
+
+
+@dataclass(frozen=True)
+class Return:
+    line: int
+    outputs: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a step of a traced list comes from: its source line and the loop iterations around it."""
+
+    line: int
+    loops: tuple[tuple[str, int], ...]  # (loop variable, value) or ("while@LINE", iteration), outermost first
+
+    def __str__(self) -> str:
+        return f"line {self.line}" + (f" ({loops_text(self.loops)})" if self.loops else "")
+
+
+@dataclass(frozen=True)
+class Guard:
+    """One branch decision of a traced run: the comparison, its two values, the outcome and the margin."""
+
+    line: int
+    kind: str  # "if", "elif", "while"
+    text: str  # the comparison as written, e.g. "x > 0"
+    left: float
+    right: float
+    outcome: bool
+    active: bool  # does either side depend on the inputs? (if not, no input can flip it)
+    loops: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def margin(self) -> float:
+        """How far the two sides are apart: 0 is on the boundary, where the branch may change."""
+        return abs(self.left - self.right)
+
+    def describe(self) -> str:
+        return (f"line {self.line} ({self.kind} {self.text}: {self.left:.6g} vs {self.right:.6g}, "
+                f"{'true' if self.outcome else 'false'}, margin {self.margin:.3g})")
+
+
+def loops_text(loops: Sequence[tuple[str, int]]) -> str:
+    """``k = 3, iteration 2 of the while loop at line 5``."""
+    parts = []
+    for name, v in loops:
+        if name.startswith("while@"):
+            parts.append(f"iteration {v} of the while loop at line {name[6:]}")
+        else:
+            parts.append(f"{name} = {v}")
+    return ", ".join(parts)
+
+
+# --- deciding: a program or an expression? ------------------------------------------------------
+
+_STATEMENT_START = re.compile(r"^[ \t]*(def|return|for|while|if|elif|else)\b", re.M)
+_ASSIGNMENT = re.compile(r"^[ \t]*[A-Za-z_]\w*[ \t]*[-+*/]?=(?!=)", re.M)
+
+
+def is_program(text: str) -> bool:
+    """A program has a statement keyword starting a line (``return``, ``def``, ``for``, ``while``, ``if``), or
+    several lines with an assignment. One line such as ``x = 3`` stays an expression (refused as before)."""
+    if not isinstance(text, str):
+        return False
+    if _STATEMENT_START.search(text):
+        return True
+    lines = [ln for ln in text.split("\n") if ln.strip() and not ln.strip().startswith("#")]
+    return len(lines) > 1 and bool(_ASSIGNMENT.search(text))
+
+
+# --- lexing ----------------------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"""
+    (?P<ws>[ \t]+)
+  | (?P<comment>\#.*)
+  | (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
+  | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<op>\*\*|\+=|-=|\*=|/=|<=|>=|==|!=|:=|->|//|[-+*/^(),:<>=])
+""", re.VERBOSE)
+
+_KEYWORDS = {"def", "for", "in", "while", "if", "elif", "else", "return", "and", "or", "not", "range"}
+_NOT_LANGUAGE = {
+    "lambda": "lambdas are not part of the program language; write the expression where it is used",
+    "import": "imports are not part of the program language: only the built-in functions are available",
+    "from": "imports are not part of the program language: only the built-in functions are available",
+    "global": "'global' is not part of the program language: every name is local to the program",
+    "nonlocal": "'nonlocal' is not part of the program language",
+    "with": "'with' is not part of the program language",
+    "try": "'try' is not part of the program language: an error stops the program with its line",
+    "except": "'except' is not part of the program language",
+    "finally": "'finally' is not part of the program language",
+    "raise": "'raise' is not part of the program language",
+    "yield": "'yield' is not part of the program language: return the outputs at the end",
+    "class": "classes are not part of the program language",
+    "del": "'del' is not part of the program language",
+    "pass": "'pass' is not part of the program language: a block needs a statement",
+    "break": "'break' is not part of the program language: write the condition into a while loop",
+    "continue": "'continue' is not part of the program language: use if/else in the loop's body",
+    "assert": "'assert' is not part of the program language",
+    "async": "'async' is not part of the program language",
+    "await": "'await' is not part of the program language",
+    "is": "'is' is not part of the program language: compare numbers with == or !=",
+    "None": "None is not part of the program language: every value is a number",
+    "True": "True is not part of the program language: compare numbers, e.g. x > 0",
+    "False": "False is not part of the program language: compare numbers, e.g. x > 0",
+    "match": "'match' is not part of the program language: use if/elif/else",
+    "case": "'case' is not part of the program language: use if/elif/else",
+    "type": "'type' is not part of the program language",
+    "print": "printing is not part of the program language: return what you want to see",
+}
+_HELP = ("A program has one statement a line: name = expr (or += -= *= /=), for k in range(...):, "
+         "while cond:, if cond: / elif cond: / else:, and return expr, ... at the end.")
+
+
+@dataclass(frozen=True)
+class _Tok:
+    kind: str  # num, name, op
+    text: str
+    pos: int  # column
+
+    @property
+    def end(self) -> int:
+        return self.pos + len(self.text)
+
+
+def _fail(lineno: int, line: str, pos: int, msg: str, hint: str = _HELP) -> ParseError:
+    err = ParseError(f"line {lineno}: {msg}", line, pos, hint)
+    err.line = lineno  # type: ignore[attr-defined]
+    return err
+
+
+def _lex(lineno: int, line: str) -> list[_Tok]:
+    from .parse import _refuse_char
+
+    toks, pos = [], 0
+    while pos < len(line):
+        m = _TOKEN.match(line, pos)
+        if m is None:
+            try:
+                _refuse_char(line, pos)
+            except ParseError as exc:
+                raise _fail(lineno, line, exc.pos, exc.message, exc.hint or _HELP) from None
+        kind = m.lastgroup
+        if kind == "comment":
+            break
+        if kind != "ws":
+            tok = m.group()
+            if tok == ":=":
+                raise _fail(lineno, line, pos, "the walrus operator ':=' is not part of the program language",
+                            "Assign on a line of its own: name = expr.")
+            if tok in ("->", "//"):
+                raise _fail(lineno, line, pos, f"'{tok}' is not part of the program language")
+            toks.append(_Tok(kind, tok, pos))
+        pos = m.end()
+    return toks
+
+
+# --- parsing -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Line:
+    no: int
+    indent: int
+    text: str
+    toks: list[_Tok]
+
+
+def _lines(text: str, limits: ProgramLimits) -> list[_Line]:
+    out = []
+    for no, raw in enumerate(text.split("\n"), start=1):
+        line = raw.rstrip("\r")
+        stripped = line.lstrip(" \t")
+        if not stripped or stripped.startswith("#"):
+            continue
+        lead = line[: len(line) - len(stripped)]
+        if "\t" in lead:
+            raise _fail(no, line, lead.index("\t"), "a tab in the indentation",
+                        "Indent with spaces only (4 a level, say); tabs are not guessed at.")
+        toks = _lex(no, line)
+        if not toks:
+            continue
+        out.append(_Line(no, len(lead), line, toks))
+        if len(out) > limits.statements:
+            raise _fail(no, line, len(lead), f"too many statements (at most {limits.statements:,})",
+                        "Write a shorter program; loops repeat statements without writing them out.")
+    return out
+
+
+class _Parser:
+    """Statements by recursive descent over lines; expressions by ``parse.py`` at their columns."""
+
+    def __init__(self, text: str, limits: ProgramLimits, expr_limits: Any):
+        self.text, self.limits, self.expr_limits = text, limits, expr_limits
+        self.lines = _lines(text, limits)
+        self.i = 0
+        self.loop_vars: list[str] = []
+
+    # -- expressions
+    def expr(self, ln: _Line, toks: list[_Tok], what: str, outputs: bool = False) -> list[Expr]:
+        from .parse import expression_at, written_out
+
+        if not toks:
+            pos = len(ln.text.rstrip())
+            raise _fail(ln.no, ln.text, pos, f"{what} is missing", "Write an expression, e.g. x^2 + 1.")
+        depth = 0
+        for t in toks:
+            if t.text == "(":
+                depth += 1
+            elif t.text == ")":
+                depth -= 1
+            if t.kind == "name" and t.text in _KEYWORDS and t.text != "range":
+                raise _fail(ln.no, ln.text, t.pos, f"'{t.text}' cannot stand inside an expression")
+            if t.kind == "name" and t.text in _NOT_LANGUAGE:
+                raise _fail(ln.no, ln.text, t.pos, _NOT_LANGUAGE[t.text])
+            if t.text in ("=", "+=", "-=", "*=", "/="):
+                raise _fail(ln.no, ln.text, t.pos, "an assignment inside an expression",
+                            "Assign once a line: name = expr.")
+            if t.text in ("<", "<=", ">", ">=", "==", "!="):
+                raise _fail(ln.no, ln.text, t.pos, "a comparison is not a number",
+                            "Comparisons go in if and while conditions: if x > 0:")
+            if t.text == ":":
+                raise _fail(ln.no, ln.text, t.pos, "an unexpected ':'", _HELP)
+            if t.text == "," and depth == 0 and not outputs:
+                raise _fail(ln.no, ln.text, t.pos, "a comma here", "Only return lists several outputs: return a, b.")
+        try:
+            exprs = expression_at(ln.text, toks[0].pos, toks[-1].end, self.expr_limits)
+        except ParseError as exc:
+            raise _fail(ln.no, ln.text, exc.pos, exc.message, exc.hint) from None
+        try:
+            return written_out(exprs, ln.text, self.expr_limits)
+        except ParseError as exc:
+            raise _fail(ln.no, ln.text, exc.pos, exc.message, exc.hint) from None
+
+    def cond(self, ln: _Line, toks: list[_Tok]) -> Any:
+        self._ctoks, self._ci, self._cline = toks, 0, ln
+        if not toks:
+            raise _fail(ln.no, ln.text, len(ln.text.rstrip()), "the condition is missing",
+                        "Write a comparison, e.g. x > 0.")
+        c = self._or()
+        if self._ci < len(toks):
+            t = toks[self._ci]
+            raise _fail(ln.no, ln.text, t.pos, f"unexpected '{t.text}' in the condition",
+                        "Join comparisons with and, or, not: x > 0 and y < 1.")
+        return c
+
+    def _peek(self) -> _Tok | None:
+        return self._ctoks[self._ci] if self._ci < len(self._ctoks) else None
+
+    def _or(self) -> Any:
+        items = [self._and()]
+        while (t := self._peek()) is not None and t.text == "or":
+            self._ci += 1
+            items.append(self._and())
+        return items[0] if len(items) == 1 else BoolOp("or", tuple(items))
+
+    def _and(self) -> Any:
+        items = [self._not()]
+        while (t := self._peek()) is not None and t.text == "and":
+            self._ci += 1
+            items.append(self._not())
+        return items[0] if len(items) == 1 else BoolOp("and", tuple(items))
+
+    def _not(self) -> Any:
+        t = self._peek()
+        if t is not None and t.text == "not":
+            self._ci += 1
+            return Not(self._not())
+        return self._comparison()
+
+    def _comparison(self) -> Any:
+        ln, toks = self._cline, self._ctoks
+        start = self._ci
+        t = self._peek()
+        if t is None:
+            raise _fail(ln.no, ln.text, len(ln.text.rstrip()), "the condition ends too early",
+                        "Write a comparison, e.g. x > 0.")
+        if t.text == "(":  # a parenthesised condition, if it holds a comparison or and/or/not at its top level
+            depth, j, boolean = 0, start, False
+            while j < len(toks):
+                if toks[j].text == "(":
+                    depth += 1
+                elif toks[j].text == ")":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                elif depth == 1 and (toks[j].text in _CMP or toks[j].text in ("and", "or", "not")):
+                    boolean = True
+                j += 1
+            if boolean:
+                inner = toks[start + 1:j]
+                saved = (self._ctoks, self._ci)
+                sub = self.cond(ln, inner)
+                self._ctoks, self._ci, self._cline = saved[0], j + 1, ln
+                return sub
+        # the left side: up to a comparison operator at depth 0
+        depth, j = 0, start
+        while j < len(toks) and not (depth == 0 and (toks[j].text in _CMP or toks[j].text in ("and", "or"))):
+            depth += toks[j].text == "("
+            depth -= toks[j].text == ")"
+            j += 1
+        if j >= len(toks) or toks[j].text not in _CMP:
+            where = toks[j].pos if j < len(toks) else len(ln.text.rstrip())
+            raise _fail(ln.no, ln.text, where, "a condition must compare two numbers",
+                        "Write a comparison with < <= > >= == or !=, e.g. x > 0 (a bare number is not a condition).")
+        op = toks[j]
+        left = self.expr(ln, toks[start:j], "the left side of the comparison")[0]
+        k = j + 1
+        depth = 0
+        while k < len(toks) and not (depth == 0 and (toks[k].text in _CMP or toks[k].text in ("and", "or"))):
+            depth += toks[k].text == "("
+            depth -= toks[k].text == ")"
+            k += 1
+        if k < len(toks) and toks[k].text in _CMP:
+            raise _fail(ln.no, ln.text, toks[k].pos, "chained comparisons are not part of the language",
+                        "Write a < b and b < c.")
+        right_toks = toks[j + 1:k]
+        if not right_toks:
+            raise _fail(ln.no, ln.text, op.end, "the right side of the comparison is missing",
+                        "Write a comparison, e.g. x > 0.")
+        right = self.expr(ln, right_toks, "the right side of the comparison")[0]
+        self._ci = k
+        text = ln.text[toks[start].pos:right_toks[-1].end]
+        return Compare(ln.no, op.text, left, right, text)
+
+    # -- statements
+    def program(self) -> tuple[tuple[str, ...] | None, str, tuple[Any, ...]]:
+        if not self.lines:
+            raise ParseError("the program is empty", self.text, 0, "Type a program ending in return, or an expression.")
+        first = self.lines[0]
+        header, name = None, "f"
+        if first.toks[0].text == "def":
+            header, name = self.header(first)
+            self.i = 1
+            if self.i >= len(self.lines) or self.lines[1].indent <= first.indent:
+                raise _fail(first.no, first.text, len(first.text.rstrip()), "the header has no body",
+                            "Indent the program's lines under def f(x):.")
+            body = self.block(self.lines[1].indent, 1)
+            if self.i < len(self.lines):
+                ln = self.lines[self.i]
+                raise _fail(ln.no, ln.text, ln.indent, "a statement after the function's body",
+                            "Everything belongs inside def, ending in return.")
+        else:
+            if first.indent:
+                raise _fail(first.no, first.text, 0, "the first line is indented", "Start the program at column 1.")
+            body = self.block(0, 0)
+        if not body or not isinstance(body[-1], Return):
+            ln = self.lines[-1]
+            raise _fail(ln.no, ln.text, ln.indent, "the program must end with return",
+                        "End it with return and the outputs, e.g. return y.")
+        return header, name, body
+
+    def header(self, ln: _Line) -> tuple[tuple[str, ...], str]:
+        t = ln.toks
+        usage = "Write the header as def f(x, y): with the inputs' names."
+        if len(t) < 5 or t[1].kind != "name" or t[2].text != "(" or t[-1].text != ":" or t[-2].text != ")":
+            raise _fail(ln.no, ln.text, t[min(1, len(t) - 1)].pos, "a malformed header", usage)
+        names = []
+        for j, tok in enumerate(t[3:-2]):
+            if j % 2 == 1:
+                if tok.text != ",":
+                    raise _fail(ln.no, ln.text, tok.pos, "expected ',' between the inputs", usage)
+                continue
+            if tok.kind != "name" or tok.text in _KEYWORDS or tok.text in FUNCTIONS or tok.text in CONSTANTS \
+                    or tok.text.startswith("_") or tok.text in _NOT_LANGUAGE:
+                raise _fail(ln.no, ln.text, tok.pos, f"'{tok.text}' cannot be an input's name", usage)
+            if tok.text in names:
+                raise _fail(ln.no, ln.text, tok.pos, f"the input '{tok.text}' is named twice", usage)
+            names.append(tok.text)
+        if len(t[3:-2]) % 2 == 0 and len(t) > 5:
+            raise _fail(ln.no, ln.text, t[-3].pos, "a trailing ',' in the header", usage)
+        return tuple(names), t[1].text
+
+    def block(self, indent: int, depth: int) -> tuple[Any, ...]:
+        if depth > self.limits.depth:
+            ln = self.lines[self.i]
+            raise _fail(ln.no, ln.text, ln.indent, f"blocks nested too deeply (more than {self.limits.depth} levels)",
+                        "Flatten the program.")
+        out: list[Any] = []
+        while self.i < len(self.lines):
+            ln = self.lines[self.i]
+            if ln.indent < indent:
+                break
+            if ln.indent > indent:
+                raise _fail(ln.no, ln.text, indent, "unexpected indentation",
+                            "Indent only the body of a for, while, if, elif or else.")
+            out.append(self.statement(ln, depth))
+        return tuple(out)
+
+    def body(self, ln: _Line, colon: int, depth: int) -> tuple[Any, ...]:
+        """The block after ``:`` at token index ``colon``: a statement on the same line, or an indented block."""
+        rest = ln.toks[colon + 1:]
+        self.i += 1
+        if rest:
+            sub = _Line(ln.no, ln.indent, ln.text, rest)
+            if rest[0].text in ("for", "while", "if", "elif", "else", "def", "return"):
+                raise _fail(ln.no, ln.text, rest[0].pos, f"'{rest[0].text}' after ':' on the same line",
+                            "Put the block on its own lines, indented.")
+            self.i -= 1
+            stmt = self.simple(sub)
+            self.i += 1
+            return (stmt,)
+        if self.i >= len(self.lines) or self.lines[self.i].indent <= ln.indent:
+            raise _fail(ln.no, ln.text, len(ln.text.rstrip()), "a block is missing after ':'",
+                        "Indent the block's lines under it (with spaces).")
+        inner = self.lines[self.i].indent
+        block = self.block(inner, depth + 1)
+        if self.i < len(self.lines) and ln.indent < self.lines[self.i].indent < inner:
+            bad = self.lines[self.i]
+            raise _fail(bad.no, bad.text, bad.indent, "inconsistent indentation: this line is indented less than "
+                        "its block but more than the line that opened it", "Line the block's statements up exactly.")
+        return block
+
+    def colon(self, ln: _Line) -> int:
+        depth = 0
+        for j, t in enumerate(ln.toks):
+            depth += t.text == "("
+            depth -= t.text == ")"
+            if t.text == ":" and depth == 0:
+                return j
+        raise _fail(ln.no, ln.text, len(ln.text.rstrip()), f"'{ln.toks[0].text}' needs a ':' at the end",
+                    f"Write {ln.toks[0].text} ...: and indent its block below.")
+
+    def statement(self, ln: _Line, depth: int) -> Any:
+        word = ln.toks[0].text
+        if word == "for":
+            return self.for_(ln, depth)
+        if word == "while":
+            c = self.colon(ln)
+            cond = self.cond(ln, ln.toks[1:c])
+            return While(ln.no, cond, self.body(ln, c, depth))
+        if word == "if":
+            return self.if_(ln, depth)
+        if word in ("elif", "else"):
+            raise _fail(ln.no, ln.text, ln.toks[0].pos, f"'{word}' without an if before it at this indentation",
+                        "Line elif and else up with their if.")
+        if word == "def":
+            raise _fail(ln.no, ln.text, ln.toks[0].pos, "a nested def: only one header, on the first line",
+                        "Write the work inline; the language has no functions of its own.")
+        stmt = self.simple(ln)
+        self.i += 1
+        return stmt
+
+    def simple(self, ln: _Line) -> Any:
+        t = ln.toks
+        word = t[0].text
+        if t[0].kind == "name" and word in _NOT_LANGUAGE and not (len(t) > 1 and t[1].text in _ASSIGN_OPS):
+            raise _fail(ln.no, ln.text, t[0].pos, _NOT_LANGUAGE[word])
+        if word == "return":
+            outs = self.expr(ln, t[1:], "the value to return", outputs=True)
+            return Return(ln.no, tuple(outs))
+        if len(t) >= 2 and t[1].text in _ASSIGN_OPS:
+            if t[0].kind != "name" or word in _KEYWORDS:
+                raise _fail(ln.no, ln.text, t[0].pos, f"cannot assign to '{word}'", "Assign to a name: y = x^2.")
+            if word in FUNCTIONS or word in CONSTANTS or word == "D":
+                raise _fail(ln.no, ln.text, t[0].pos, f"'{word}' is a built-in name and cannot be assigned",
+                            "Choose another name.")
+            if word.startswith("_"):
+                raise _fail(ln.no, ln.text, t[0].pos, f"names may not start with '_' ('{word}')", "Choose another name.")
+            if word in _NOT_LANGUAGE:
+                raise _fail(ln.no, ln.text, t[0].pos, _NOT_LANGUAGE[word])
+            if word in self.loop_vars:
+                raise _fail(ln.no, ln.text, t[0].pos, f"'{word}' is the variable of an enclosing for loop",
+                            "Use another name: the loop variable takes the range's values.")
+            if len(word) > self.expr_limits.name_chars:
+                raise _fail(ln.no, ln.text, t[0].pos, f"the name '{word[:20]}...' is too long",
+                            "Use a shorter name.")
+            expr = self.expr(ln, t[2:], "the value assigned")[0]
+            return Assign(ln.no, word, t[1].text, expr)
+        for tok in t:
+            if tok.text in _ASSIGN_OPS or tok.text == ":":
+                raise _fail(ln.no, ln.text, tok.pos, f"unexpected '{tok.text}'",
+                            "Assign to a plain name (no attributes, subscripts or tuples): y = expr.")
+        raise _fail(ln.no, ln.text, t[0].pos, "a line that does nothing (an expression alone)",
+                    "Assign it (y = ...) or return it (return ...).")
+
+    def for_(self, ln: _Line, depth: int) -> For:
+        t = ln.toks
+        usage = "Write for k in range(n):, range(a, b): or range(a, b, step):, with integer bounds."
+        c = self.colon(ln)
+        if len(t) < 6 or t[1].kind != "name" or t[2].text != "in":
+            raise _fail(ln.no, ln.text, t[min(1, len(t) - 1)].pos, "a malformed for loop", usage)
+        name = t[1].text
+        if name in _KEYWORDS or name in FUNCTIONS or name in CONSTANTS or name.startswith("_") or name in _NOT_LANGUAGE:
+            raise _fail(ln.no, ln.text, t[1].pos, f"'{name}' cannot be a loop variable", usage)
+        if name in self.loop_vars:
+            raise _fail(ln.no, ln.text, t[1].pos, f"'{name}' is already the variable of an enclosing loop", usage)
+        if t[3].text != "range" or t[4].text != "(" or t[c - 1].text != ")":
+            raise _fail(ln.no, ln.text, t[3].pos, "a for loop runs over range(...) only", usage)
+        args = t[5:c - 1]
+        parts: list[list[_Tok]] = [[]]
+        depth_p = 0
+        for tok in args:
+            if tok.text == "," and depth_p == 0:
+                parts.append([])
+                continue
+            depth_p += tok.text == "("
+            depth_p -= tok.text == ")"
+            parts[-1].append(tok)
+        if len(parts) > 3 or not all(parts):
+            raise _fail(ln.no, ln.text, t[4].pos, "range takes one, two or three bounds", usage)
+        bounds = []
+        for p in parts:
+            e = self.expr(ln, p, "a bound of range")[0]
+            for node in nodes([e]):
+                if node.op == "var" and node.name not in self.loop_vars:
+                    raise _fail(ln.no, ln.text, node.pos if node.pos >= 0 else p[0].pos,
+                                f"the bound of range uses '{node.name}', which is not a loop variable",
+                                "Loop bounds are made of integers and enclosing loop variables, never of the inputs "
+                                "(for a number of iterations that depends on the inputs, use while).")
+                if node.op == "const" and (node.name is not None or node.value != int(node.value)):
+                    raise _fail(ln.no, ln.text, node.pos if node.pos >= 0 else p[0].pos,
+                                "the bounds of range must be integers", usage)
+                if node.op not in ("var", "const", "add", "sub", "mul", "neg", "pow"):
+                    raise _fail(ln.no, ln.text, node.pos if node.pos >= 0 else p[0].pos,
+                                f"'{node.op}' in a bound of range", "Bounds use + - * ^ on integers and loop variables.")
+            bounds.append(e)
+        self.loop_vars.append(name)
+        try:
+            body = self.body(ln, c, depth)
+        finally:
+            self.loop_vars.pop()
+        return For(ln.no, name, tuple(bounds), body)
+
+    def if_(self, ln: _Line, depth: int) -> If:
+        branches = []
+        c = self.colon(ln)
+        branches.append((ln.no, self.cond(ln, ln.toks[1:c]), self.body(ln, c, depth)))
+        orelse = None
+        while self.i < len(self.lines):
+            nxt = self.lines[self.i]
+            if nxt.indent != ln.indent or nxt.toks[0].text not in ("elif", "else"):
+                break
+            c = self.colon(nxt)
+            if nxt.toks[0].text == "elif":
+                branches.append((nxt.no, self.cond(nxt, nxt.toks[1:c]), self.body(nxt, c, depth)))
+            else:
+                if c != 1:
+                    raise _fail(nxt.no, nxt.text, nxt.toks[1].pos, "else takes no condition", "Write else:, or elif cond:.")
+                orelse = self.body(nxt, c, depth)
+                break
+        return If(ln.no, tuple(branches), orelse)
+
+
+_CMP = ("<", "<=", ">", ">=", "==", "!=")
+_ASSIGN_OPS = ("=", "+=", "-=", "*=", "/=")
+
+
+# --- static checks -------------------------------------------------------------------------------
+
+
+def _walk_reads(body: Sequence[Any], assigned: set[str], loops: set[str], found: list[str], returned: list[int]) -> None:
+    """Names read before any assignment to them, in reading order (the inputs when there is no header)."""
+    def reads(e: Expr) -> None:
+        for node in nodes([e]):
+            if node.op == "var" and node.name not in assigned and node.name not in loops and node.name not in found:
+                found.append(node.name)
+
+    def cond_reads(c: Any) -> None:
+        if isinstance(c, Compare):
+            reads(c.left)
+            reads(c.right)
+        elif isinstance(c, BoolOp):
+            for it in c.items:
+                cond_reads(it)
+        else:
+            cond_reads(c.item)
+
+    for s in body:
+        if isinstance(s, Assign):
+            reads(s.expr)
+            if s.op != "=":
+                reads(var(s.target))
+            assigned.add(s.target)
+        elif isinstance(s, For):
+            _walk_reads(s.body, assigned, loops | {s.var}, found, returned)
+        elif isinstance(s, While):
+            cond_reads(s.cond)
+            _walk_reads(s.body, assigned, loops, found, returned)
+        elif isinstance(s, If):
+            for _, c, b in s.branches:
+                cond_reads(c)
+                _walk_reads(b, assigned, loops, found, returned)
+            if s.orelse:
+                _walk_reads(s.orelse, assigned, loops, found, returned)
+        elif isinstance(s, Return):
+            returned.append(s.line)
+            for e in s.outputs:
+                reads(e)
+
+
+# --- the program -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Program:
+    """A parsed program: its inputs (in order), its statements, and how much it may do."""
+
+    text: str
+    inputs: tuple[str, ...]
+    body: tuple[Any, ...]
+    name: str = "f"
+    header: bool = False
+    limits: ProgramLimits = field(default=DEFAULT_PROGRAM_LIMITS, repr=False)
+
+    @property
+    def m(self) -> int:
+        return len(self.body[-1].outputs)
+
+    def trace(self, point: Sequence[float]) -> WengertList:
+        """Run the program at ``point`` (floats in input order), recording the path taken as a Wengert list.
+
+        The list's ``origins``, ``guards`` and ``program`` say where each step comes from and which branches
+        were taken. An operation without a real value raises :class:`EvaluationError` naming the line, the
+        iteration and the step; a limit passed raises :class:`LimitError` naming the line and the limit.
+        """
+        x = [float(v) for v in point]
+        if len(x) != len(self.inputs):
+            raise ValueError(f"expected {len(self.inputs)} input values, got {len(x)}")
+        t = _Tracer(self, x)
+        outs = t.run()
+        steps = tuple([Step(i + 1, p, a, act) for i, (p, a, act) in
+                       enumerate(zip(t.prims, t.args, t.act[len(x):]))])
+        wl = WengertList(self.inputs, steps, tuple(outs), origins=tuple(t.origins), guards=tuple(t.guards),
+                         program=self)
+        wl.__dict__["_traced"] = (tuple(x), t.vals)
+        return wl
+
+    def mp_run(self, point: Sequence[Any], guards: Sequence[Guard] | None = None, dps: int = 50) -> list[Any]:
+        """The outputs at ``point`` in mpmath at ``dps`` digits: the 50-digit reference.
+
+        With ``guards`` (a float trace's), every branch takes the recorded outcome, so the reference
+        follows the same path; without, mpmath's own comparisons decide.
+        """
+        import mpmath
+
+        with mpmath.workdps(dps):
+            env: dict[str, Any] = {k: mpmath.mpf(v) if not isinstance(v, mpmath.mpf) else v
+                                   for k, v in zip(self.inputs, point)}
+            queue = list(guards) if guards is not None else None
+            state = {"g": 0}
+            return [+v for v in _mp_block(self.body, env, queue, state, self.limits)]
+
+
+def _mp_expr(e: Expr, env: dict[str, Any]) -> Any:
+    import mpmath
+
+    def leaf(n: Expr) -> Any:
+        if n.op == "var":
+            if n.name not in env:
+                raise EvaluationError(f"'{n.name}' has no value here")
+            return env[n.name]
+        return mpmath.mpf(n.value) if n.name is None else (mpmath.pi if n.name == "pi" else mpmath.e)
+
+    from .expr import fold
+
+    done = fold([e], leaf, lambda n, a: PRIMITIVES[n.op].mpmath(*a))
+    return done[id(e)]
+
+
+def _mp_cond(c: Any, env: dict[str, Any], queue: list[Guard] | None, state: dict[str, int]) -> bool:
+    if isinstance(c, Compare):
+        if queue is not None:
+            if state["g"] >= len(queue):
+                raise EvaluationError("the mpmath run takes more branch decisions than the float trace")
+            g = queue[state["g"]]
+            state["g"] += 1
+            return g.outcome
+        a, b = _mp_expr(c.left, env), _mp_expr(c.right, env)
+        return _compare(c.op, a, b)
+    if isinstance(c, BoolOp):
+        if c.op == "and":
+            return all(_mp_cond(it, env, queue, state) for it in c.items)
+        return any(_mp_cond(it, env, queue, state) for it in c.items)
+    return not _mp_cond(c.item, env, queue, state)
+
+
+def _mp_block(body: Sequence[Any], env: dict[str, Any], queue: list[Guard] | None, state: dict[str, int],
+              limits: ProgramLimits) -> list[Any]:
+    import mpmath
+
+    for s in body:
+        if isinstance(s, Assign):
+            v = _mp_expr(s.expr, env)
+            if s.op != "=":
+                v = PRIMITIVES[_AUG[s.op]].mpmath(env[s.target], v)
+            env[s.target] = v
+        elif isinstance(s, For):
+            ints = {k: int(v) for k, v in env.items() if isinstance(v, _LoopInt)}
+            for k in range(*[_int_bound(b, ints, s.line, "", limits) for b in s.bounds]):
+                env[s.var] = _LoopInt(k)
+                out = _mp_block(s.body, env, queue, state, limits)
+                if out:
+                    return out
+            env.pop(s.var, None)
+        elif isinstance(s, While):
+            count = 0
+            while _mp_cond(s.cond, env, queue, state):
+                count += 1
+                if count > limits.iterations:
+                    raise LimitError(f"line {s.line}: the while loop ran more than {limits.iterations:,} times")
+                out = _mp_block(s.body, env, queue, state, limits)
+                if out:
+                    return out
+        elif isinstance(s, If):
+            for _, c, b in s.branches:
+                if _mp_cond(c, env, queue, state):
+                    out = _mp_block(b, env, queue, state, limits)
+                    break
+            else:
+                out = _mp_block(s.orelse, env, queue, state, limits) if s.orelse else []
+            if out:
+                return out
+        elif isinstance(s, Return):
+            return [_mp_expr(e, env) for e in s.outputs]
+    _ = mpmath
+    return []
+
+
+class _LoopInt(int):
+    """A loop variable's value in the mpmath run: an int that mpmath arithmetic takes as an exact number."""
+
+
+_AUG = {"+=": "add", "-=": "sub", "*=": "mul", "/=": "div"}
+
+
+def _compare(op: str, a: Any, b: Any) -> bool:
+    if op == "<":
+        return a < b
+    if op == "<=":
+        return a <= b
+    if op == ">":
+        return a > b
+    if op == ">=":
+        return a >= b
+    if op == "==":
+        return a == b
+    return a != b
+
+
+def _int_bound(e: Expr, ints: dict[str, int], line: int, where: str, limits: ProgramLimits) -> int:
+    """An integer bound of range, in exact integers; refused if it grows past any sensible loop."""
+    big = 10**18
+
+    def ev(n: Expr) -> int:
+        if n.op == "const":
+            return int(n.value)
+        if n.op == "var":
+            return ints[n.name]
+        a = [ev(x) for x in n.args]
+        if n.op == "add":
+            r = a[0] + a[1]
+        elif n.op == "sub":
+            r = a[0] - a[1]
+        elif n.op == "mul":
+            r = a[0] * a[1]
+        elif n.op == "neg":
+            r = -a[0]
+        else:
+            if a[1] < 0:
+                raise EvaluationError(f"line {line}: a bound of range has a negative power, which is not an integer")
+            if a[0] not in (0, 1, -1) and a[1] > 64:
+                raise LimitError(f"line {line}: a bound of range is astronomically large (a power beyond 2^64); "
+                                 f"at most {limits.iterations:,} iterations per loop")
+            r = a[0] ** a[1]
+        if abs(r) > big:
+            raise LimitError(f"line {line}: a bound of range is astronomically large ({r:.3g}); "
+                             f"at most {limits.iterations:,} iterations per loop")
+        return r
+
+    return ev(e)
+
+
+# --- the tracer --------------------------------------------------------------------------------------
+
+
+class _Return(Exception):
+    def __init__(self, outs: list[Operand]):
+        self.outs = outs
+
+
+class _Tracer:
+    """Runs the AST on floats, recording every primitive applied to a value that varies as a step."""
+
+    def __init__(self, program: Program, x: list[float]):
+        self.p = program
+        self.limits = program.limits
+        self.n = len(x)
+        self.vals: list[float] = list(x)
+        self.act: list[bool] = [True] * self.n
+        self.prims: list[Primitive] = []
+        self.args: list[tuple[Operand, ...]] = []
+        self.origins: list[Origin] = []
+        self.guards: list[Guard] = []
+        self.origin = Origin(0, ())
+        self.loops: tuple[tuple[str, int], ...] = ()
+        self.ints: dict[str, int] = {}
+        self.total = 0
+        self.env: dict[str, Operand] = {name: i + 1 - self.n for i, name in enumerate(program.inputs)}
+
+    # -- values
+    def value(self, a: Operand) -> float:
+        return self.vals[a + self.n - 1] if type(a) is int else a.value
+
+    def apply(self, prim: Primitive, *ops: Operand) -> Operand:
+        n = self.n
+        vals = self.vals
+        args = [vals[a + n - 1] if type(a) is int else a.value for a in ops]
+        try:
+            v = prim.scalar(*args)
+        except (ValueError, ArithmeticError):
+            v = math.nan
+        if not math.isfinite(v):
+            raise self.error(prim, ops, args)
+        if all(type(a) is not int for a in ops):
+            return Const(float(v))
+        act = self.act
+        active = not prim.piecewise_constant and any(type(a) is int and act[a + n - 1] for a in ops)
+        if active and len(ops) == 2 and (
+                (ops[0] == ops[1] and prim.name in ("sub", "div"))
+                or (prim.name == "mul" and (args[0] == 0 and type(ops[0]) is not int
+                                            or args[1] == 0 and type(ops[1]) is not int))
+                or (prim.name == "pow" and type(ops[1]) is not int and args[1] == 0)):
+            active = False  # y - y, y / y, y * 0, y ^ 0: constant wherever defined (as WengertList.from_exprs)
+        self.prims.append(prim)
+        self.args.append(ops)
+        self.origins.append(self.origin)
+        act.append(active)
+        vals.append(float(v))
+        k = len(self.prims)
+        if k > self.limits.steps:
+            raise LimitError(f"{self.origin}: the trace has reached {self.limits.steps:,} steps, the limit; "
+                             "the program does too much work to be traced (fewer iterations, or a smaller point)")
+        return k
+
+    def error(self, prim: Primitive, ops: Sequence[Operand], args: list[float]) -> EvaluationError:
+        reason = prim.domain(*args) if prim.arity == len(args) else None
+        if reason is None:
+            shown = ", ".join(f"{a:.6g}" for a in args)
+            reason = f"{prim.name}({shown}) overflows or is undefined (no finite 64-bit result)"
+        index = len(self.prims) + 1
+        st = Step(index, prim, tuple(ops), True)
+        shell = WengertList(self.p.inputs, (), ())
+        return EvaluationError(reason, f"{self.origin}: {vname(index)} = {shell.definition(st)}", index)
+
+    def expr(self, e: Expr) -> Operand:
+        op = e.op
+        if op == "var":
+            name = e.name
+            if name in self.ints:
+                return Const(float(self.ints[name]))
+            try:
+                return self.env[name]
+            except KeyError:
+                raise EvaluationError(f"'{name}' has no value here: it is assigned only on a path not taken, or "
+                                      "only later", str(self.origin)) from None
+        if op == "const":
+            return Const(e.value, e.name)
+        args = [self.expr(a) for a in e.args]
+        return self.apply(PRIMITIVES[op], *args)
+
+    def cond(self, c: Any, kind: str) -> bool:
+        if isinstance(c, Compare):
+            a, b = self.expr(c.left), self.expr(c.right)
+            va, vb = self.value(a), self.value(b)
+            out = _compare(c.op, va, vb)
+            active = (type(a) is int and self.act[a + self.n - 1]) or (type(b) is int and self.act[b + self.n - 1])
+            self.guards.append(Guard(c.line, kind, c.text, va, vb, out, bool(active), self.loops))
+            return out
+        if isinstance(c, BoolOp):
+            if c.op == "and":
+                return all(self.cond(it, kind) for it in c.items)
+            return any(self.cond(it, kind) for it in c.items)
+        return not self.cond(c.item, kind)
+
+    def count(self, line: int) -> None:
+        self.total += 1
+        if self.total > self.limits.total_iterations:
+            raise LimitError(f"line {line}: the loops have run {self.limits.total_iterations:,} iterations in all, "
+                             "the limit")
+
+    # -- statements
+    def run(self) -> list[Operand]:
+        try:
+            self.block(self.p.body)
+        except _Return as r:
+            return r.outs
+        raise EvaluationError("the program ended without reaching return")  # (the parser requires one)
+
+    def block(self, body: Sequence[Any]) -> None:
+        for s in body:
+            self.origin = Origin(s.line, self.loops)
+            kind = type(s)
+            if kind is Assign:
+                v = self.expr(s.expr)
+                if s.op != "=":
+                    if s.target not in self.env:
+                        raise EvaluationError(f"'{s.target}' has no value yet, so '{s.op}' cannot update it",
+                                              str(self.origin))
+                    v = self.apply(PRIMITIVES[_AUG[s.op]], self.env[s.target], v)
+                self.env[s.target] = v
+            elif kind is For:
+                bounds = [_int_bound(b, self.ints, s.line, "", self.limits) for b in s.bounds]
+                r = range(*bounds)
+                if len(r) > self.limits.iterations:
+                    raise LimitError(f"line {s.line}: for {s.var} in range({', '.join(map(str, bounds))}) would run "
+                                     f"{len(r):,} iterations; at most {self.limits.iterations:,} per loop")
+                outer = self.loops
+                for k in r:
+                    self.count(s.line)
+                    self.ints[s.var] = k
+                    self.loops = outer + ((s.var, k),)
+                    self.block(s.body)
+                self.loops = outer
+                self.ints.pop(s.var, None)
+            elif kind is While:
+                outer = self.loops
+                tag = f"while@{s.line}"
+                it = 0
+                while True:
+                    self.loops = outer + ((tag, it + 1),)
+                    self.origin = Origin(s.line, outer)
+                    if not self.cond(s.cond, "while"):
+                        break
+                    it += 1
+                    if it > self.limits.iterations:
+                        raise LimitError(f"line {s.line}: the while loop has run {self.limits.iterations:,} times, the "
+                                         "limit per loop: it may never end (does its condition ever become false?)")
+                    self.count(s.line)
+                    self.block(s.body)
+                self.loops = outer
+            elif kind is If:
+                for line, c, b in s.branches:
+                    self.origin = Origin(line, self.loops)
+                    if self.cond(c, "if" if line == s.line else "elif"):
+                        self.block(b)
+                        break
+                else:
+                    if s.orelse:
+                        self.block(s.orelse)
+            else:
+                raise _Return([self.expr(e) for e in s.outputs])
+
+
+# --- parsing entry point -----------------------------------------------------------------------------
+
+
+def parse_program(text: str, variables: Sequence[str] | None = None,
+                  limits: ProgramLimits = DEFAULT_PROGRAM_LIMITS, expr_limits: Any = None) -> Program:
+    """Read a program's text into a :class:`Program` (a :class:`ParseError` with line and caret if it is not one).
+
+    The inputs are the header's (``def f(x, y):``), or ``variables``, or the names read before any
+    assignment to them, in natural order (x2 before x10).
+    """
+    from .parse import DEFAULT_LIMITS, natural_key
+
+    if not isinstance(text, str):
+        raise ParseError(f"the program must be text, not {type(text).__name__}")
+    if len(text) > limits.length:
+        raise ParseError(f"the program is too long ({len(text):,} characters; at most {limits.length:,})", text[:200],
+                         0, "Type a shorter program.")
+    if "\x00" in text:
+        raise ParseError("the text contains a NUL character", text[:200].replace("\x00", "?"), text.index("\x00"))
+    p = _Parser(text, limits, expr_limits or DEFAULT_LIMITS)
+    header, name, body = p.program()
+    found: list[str] = []
+    returned: list[int] = []
+    _walk_reads(body, set(), set(), found, returned)
+    if len(returned) > 1:
+        ln = next(x for x in p.lines if x.no == returned[0])
+        raise _fail(ln.no, ln.text, ln.indent, "return may appear only once, as the last line",
+                    "Compute the outputs in the branches and return them at the end.")
+    if header is not None:
+        inputs = header
+        missing = [v for v in found if v not in inputs]
+        if missing:
+            ln = p.lines[0]
+            raise _fail(ln.no, ln.text, ln.indent, f"'{missing[0]}' is read before it is assigned, and is not an input",
+                        f"Add it to the header (def {name}({', '.join(inputs + tuple(missing))}):) or assign it first.")
+        if variables is not None and tuple(variables) != tuple(inputs):
+            raise ParseError("the variable order differs from the program's header",
+                             hint=f"The header says {', '.join(inputs)}.")
+    elif variables is not None:
+        inputs = tuple(variables)
+        missing = [v for v in found if v not in inputs]
+        if missing:
+            raise ParseError(f"the variable order does not include {', '.join(missing)}",
+                             hint=f"Give an order that lists every input: {', '.join(sorted(found, key=natural_key))}.")
+    else:
+        inputs = tuple(sorted(found, key=natural_key))
+    for v in inputs:
+        if v in FUNCTIONS or v in CONSTANTS:
+            raise ParseError(f"'{v}' cannot be an input's name")
+    return Program(text, tuple(inputs), body, name, header is not None, limits)
+
+
+# --- sweeps over a traced list: one pass each, whatever its length ---------------------------------
+
+
+def _where(wl: WengertList, index: int) -> str:
+    origins = wl.origins
+    st = wl.steps[index - 1]
+    head = f"{origins[index - 1]}: " if origins else ""
+    return f"{head}{wl.name_of(index)} = {wl.definition(st)}"
+
+
+def _partial(wl: WengertList, st: Step, j: int, out: float, args: list[float]) -> float:
+    try:
+        d = float(st.prim.partials[j](FLOATS, out, *args))
+    except (ValueError, ArithmeticError):
+        d = math.nan
+    if not math.isfinite(d):
+        a = st.args[j]
+        raise EvaluationError(f"∂{wl.name_of(st.index)}/∂{wl.name_of(a)} does not exist here (it is infinite or "
+                              "undefined), so f has no derivative at this point", _where(wl, st.index), st.index)
+    return d
+
+
+def adjoints(wl: WengertList, vals: Sequence[float], ybar: Sequence[float]) -> list[float]:
+    """``ȳ·J``: the inputs' adjoints by one reverse sweep over the list (a tape), partials from the table.
+
+    As the adjoint program does, it visits only the steps a weighted output depends on, and evaluates a
+    partial only along a step and argument that vary; an infinite or undefined partial there is refused.
+    """
+    n, off = wl.n, wl.n - 1
+    steps = wl.steps
+    bar = [0.0] * (n + len(steps))
+    need = [False] * (n + len(steps))
+    for o, w in zip(wl.outputs, ybar):
+        if type(o) is int and w != 0:
+            bar[o + off] += w
+            need[o + off] = True
+    for st in reversed(steps):
+        k = st.index + off
+        if not need[k] or not st.active:
+            continue
+        g = bar[k]
+        args = [vals[a + off] if type(a) is int else a.value for a in st.args]
+        out = vals[k]
+        for j, a in enumerate(st.args):
+            if type(a) is int and (a <= 0 or steps[a - 1].active):
+                bar[a + off] += g * _partial(wl, st, j, out, args)
+                need[a + off] = True
+    return bar[:n]
+
+
+def tangents(wl: WengertList, vals: Sequence[float], seed: Sequence[float]) -> list[float]:
+    """``J·ẋ``: the outputs' tangents by one forward sweep over the list; partials only where the seed moves."""
+    n, off = wl.n, wl.n - 1
+    steps = wl.steps
+    dot: list[float | None] = [float(s) if s != 0 else None for s in seed] + [None] * len(steps)
+    for st in steps:
+        if not st.active:
+            continue
+        args = None
+        acc = None
+        for j, a in enumerate(st.args):
+            if type(a) is int and dot[a + off] is not None:
+                if args is None:
+                    args = [vals[b + off] if type(b) is int else b.value for b in st.args]
+                term = _partial(wl, st, j, vals[st.index + off], args) * dot[a + off]
+                acc = term if acc is None else acc + term
+        dot[st.index + off] = acc
+    out = []
+    for o in wl.outputs:
+        d = dot[o + off] if type(o) is int else None
+        out.append(0.0 if d is None else d)
+    return out
+
+
+def traced_values(wl: WengertList, x: Sequence[float]) -> list[float]:
+    """The primal values of a traced list at ``x``: those recorded while tracing there, else evaluated."""
+    cached = wl.__dict__.get("_traced")
+    if cached is not None and cached[0] == tuple(float(v) for v in x):
+        return cached[1]
+    return wl.evaluate(list(x))
+
+
+# --- paths and their caveats -------------------------------------------------------------------------
+
+
+def path_signature(wl: WengertList) -> tuple[bool, ...]:
+    """The branch decisions of a traced list, in order (with the loop counts they imply): its path."""
+    return tuple(g.outcome for g in (wl.guards or ()))
+
+
+def path_difference(base: WengertList, other: WengertList) -> str | None:
+    """How ``other``'s path differs from ``base``'s, in words, or None where they take the same path."""
+    a, b = base.guards or (), other.guards or ()
+    for g, h in zip(a, b):
+        if g.outcome != h.outcome or g.line != h.line:
+            if g.kind == "while" and g.line == h.line:
+                return f"runs the while loop at line {g.line} a different number of times ({g.text})"
+            return f"takes the other branch at line {g.line} ({g.kind} {g.text})"
+    if len(a) != len(b):
+        g = (a or b)[min(len(a), len(b)) - 1] if min(len(a), len(b)) else (a or b)[0]
+        return f"makes a different number of branch decisions (after line {g.line})"
+    return None
+
+
+def on_boundary(wl: WengertList) -> list[Guard]:
+    """The guards at margin 0 whose sides depend on the inputs: where the path may change at the point."""
+    return [g for g in (wl.guards or ()) if g.active and g.margin == 0]
+
+
+def nearest_guards(wl: WengertList, k: int = 3) -> list[Guard]:
+    """The ``k`` active guards with the smallest margins (the branch decisions closest to flipping)."""
+    return sorted((g for g in (wl.guards or ()) if g.active), key=lambda g: g.margin)[:k]
+
+
+def path_note(wl: WengertList) -> list[str]:
+    """A sentence for a result on a traced list with input-dependent branch decisions: it is the derivative of
+    the path taken, which holds only where the same branches are taken."""
+    near = nearest_guards(wl)
+    if not near:
+        return []
+    total = sum(1 for g in (wl.guards or ()) if g.active)
+    shown = "; ".join(g.describe() for g in near)
+    return [f"This is the derivative of the path the program takes at this point, which holds only where the same "
+            f"branches are taken: {total} branch decision{'s' if total != 1 else ''} depend{'s' if total == 1 else ''} "
+            f"on the inputs, the closest to flipping being {shown}."]
+
+
+def boundary_warnings(wl: WengertList, x: Sequence[float], J: Any = None) -> list[str]:
+    """At a guard with margin 0 (x on a branch boundary): the one-sided derivatives, from the paths traced on
+    each side (their lists evaluated at x itself), or the jump where the two paths' values differ at x."""
+    at = on_boundary(wl)
+    if not at or wl.program is None:
+        return []
+    import numpy as np
+
+    x = [float(v) for v in x]
+    vals = traced_values(wl, x)
+    f0 = wl.output_values(vals)
+    names = wl.output_names()
+    sides: list[str] = []
+    for i, name in enumerate(wl.inputs):
+        d = 1e-7 * max(abs(x[i]), 1.0)
+        one = {}
+        for sign in (1, -1):
+            p = list(x)
+            p[i] = x[i] + sign * d
+            try:
+                side = wl.program.trace(p)
+                sv = side.evaluate(x)  # the other side's path, evaluated at x itself
+                one[sign] = (side.output_values(sv), tangents(side, sv, [1.0 if k == i else 0.0 for k in range(wl.n)]))
+            except (EvaluationError, LimitError):
+                one[sign] = None
+        for j, y in enumerate(names):
+            r, lt = one[1], one[-1]
+            if r is None or lt is None:
+                sides.append(f"{y} has no value, or no path, just beside {name} = {x[i]:.6g} on one side")
+                continue
+            if r[0][j] != f0[j] or lt[0][j] != f0[j]:
+                sides.append(f"{y} jumps as {name} crosses {x[i]:.6g} (from {lt[0][j]:.6g} to {r[0][j]:.6g}), yet AD "
+                             f"differentiates only the branch taken and says {_num(J, j, i)}: the jump is invisible to it")
+            elif r[1][j] != lt[1][j] or (J is not None and np.isfinite(J[j, i]) and r[1][j] != J[j, i]):
+                sides.append(f"∂{y}/∂{name} is {lt[1][j]:.6g} from the left and {r[1][j]:.6g} from the right")
+    if not sides:
+        return []
+    where = "; ".join(g.describe() for g in at[:3])
+    return [f"The point is on a branch boundary, {where}: {'; '.join(sides)}, so f has no derivative there. "
+            "The value shown is the derivative of the branch taken at the point."]
+
+
+def _num(J: Any, j: int, i: int) -> str:
+    if J is None:
+        return "the derivative of that branch"
+    try:
+        return f"{float(J[j, i]):.6g}"
+    except (TypeError, ValueError, IndexError):
+        return "the derivative of that branch"
+
+
+# --- the path as expressions (symbolic differentiation's input) -------------------------------------
+
+
+def path_exprs(wl: WengertList) -> tuple[Expr, ...]:
+    """The traced list's outputs as an expression DAG over its inputs (each step one shared node)."""
+    from .expr import const
+
+    ins = [var(name) for name in wl.inputs]
+    built: list[Expr] = []
+    off = wl.n - 1
+
+    def operand(a: Operand) -> Expr:
+        if type(a) is int:
+            return ins[a + off] if a <= 0 else built[a - 1]
+        return const(a.value, a.name)
+
+    for st in wl.steps:
+        built.append(make(st.prim.name, *[operand(a) for a in st.args]))
+    return tuple(operand(o) for o in wl.outputs)
+
+
+class PathOutputs(Sequence):
+    """A traced list's outputs as expressions, built when first read (tracing alone need not pay for them)."""
+
+    def __init__(self, wl: WengertList):
+        self.wl = wl
+        self._exprs: tuple[Expr, ...] | None = None
+
+    def _all(self) -> tuple[Expr, ...]:
+        if self._exprs is None:
+            self._exprs = path_exprs(self.wl)
+        return self._exprs
+
+    def __len__(self) -> int:
+        return self.wl.m
+
+    def __getitem__(self, k: Any) -> Any:
+        return self._all()[k]
+
+    def __iter__(self) -> Any:
+        return iter(self._all())
+
+
+def at(function: Any, point: Any) -> Any:
+    """The path of a program function at ``point`` as a :class:`~diffzoo.parse.Function` whose ``wengert`` is the
+    traced list (guards and origins included) and whose outputs are that path's expressions."""
+    from .parse import Function
+
+    x = [float(v) for v in point]
+    wl = function.program.trace(x)
+    f = Function(function.text, PathOutputs(wl), function.variables, function.limits, ())
+    f.__dict__["wengert"] = wl
+    f.path_of = function
+    return f
+
+
+__all__ = ["Program", "ProgramLimits", "DEFAULT_PROGRAM_LIMITS", "Guard", "Origin", "Assign", "For", "While", "If",
+           "Return", "Compare", "BoolOp", "Not", "is_program", "parse_program", "adjoints", "tangents",
+           "path_exprs", "path_note", "boundary_warnings", "path_difference", "path_signature", "on_boundary",
+           "nearest_guards", "traced_values", "loops_text", "at"]
+_ = Callable
