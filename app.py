@@ -21,6 +21,7 @@ PAGES = [
     st.Page("pages/numeric.py", title="Numeric: error vs step", icon=":material/show_chart:", url_path="numeric"),
     st.Page("pages/compare.py", title="Compare & timing", icon=":material/compare_arrows:", url_path="compare"),
     st.Page("pages/logreg.py", title="Logistic regression", icon=":material/model_training:", url_path="logreg"),
+    st.Page("pages/practice.py", title="Practice", icon=":material/school:", url_path="practice"),
     st.Page("pages/higher.py", title="Higher order", icon=":material/stacked_line_chart:", url_path="higher"),
 ]
 

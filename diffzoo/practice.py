@@ -454,29 +454,31 @@ def _one(ex: Exercise, c: Cell, text: str, readings: Mapping[int, Reading]) -> F
             return Feedback(c.row, c.name, text, "unreadable", f"{c.name}: {exc}")
     assert r is not None
     said = f"{c.name} = {text} (read {r.precision})"
-    if agrees(r, c.value):
-        if enough_digits(r, c.value):
-            return Feedback(c.row, c.name, text, "right", f"{said} is right", r.precision)
-        return Feedback(c.row, c.name, text, "digits", f"{said} is right as far as it goes; give at least "
-                        f"{MIN_DIGITS} significant digits", r.precision)
+    if agrees(r, c.value) and enough_digits(r, c.value):
+        return Feedback(c.row, c.name, text, "right", f"{said} is right", r.precision)
     makers = {"primal": primal_mistakes, "tangent": tangent_mistakes, "adjoint": adjoint_mistakes}
     try:
         candidates = makers[c.table](ex, c)
     except (ValueError, ArithmeticError):
         candidates = []
-    for m in candidates:
-        if agrees(r, m.value) and not agrees(r, c.value):
-            return Feedback(c.row, c.name, text, "wrong", f"{said} {m.hint}.", r.precision, m.kind)
+    short = agrees(r, c.value)  # too short to tell, unless it is exactly what a mistake gives (2 for 1.716)
+    matches = (lambda v: _exact(r.value, v)) if short else (lambda v: agrees(r, v) and not agrees(r, c.value))
     again = _recompute(ex, c, {i: x.value for i, x in readings.items()})
     if again is not None:
         value, used = again
         cells = ex.cells(c.table)
-        wrong = [cells[i] for i in used if i in readings and not agrees(readings[i], cells[i].value)
-                 and not cells[i].given]
-        if wrong and agrees(r, value):
+        wrong = [cells[i] for i in used if i in readings and not cells[i].given
+                 and not (agrees(readings[i], cells[i].value) and enough_digits(readings[i], cells[i].value))]
+        if wrong and matches(value):
             names = " and ".join(f"{w.name} = {fmt.short(readings[w.row].value, 6)}" for w in wrong)
             return Feedback(c.row, c.name, text, "wrong", f"{said} follows rightly from your {names}, which is "
                             "not right: fix that first.", r.precision, "carried")
+    for m in candidates:
+        if matches(m.value):
+            return Feedback(c.row, c.name, text, "wrong", f"{said} {m.hint}.", r.precision, m.kind)
+    if short:
+        return Feedback(c.row, c.name, text, "digits", f"{said} is right as far as it goes; give at least "
+                        f"{MIN_DIGITS} significant digits", r.precision)
     return Feedback(c.row, c.name, text, "wrong", f"{said} is not right; none of the common mistakes gives this "
                     f"number. Work it out again from {c.name} = {c.rule}.", r.precision)
 
