@@ -79,7 +79,9 @@ def _main(argv: Sequence[str] | None = None) -> int:
                         ("compare", "print every method side by side with errors and costs"),
                         ("hessian", "print the Hessian by each method with its error and cost")):
         p = sub.add_parser(name, help=help_)
-        p.add_argument("function", help='e.g. "ln(x1) + x1*x2 - sin(x2)"')
+        p.add_argument("function", nargs="?", default=None, help='e.g. "ln(x1) + x1*x2 - sin(x2)"')
+        p.add_argument("--file", default=None, metavar="PATH",
+                       help="read the function or program from a file (e.g. prog.dz) instead")
         p.add_argument("--at", nargs="*", default=[], metavar="NAME=VALUE", help="the point, e.g. x1=2 x2=5")
         p.add_argument("--vars", nargs="*", default=None, help="the order of the variables")
         p.add_argument("--format", choices=("text", "markdown", "latex"), default="text")
@@ -89,7 +91,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
                                         help="the methods to show (all by default)")
     args = ap.parse_args(argv)
     try:
-        f = parse(args.function, args.vars)
+        f = parse(_text(args), args.vars)
         point = _point(args.at, f.variables)
         if args.command == "trace":
             print(_trace(f, point, args.seed, args.format))
@@ -103,11 +105,34 @@ def _main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def _text(args: argparse.Namespace) -> str:
+    """The function's text: the argument, or the file's contents (read as text, never run)."""
+    if (args.function is None) == (args.file is None):
+        raise ParseError("give the function as an argument or with --file PATH (one of the two)")
+    if args.file is None:
+        return args.function
+    try:
+        with open(args.file, encoding="utf-8") as fh:
+            text = fh.read(1_000_001)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ParseError(f"cannot read {args.file}: {getattr(exc, 'strerror', None) or exc}") from None
+    if len(text) > 1_000_000:
+        raise ParseError(f"{args.file} is too large (more than 1,000,000 characters)")
+    return text
+
+
 def _trace(f, point, seed, fmt: str) -> str:
     fwd = differentiate(f, point, "forward", seed=seed) if seed else differentiate(f, point, "forward")
     rev = differentiate(f, point, "reverse")
     tables = list(fwd.trace.tables().values()) + list(rev.trace.tables().values())[1:]
     header = f"f = {f}  at  " + ", ".join(f"{k} = {v:g}" for k, v in point.items())
+    path = rev.function.wengert
+    if path.origins:  # a program: where each step came from, and the branch decisions taken
+        where = [f"{path.name_of(k + 1)}: {o}" for k, o in enumerate(path.origins)]
+        header += ("\n\nsteps by source line:\n" + "\n".join(where[:200])
+                   + (f"\n... and {len(where) - 200:,} more" if len(where) > 200 else ""))
+        if path.guards:
+            header += "\n\nbranch decisions:\n" + "\n".join(g.describe() for g in path.guards[:100])
     notes = list(dict.fromkeys(fwd.warnings + rev.warnings))
     if fmt == "latex":
         return "\n\n".join([t.to_latex() for t in tables] + [f"% warning: {fmt_.latex_text(w)}" for w in notes])
@@ -118,6 +143,8 @@ def _trace(f, point, seed, fmt: str) -> str:
 
 
 def _compare(f, point, fmt: str) -> str:
+    if f.program is not None:  # a program is compared along the path it takes at the point
+        f = f.at(point)
     df = compare(f, point)
     notes = [f"{m}: {w}" for m, w in zip(df["method"], df["warnings"]) if w]
     table = df.drop(columns=["warnings"])

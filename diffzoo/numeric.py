@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .caveats import ROUNDING, cancellation, rounding_noise
-from .errors import EvaluationError
+from .errors import EvaluationError, LimitError
 from .wengert import WengertList, vname
 
 SCHEMES = ("forward", "backward", "central", "complex", "richardson")
@@ -50,7 +50,26 @@ def step(x: float, eps: float, relative: bool = True) -> float:
 
 
 def _outputs(wl: WengertList, point: Sequence[Any]) -> np.ndarray:
-    return np.asarray(wl.output_values(wl.evaluate(point)))
+    path, vals = path_at(wl, point)
+    return np.asarray(path.output_values(vals))
+
+
+def path_at(wl: WengertList, point: Sequence[Any]) -> tuple[WengertList, list[Any]]:
+    """The list that computes f at ``point`` and its values there: ``wl`` itself, or for a program's traced
+    path (``wl.program``) the path traced again at the point, which may take other branches than ``wl``'s."""
+    if wl.program is None or not all(isinstance(v, float | int) for v in point):
+        return wl, wl.evaluate(point)
+    path = wl.program.trace(point)
+    return path, path.__dict__["_traced"][1]
+
+
+def path_change(wl: WengertList, path: WengertList) -> str | None:
+    """How the path of ``path`` differs from ``wl``'s (a guard flips, a loop runs a different number of times)."""
+    if path is wl or wl.program is None:
+        return None
+    from .program import path_difference
+
+    return path_difference(wl, path)
 
 
 def _at_point(wl: WengertList, x: Sequence[float],
@@ -104,7 +123,7 @@ class _Stencil:
         self.wl, self.x, self.i, self.scheme, self.precise = wl, x, i, scheme, precise
         self.evals = 0
         self.base = base if base is not None else (wl.pieces(wl.evaluate(x)) if wl.kink_steps else ())
-        self.crossed: dict[int, str] = {}
+        self.crossed: dict[Any, str] = {}
         self.noise = np.zeros(wl.m)  # the largest rounding noise of f at the points of the last difference
         self.cache: dict[float, tuple[np.ndarray, np.ndarray]] = {}  # x_i + dx -> (f, its noise)
         self.vals: dict[float, list[float]] = {}  # x_i + dx -> the primal values (when noise is not precise)
@@ -118,7 +137,7 @@ class _Stencil:
         p[self.i] = self.x[self.i] + dx
         name = self.wl.inputs[self.i]
         try:
-            vals = self.wl.evaluate(p)
+            path, vals = path_at(self.wl, p)
         except EvaluationError as exc:  # say that it is the stencil, not the point, that has no value
             what = ("Richardson extrapolation needs" if self.scheme == "richardson"
                     else f"{self.scheme} differences need")
@@ -126,17 +145,23 @@ class _Stencil:
             raise EvaluationError(f"{what} f at {name} {sign} {shown} = {p[self.i]:.10g} ({shown} = {abs(dx):.3g}), "
                                   f"where {exc.message}", exc.step) from None
         self.evals += 1
-        y = np.asarray(self.wl.output_values(vals), dtype=float)
+        y = np.asarray(path.output_values(vals), dtype=float)
         # at least a quarter ulp of f, and at least the smallest float (a quarter ulp of a subnormal is 0)
         noise = np.maximum(np.spacing(np.abs(y)) / 4, _SMALLEST)
         if self.precise:
-            noise = np.maximum(rounding_noise(self.wl, vals, accumulate=True), noise)
+            noise = np.maximum(rounding_noise(path, vals, accumulate=True), noise)
         else:
-            self.vals[dx] = vals
+            self.vals[dx] = (path, vals)
         self.noise = np.maximum(self.noise, noise)
         self.cache[dx] = (y, noise)
-        if self.base:
-            for k, (a, b) in enumerate(zip(self.base, self.wl.pieces(vals))):
+        change = path_change(self.wl, path)
+        if change is not None and "path" not in self.crossed:
+            sign = "+" if dx > 0 else "-"
+            self.crossed["path"] = (f"{name} {sign} h = {p[self.i]:.6g} {change}, unlike {name} = "
+                                    f"{self.x[self.i]:.6g}: "
+                                    "this estimate straddles a kink (or a jump) and mixes the paths on both sides")
+        if self.base and (path is self.wl or len(path.kink_steps) == len(self.base)):
+            for k, (a, b) in enumerate(zip(self.base, path.pieces(vals))):
                 if a != b and k not in self.crossed:
                     st = self.wl.kink_steps[k]
                     sign = "+" if dx > 0 else "-"
@@ -166,8 +191,8 @@ class _Stencil:
     def measure_noise(self, noise0: np.ndarray) -> None:
         """The precise rounding noise of the points used so far (a stencil made with ``precise=False``)."""
         self.noise = np.array(noise0, dtype=float)
-        for dx, vals in self.vals.items():
-            self.noise = np.maximum(self.noise, np.maximum(self.cache[dx][1], rounding_noise(self.wl, vals, True)))
+        for dx, (path, vals) in self.vals.items():
+            self.noise = np.maximum(self.noise, np.maximum(self.cache[dx][1], rounding_noise(path, vals, True)))
         self.precise = True
 
     def warnings(self) -> list[str]:
@@ -421,6 +446,9 @@ def kink_reason(wl: WengertList, vals: Sequence[float]) -> str | None:
     for st in wl.kink_steps:
         if st.prim.kink(*wl.args_of(st, vals)) == 0:
             return f"{vname(st.index)} = {wl.definition(st)} is at its kink ({st.prim.kink_text})"
+    for g in wl.guards or ():
+        if g.active and g.margin == 0:
+            return f"the point is on the boundary of a branch, {g.describe()}"
     return None
 
 
@@ -749,13 +777,35 @@ def error_model(scheme: str, h: np.ndarray, b: Bounds, unit: float) -> tuple[np.
         return b.d5 * (h**4 / 480), 3 * unit * (b.f / h)
 
 
+def _program_at(wl: WengertList, x: np.ndarray, i: int, output: int, hs: np.ndarray, dx: Any, real: Any,
+                flips: np.ndarray | None) -> np.ndarray:
+    """A program's output at x_i + dx for every step: traced again at each point (its path may differ there);
+    ``flips`` marks the steps whose stencil point takes another path than x."""
+    out = np.full(hs.shape, np.nan)
+    dx = np.broadcast_to(np.asarray(dx), hs.shape)
+    for k in range(hs.size):
+        p = [float(v) for v in x]
+        p[i] = float(real.type(x[i]) + dx.flat[k])
+        try:
+            path, vals = path_at(wl, p)
+        except (EvaluationError, LimitError):
+            continue
+        out.flat[k] = path.output_values(vals)[output]
+        if flips is not None and path_change(wl, path) is not None:
+            flips.flat[k] = True
+    return out.astype(real)
+
+
 def sweep_estimates(wl: WengertList, point: Sequence[float], i: int, output: int, scheme: str,
-                    hs: np.ndarray, dtype: Any = np.float64) -> np.ndarray:
-    """Estimates of ∂f_output/∂x_i for many steps ``hs`` at once (one vectorised call per stencil point)."""
+                    hs: np.ndarray, dtype: Any = np.float64, flips: np.ndarray | None = None) -> np.ndarray:
+    """Estimates of ∂f_output/∂x_i for many steps ``hs`` at once (one vectorised call per stencil point; a
+    program's path is traced again at each point, and ``flips``, if given, marks the steps where it changes)."""
     x = np.asarray(point, dtype=np.float64)
     real = np.dtype(dtype)
 
     def at(dx: Any, complex_step: bool = False) -> np.ndarray:
+        if wl.program is not None and not complex_step:  # a program: traced again at every stencil point
+            return _program_at(wl, x, i, output, hs, dx, real, flips)
         p: list[Any] = []
         for j, v in enumerate(x):
             base = np.full(hs.shape, v, dtype=real)
@@ -789,19 +839,25 @@ def error_sweep(wl: WengertList, point: Sequence[float], reference: float, i: in
                 dtype: Any = np.float64, bounds: Bounds | None = None) -> pd.DataFrame:
     """Every scheme at every step: (scheme, eps, estimate, error, rel_error, truncation, rounding).
 
-    ``reference`` is the exact derivative (from AD). Steps are absolute: the plot's x axis is h.
+    ``reference`` is the exact derivative (from AD). Steps are absolute: the plot's x axis is h. For a traced
+    program (``wl.program``) a column ``other_path`` marks the steps where a stencil point takes another path
+    than the point (a guard flips, a loop runs a different number of times): there the estimate straddles a kink.
     """
     hs = np.logspace(-16, 0, 129) if eps is None else np.asarray(eps, dtype=float)
     unit = float(np.finfo(dtype).eps) / 2
     frames = []
     for scheme in schemes:
-        est = sweep_estimates(wl, point, i, output, scheme, hs, dtype).astype(float)
+        flips = np.zeros(hs.shape, dtype=bool)
+        est = sweep_estimates(wl, point, i, output, scheme, hs, dtype, flips).astype(float)
         err = np.abs(est - reference)
         # Against an exact 0 no finite relative error exists (the absolute one is in "error").
         rel = err / abs(reference) if reference != 0 else np.where(err == 0, 0.0, np.inf)
         trunc, rnd = error_model(scheme, hs, bounds, unit) if bounds else (np.nan * hs, np.nan * hs)
-        frames.append(pd.DataFrame({"scheme": scheme, "eps": hs, "estimate": est, "error": err,
-                                    "rel_error": rel, "truncation": trunc, "rounding": rnd}))
+        frame = pd.DataFrame({"scheme": scheme, "eps": hs, "estimate": est, "error": err,
+                              "rel_error": rel, "truncation": trunc, "rounding": rnd})
+        if wl.program is not None:  # a traced program: where a stencil point takes another path than x
+            frame["other_path"] = flips
+        frames.append(frame)
     return pd.concat(frames, ignore_index=True)
 
 

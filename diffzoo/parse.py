@@ -265,7 +265,8 @@ def parse(text: str, variables: list[str] | tuple[str, ...] | None = None,
     if is_program(text):
         prog = parse_program(text, variables, expr_limits=limits)
         if len(prog.inputs) > limits.variables:
-            raise ParseError(f"too many inputs ({len(prog.inputs)}; at most {limits.variables})", hint="Use fewer inputs.")
+            raise ParseError(f"too many inputs ({len(prog.inputs)}; at most {limits.variables})",
+                             hint="Use fewer inputs.")
         return Function(text, (), prog.inputs, limits, (), program=prog)
     source = _Parser(text, tokenize(text, limits), limits).parse()
     used = {e.name for e in nodes(source) if e.op == "var"}

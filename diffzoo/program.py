@@ -585,7 +585,8 @@ class _Parser:
                 raise _fail(ln.no, ln.text, t[0].pos, f"'{word}' is a built-in name and cannot be assigned",
                             "Choose another name.")
             if word.startswith("_"):
-                raise _fail(ln.no, ln.text, t[0].pos, f"names may not start with '_' ('{word}')", "Choose another name.")
+                raise _fail(ln.no, ln.text, t[0].pos, f"names may not start with '_' ('{word}')",
+                            "Choose another name.")
             if word in _NOT_LANGUAGE:
                 raise _fail(ln.no, ln.text, t[0].pos, _NOT_LANGUAGE[word])
             if word in self.loop_vars:
@@ -642,7 +643,8 @@ class _Parser:
                                 "the bounds of range must be integers", usage)
                 if node.op not in ("var", "const", "add", "sub", "mul", "neg", "pow"):
                     raise _fail(ln.no, ln.text, node.pos if node.pos >= 0 else p[0].pos,
-                                f"'{node.op}' in a bound of range", "Bounds use + - * ^ on integers and loop variables.")
+                                f"'{node.op}' in a bound of range",
+                                "Bounds use + - * ^ on integers and loop variables.")
             bounds.append(e)
         self.loop_vars.append(name)
         try:
@@ -665,7 +667,8 @@ class _Parser:
                 branches.append((nxt.no, self.cond(nxt, nxt.toks[1:c]), self.body(nxt, c, depth)))
             else:
                 if c != 1:
-                    raise _fail(nxt.no, nxt.text, nxt.toks[1].pos, "else takes no condition", "Write else:, or elif cond:.")
+                    raise _fail(nxt.no, nxt.text, nxt.toks[1].pos, "else takes no condition",
+                                "Write else:, or elif cond:.")
                 orelse = self.body(nxt, c, depth)
                 break
         return If(ln.no, tuple(branches), orelse)
@@ -678,7 +681,8 @@ _ASSIGN_OPS = ("=", "+=", "-=", "*=", "/=")
 # --- static checks -------------------------------------------------------------------------------
 
 
-def _walk_reads(body: Sequence[Any], assigned: set[str], loops: set[str], found: list[str], returned: list[int]) -> None:
+def _walk_reads(body: Sequence[Any], assigned: set[str], loops: set[str], found: list[str],
+                returned: list[int]) -> None:
     """Names read before any assignment to them, in reading order (the inputs when there is no header)."""
     def reads(e: Expr) -> None:
         for node in nodes([e]):
@@ -1175,7 +1179,7 @@ def adjoints(wl: WengertList, vals: Sequence[float], ybar: Sequence[float]) -> l
 
 def tangents(wl: WengertList, vals: Sequence[float], seed: Sequence[float]) -> list[float]:
     """``J·ẋ``: the outputs' tangents by one forward sweep over the list; partials only where the seed moves."""
-    n, off = wl.n, wl.n - 1
+    off = wl.n - 1
     steps = wl.steps
     dot: list[float | None] = [float(s) if s != 0 else None for s in seed] + [None] * len(steps)
     for st in steps:
@@ -1282,7 +1286,8 @@ def boundary_warnings(wl: WengertList, x: Sequence[float], J: Any = None) -> lis
                 continue
             if r[0][j] != f0[j] or lt[0][j] != f0[j]:
                 sides.append(f"{y} jumps as {name} crosses {x[i]:.6g} (from {lt[0][j]:.6g} to {r[0][j]:.6g}), yet AD "
-                             f"differentiates only the branch taken and says {_num(J, j, i)}: the jump is invisible to it")
+                             f"differentiates only the branch taken and says {_num(J, j, i)}: the jump is invisible "
+                             "to it")
             elif r[1][j] != lt[1][j] or (J is not None and np.isfinite(J[j, i]) and r[1][j] != J[j, i]):
                 sides.append(f"∂{y}/∂{name} is {lt[1][j]:.6g} from the left and {r[1][j]:.6g} from the right")
     if not sides:
