@@ -83,7 +83,8 @@ class HessianTable:
 
     output: str
     inputs: tuple[str, ...]
-    table: pd.DataFrame  # as shown: one row per method
+    entries: pd.DataFrame  # as shown: one row per method, its entries on and above the diagonal (n <= 3)
+    costs: pd.DataFrame  # as shown: one row per method, its error, costs, time and number of warnings
     hessians: dict[str, np.ndarray]  # method -> n x n (nan where it has none)
     reference: np.ndarray
     warnings: dict[str, tuple[str, ...]]  # method -> its Result's warnings
@@ -135,11 +136,12 @@ def _hessian_table(cache: Cache, text: str, point: tuple[float, ...], output: in
         hs[m] = res.hessian
         warns[m] = tuple(dict.fromkeys(pretty(w) for w in res.warnings))
     entries = n <= 3
-    shown = pd.DataFrame({"method": df["method"]})
+    table = pd.DataFrame({"method": df["method"]})
     if entries:
         for i in range(n):
             for j in range(i, n):
-                shown[pretty(label(wl, i, j))] = [num(v) for v in df[label(wl, i, j)]]
+                table[pretty(label(wl, i, j))] = [num(v) for v in df[label(wl, i, j)]]
+    shown = pd.DataFrame({"method": df["method"]})
     shown["max rel. error"] = [fmt.sci(v) if v > 0 else ("0" if v == 0 else "—") for v in df["max rel. error"]]
     shown["passes"] = [_int(v) for v in df["passes"]]
     shown["f evals"] = [_int(v) for v in df["function evals"]]
@@ -147,7 +149,7 @@ def _hessian_table(cache: Cache, text: str, point: tuple[float, ...], output: in
     shown["time"] = [plots.time_label(v) if np.isfinite(v) else "—" for v in df["seconds"]]
     shown["warnings"] = [str(len(warns.get(str(m), ()))) if str(m) not in notes else "no Hessian"
                          for m in df["method"]]
-    return HessianTable(output_name(text, output), tuple(f.variables), shown, hs, ref, warns, notes, entries)
+    return HessianTable(output_name(text, output), tuple(f.variables), table, shown, hs, ref, warns, notes, entries)
 
 
 def _int(v: Any) -> str:
@@ -207,8 +209,7 @@ class HVPWalk:
     last: int
     caption: str
     now: str
-    gradient: pd.DataFrame  # the gradient program's trace (a window), current row marked
-    tangent: pd.DataFrame  # its tangent trace along e_i (the same rows)
+    table: pd.DataFrame  # the gradient program's rows (a window) with their tangents; index: row numbers
     rows: tuple[int, int, int]  # lo, hi, total
     column: tuple[float, ...]  # H e_i
     n_forward: int  # rows of f's own sweep (inputs and steps)
@@ -233,7 +234,8 @@ def _hvp_walk(cache: Cache, text: str, point: tuple[float, ...], output: int, i:
     n_rev = total - n_fwd - n_out
     lo, hi = window(total, pos)
     if pos < wl.n:
-        cap = f"Input {pos + 1} of {wl.n}: its tangent is the seed e({wl.inputs[i]})"
+        cap = (f"Input {pos + 1} of {wl.n}: its tangent is {'1' if pos == i else '0'}, "
+               f"component {pos + 1} of the seed e({wl.inputs[i]})")
     elif pos < n_fwd:
         cap = f"f's own sweep, step {pos - wl.n + 1} of {len(wl.steps)}: each value with its tangent"
     elif pos < n_fwd + n_rev:
@@ -244,8 +246,11 @@ def _hvp_walk(cache: Cache, text: str, point: tuple[float, ...], output: int, i:
     g, t = grad.rows[pos], tan.rows[pos]
     now = (f"{pretty(g.name)} = {pretty(g.rule)} = {num(g.value)};   "
            f"tangent {pretty(t.name)} = {pretty(t.rule)} = {num(t.value)}")
-    return HVPWalk(wl.inputs[i], pos, last, f"Row {pos + 1}/{total} — {cap}", now,
-                   table_frame(grad, pos, (lo, hi)), table_frame(tan, pos, (lo, hi)), (lo, hi, total),
+    gf, tf = table_frame(grad, pos, (lo, hi)), table_frame(tan, pos, (lo, hi))
+    table = pd.DataFrame({"variable": gf["variable"], "rule": gf["rule"], "value": gf["value"],
+                          "tangent": tf["variable"] + " = " + tf["rule"], "tangent value": tf["value"]},
+                         index=gf.index)
+    return HVPWalk(wl.inputs[i], pos, last, f"Row {pos + 1}/{total} — {cap}", now, table, (lo, hi, total),
                    tuple(float(v) for v in r.hessian[:, i]), n_fwd, n_rev)
 
 
@@ -263,10 +268,12 @@ class Confusion:
     mixed: int | None  # the row where two perturbations first meet (tagged: two tags in one value)
     expected: tuple[float, float] | None  # (right, naive) from the reference cases, when it is one of them
 
-    def frame(self, tagged: bool) -> pd.DataFrame:
-        rows = (self.tagged if tagged else self.untagged).rows
-        return pd.DataFrame({"depth": [r.depth for r in rows], "operation": ["  " * r.depth + r.what for r in rows],
-                             "value": [r.value for r in rows]})
+    def frame(self) -> pd.DataFrame:
+        """Both traces row by row (the same operations): depth inside the Ds, then each as "operation → value"."""
+        cell = lambda r: f"{r.what} → {r.value}"  # noqa: E731
+        return pd.DataFrame({"depth": [r.depth for r in self.tagged.rows],
+                             "untagged: one ε": [cell(r) for r in self.untagged.rows],
+                             "tagged: ε₁, ε₂, …": [cell(r) for r in self.tagged.rows]})
 
 
 def _tags(text: str) -> set[str]:
@@ -306,8 +313,7 @@ class TaylorPart:
 
     png: bytes
     svg: Callable[[], bytes]
-    coefficients: pd.DataFrame  # j, c_j, f^(j)
-    parting: pd.DataFrame  # order, |t| where |p_k - f| first exceeds the tolerance, on each side
+    table: pd.DataFrame  # per order k: c_k, f^(k) along the input, where p_k parts from f on each side
     warnings: tuple[str, ...]
     scale: float
     csv: str
@@ -338,20 +344,22 @@ def _taylor_part(cache: Cache, text: str, point: tuple[float, ...], output: int,
         with np.errstate(all="ignore"):
             gap = np.abs(polys[k - 1] - fv)
         right, left = _parts_at(ts, gap, tol)
-        rows.append({"order k": k, "parts for t > 0 at": _t(right, radius), "parts for t < 0 at": _t(left, radius)})
+        rows.append((_t(right, radius), _t(left, radius)))
     x, name = f.variables[i], output_name(text, output)
-    fig = lambda: plots.taylor_figure(ts + point[i], fv, polys, point[i], f"{name} along {x}", x)  # noqa: E731
+    fig = lambda: plots.taylor_figure(ts + point[i], fv, polys, point[i], f"{name} along {x}", x, tol)  # noqa: E731
     c = r.coefficients[output]
-    coef = pd.DataFrame({"j": range(order + 1), "c_j = f⁽ʲ⁾/j!": [num(a) for a in c],
-                         "f⁽ʲ⁾ along " + x: [num(a) for a in r.derivatives[output]]})
+    table = pd.DataFrame({"k": range(order + 1), "cₖ = f⁽ᵏ⁾/k!": [num(a) for a in c],
+                          f"f⁽ᵏ⁾ along {x}": [num(a) for a in r.derivatives[output]],
+                          "pₖ parts, t > 0": ["—"] + [a for a, _ in rows],
+                          "pₖ parts, t < 0": ["—"] + [b for _, b in rows]})
     csv = pd.DataFrame({"j": range(order + 1), "coefficient": c, "derivative": r.derivatives[output]}).to_csv(
         index=False)
-    return TaylorPart(plots.to_png(fig()), lambda: plots.to_svg(fig()), coef, pd.DataFrame(rows),
-                      tuple(pretty(w) for w in r.warnings), scale, csv)
+    return TaylorPart(plots.to_png(fig()), lambda: plots.to_svg(fig()), table, tuple(pretty(w) for w in r.warnings),
+                      scale, csv)
 
 
 def _t(t: float, radius: float) -> str:
-    return f"beyond ±{fmt.exact(radius)}" if math.isnan(t) else f"t = {fmt.short(t, 3)}"
+    return f"beyond ±{fmt.exact(radius)}" if math.isnan(t) else fmt.short(t, 3)
 
 
 # --- 6. swell and cost against k ------------------------------------------------------------------------
@@ -364,6 +372,7 @@ class SwellPart:
     table: pd.DataFrame
     png: bytes
     svg: Callable[[], bytes]
+    agree: float  # the largest relative difference between Taylor mode's derivatives and nested duals'
 
 
 def kth_sizes(f: Function, i: int, output: int, ks: Sequence[int]) -> pd.DataFrame:
@@ -388,13 +397,13 @@ def _swell_part(cache: Cache, text: str, point: tuple[float, ...], output: int, 
     df = sizes.merge(cost, on="k")
     fig = lambda: plots.higher_cost_figure(df, f.variables[i])  # noqa: E731
     shown = pd.DataFrame({
-        "k": df["k"], "symbolic, tree ops": [_int(v) for v in df["tree ops"]],
-        "symbolic, shared ops": [_int(v) for v in df["shared ops"]],
-        "Taylor mode ops": [_int(v) for v in df["taylor_ops"]], "nested duals ops": [_int(v) for v in df["duals_ops"]],
-        "Taylor mode time": [plots.time_label(v) if np.isfinite(v) else "—" for v in df["taylor_s"]],
-        "nested duals time": [plots.time_label(v) if np.isfinite(v) else "—" for v in df["duals_s"]],
-        "agree (rel.)": [fmt.sci(v, 1) if np.isfinite(v) else "—" for v in df["agree"]]})
-    return SwellPart(shown, plots.to_png(fig()), lambda: plots.to_svg(fig()))
+        "k": df["k"], "tree": [_int(v) for v in df["tree ops"]], "shared": [_int(v) for v in df["shared ops"]],
+        "Taylor ops": [_int(v) for v in df["taylor_ops"]], "duals ops": [_int(v) for v in df["duals_ops"]],
+        "Taylor time": [plots.time_label(v) if np.isfinite(v) else "—" for v in df["taylor_s"]],
+        "duals time": [plots.time_label(v) if np.isfinite(v) else "—" for v in df["duals_s"]]})
+    agree = df["agree"].to_numpy(dtype=float)
+    worst = float(np.nanmax(agree)) if np.isfinite(agree).any() else math.nan
+    return SwellPart(shown, plots.to_png(fig()), lambda: plots.to_svg(fig()), worst)
 
 
 # --- 7. Newton's method against gradient descent -----------------------------------------------------------

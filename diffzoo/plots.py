@@ -388,14 +388,13 @@ def second_difference_figure(df: pd.DataFrame) -> Figure:
     each on a shared log y axis: the measured error, the model (dotted), the model's best step (star), the
     least error measured (its horizontal line: the floor), and the steps ε^(1/3) and ε^(1/4) (grey)."""
     eps = float(np.finfo(float).eps)
-    fig = _figure(11.0, 5.0)
+    fig = _figure(9.0, 5.6)
     axes = fig.subplots(1, 2, sharey=True)
     errs = _finite_positive(df["error"])
     lo, hi = _log_limits(errs)
     best = df.attrs.get("model_best", {})
     entry = df.attrs.get("entry", "")
-    titles = {_FIRST: "first derivative: central (f(x+h) − f(x−h))/2h",
-              _SECOND: f"second derivative {entry}: second difference"}
+    titles = {_FIRST: "f′ by central differences", _SECOND: f"{entry} by second differences"}
     for ax, scheme, marks, c in ((axes[0], _FIRST, (1 / 3, "ε^(1/3)"), "#2ca02c"),
                                  (axes[1], _SECOND, (1 / 4, "ε^(1/4)"), "#9467bd")):
         g = df[df["scheme"] == scheme]
@@ -421,44 +420,66 @@ def second_difference_figure(df: pd.DataFrame) -> Figure:
             k = int(np.argmin(np.abs(np.log(h) - np.log(hb))))
             y = e[k] if np.isfinite(e[k]) and e[k] > 0 else lo * 3
             ax.plot([h[k]], [min(max(y, lo * 3), hi)], marker="*", markersize=18, color=c, markeredgecolor="black",
-                    linestyle="none", zorder=5, label=f"model's best step {hb:.1e}")
+                    linestyle="none", zorder=5)
         ax.axvline(eps ** marks[0], color="gray", linewidth=1.2, linestyle="-.")
         ax.annotate(marks[1], (eps ** marks[0], 0), xycoords=("data", "axes fraction"), xytext=(4, 6),
                     textcoords="offset points", fontsize=13, color="#444444")
         _decade_ticks(ax, lo, hi)
-        ax.xaxis.set_major_locator(FixedLocator([10.0**k for k in range(-12, 1, 3)]))
+        ax.xaxis.set_major_locator(FixedLocator([10.0**k for k in range(-12, 1, 4)]))
         ax.xaxis.set_minor_locator(FixedLocator([10.0**k for k in range(-12, 1)]))
         ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel("step h")
         ax.set_title(titles[scheme], fontsize=13)
         ax.grid(True, which="major", alpha=0.3)
-        ax.legend(loc="upper center", frameon=False, fontsize=11)
     axes[0].set_ylabel("absolute error")
+    handles = [Line2D([], [], color="gray", marker="o", markerfacecolor="white"), Line2D([], [], color="gray",
+               linestyle=":"), Line2D([], [], color="gray", marker="*", markersize=15, markeredgecolor="black",
+                                      linestyle="none"), Line2D([], [], color="gray", linestyle="--")]
+    fig.legend(handles, ["measured error", "model: truncation + rounding", "model's best step",
+                         "least error measured (floor)"], loc="outside lower center", ncols=2, frameon=False)
     return fig
 
 
 @_styled
-def taylor_figure(x: np.ndarray, f: np.ndarray, polys: np.ndarray, x0: float, title: str, name: str) -> Figure:
-    """f along one input (black) and its Taylor polynomials of orders 1..k around ``x0`` (row k-1 of ``polys``);
-    the y axis is set by f, so that a polynomial running away leaves the frame instead of flattening f."""
-    fig = _figure(7.2, 4.8)
-    ax = fig.add_subplot()
+def taylor_figure(x: np.ndarray, f: np.ndarray, polys: np.ndarray, x0: float, title: str, name: str,
+                  tol: float | None = None) -> Figure:
+    """Above: f along one input (black) and its Taylor polynomials of orders 1..k around ``x0`` (row k-1 of
+    ``polys``), the y axis set by f so that a polynomial running away leaves the frame instead of flattening f.
+    Below: |p_k − f| on a log axis, with the tolerance ``tol`` at which a polynomial is said to part from f."""
+    fig = _figure(8.0, 7.0)
+    top, low = fig.subplots(2, 1, sharex=True, height_ratios=[1.1, 1])
     fin = f[np.isfinite(f)]
     if fin.size:
         lo, hi = float(fin.min()), float(fin.max())
         pad = 0.25 * (hi - lo) if hi > lo else max(1.0, abs(hi)) * 0.5
-        ax.set_ylim(lo - pad, hi + pad)
+        top.set_ylim(lo - pad, hi + pad)
     cmap = matplotlib.colormaps["viridis"]
     k = len(polys)
+    gaps = []
     for j, p in enumerate(polys):
-        ax.plot(x, p, color=cmap(0.1 + 0.8 * j / max(k - 1, 1)), linewidth=1.8, linestyle=(0, (5, 2)) if j % 2 else "-",
-                label=f"order {j + 1}")
-    ax.plot(x, f, color="black", linewidth=2.8, label="f", zorder=4)
-    ax.axvline(x0, color="gray", linewidth=1.0, linestyle=":")
-    ax.set_xlabel(name)
-    ax.set_title(title)
-    ax.grid(True, alpha=0.3)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=12)
+        c, dash = cmap(0.05 + 0.85 * j / max(k - 1, 1)), (0, (5, 2)) if j % 2 else "-"
+        top.plot(x, p, color=c, linewidth=1.8, linestyle=dash, label=f"order {j + 1}")
+        with np.errstate(all="ignore"):
+            g = np.abs(p - f)
+        gaps.append(g[np.isfinite(g) & (g > 0)])
+        low.plot(x, np.where(np.isfinite(g) & (g > 0), g, np.nan), color=c, linewidth=1.8, linestyle=dash)
+    top.plot(x, f, color="black", linewidth=2.8, label="f", zorder=4)
+    for ax in (top, low):
+        ax.axvline(x0, color="gray", linewidth=1.0, linestyle=":")
+        ax.grid(True, alpha=0.3)
+    low.set_yscale("log")
+    allg = np.concatenate(gaps) if gaps else np.zeros(0)
+    if allg.size:
+        low.set_ylim(max(float(allg.min()), 1e-17), float(allg.max()) * 10)
+    if tol is not None:
+        low.axhline(tol, color="#d62728", linewidth=1.2, linestyle="--")
+        low.annotate("pₖ parts from f above this line", (1, tol), xycoords=("axes fraction", "data"),
+                     xytext=(-4, 4), textcoords="offset points", ha="right", fontsize=11, color="#d62728",
+                     bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
+    low.set_ylabel("|pₖ − f|")
+    low.set_xlabel(name)
+    top.set_title(title)
+    top.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=12)
     return fig
 
 
@@ -466,14 +487,14 @@ def taylor_figure(x: np.ndarray, f: np.ndarray, polys: np.ndarray, x0: float, ti
 def higher_cost_figure(df: pd.DataFrame, name: str) -> Figure:
     """Against k: the k-th symbolic derivative's size (tree, shared), and Taylor mode's operations against
     nested duals' (columns k, tree ops, shared ops, taylor_ops, duals_ops), on log axes, two panels."""
-    fig = _figure(11.0, 4.6)
+    fig = _figure(9.0, 4.6)
     a, b = fig.subplots(1, 2)
     for ax, series, title in (
             (a, (("tree ops", "written out (tree)", "#d62728", "o"), ("shared ops", "shared (DAG)", "#2ca02c", "s")),
-             f"size of ∂ᵏf/∂{name}ᵏ, symbolic"),
+             f"size of ∂ᵏf/∂{name}ᵏ"),
             (b, (("duals_ops", "nested duals, O(2ᵏ)", "#ff7f0e", "o"), ("taylor_ops", "Taylor mode, O(k²)", "#1f77b4",
                                                                           "s")),
-             "operations for derivatives 0..k")):
+             "operations, derivatives 0..k")):
         for col, lab, c, mk in series:
             v = df[col].to_numpy(dtype=float)
             ax.plot(df["k"], np.where(v > 0, v, np.nan), marker=mk, color=c, label=lab)

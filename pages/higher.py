@@ -120,8 +120,8 @@ def body(c: _sidebar.Ctx) -> None:
     st.markdown("### 7. Newton's method against gradient descent")
     if len(newton_choices) > 1:
         st.radio("Function", newton_choices, key="h_newton", horizontal=True,
-                 format_func=lambda s: "Rosenbrock's (1 − x)² + 100(y − x²)² from (−1.2, 1)" if s == hv.ROSENBROCK
-                 else "the sidebar's function, from the sidebar's point")
+                 format_func=lambda s: "Rosenbrock's, from (−1.2, 1)" if s == hv.ROSENBROCK
+                 else "the sidebar's, from its point")
     else:
         st.caption("Rosenbrock's function (1 − x)² + 100(y − x²)² from (−1.2, 1). A scalar function of two "
                    "variables in the sidebar can be chosen here instead.")
@@ -129,7 +129,8 @@ def body(c: _sidebar.Ctx) -> None:
 
     if v.downloads:
         st.markdown("#### Downloads")
-        _render.downloads(v.downloads, key="higher")
+        for k in range(0, len(v.downloads), 2):  # two a row: whole labels at 1024 px
+            _render.downloads(v.downloads[k:k + 2], key="higher")
 
 
 def _shown_outputs(c: _sidebar.Ctx) -> list[str]:
@@ -154,27 +155,27 @@ def _own_point(c: _sidebar.Ctx) -> dict[str, float]:
 
 
 def hessian_part(h: hv.HessianTable) -> None:
-    st.caption(f"∇²{md(h.output)} at the point: every entry, its largest relative error against the Hessian "
-               "from 50-digit arithmetic, what it cost (passes over a list, evaluations of f or of a program "
-               "derived from it, partial-derivative rules applied) and the median time of three interleaved runs.")
-    st.dataframe(h.table, hide_index=True, width="stretch")
-    a, b = st.columns([3, 2])
-    with a:
-        if not h.entries_shown:
-            st.caption("The entries of a Hessian of more than 3 inputs are in the CSV; the reference is beside.")
-        for m, note in h.notes.items():
-            st.info(f"**{md(m)}**: no Hessian here. {md(pretty(note))}", icon=":material/info:")
-        warned = {m: ws for m, ws in h.warnings.items() if ws}
-        if warned:
-            for m, ws in warned.items():
-                st.markdown(f"**{md(m)}** says:")
-                _render.warnings_block(ws)
-        else:
-            st.caption("No method carries a warning here (no kink at the point, no digits lost to cancellation).")
-    with b:
-        if len(h.inputs) <= 6:
-            st.markdown("**50-digit reference**")
-            st.latex(r"\nabla^2 f = " + h.matrix_latex(h.reference))
+    if h.entries_shown:
+        st.markdown(f"**Entries of ∇²{md(h.output)}** on and above the diagonal (the Hessian is symmetric)")
+        st.table(h.entries, hide_index=True)
+    else:
+        st.caption(f"A Hessian of {len(h.inputs)} inputs: every method's entries are in the CSV below.")
+    st.markdown("**Error and cost**")
+    st.table(h.costs, hide_index=True)
+    st.caption("max rel. error: the largest error of any entry, relative to the largest entry of the Hessian from "
+               "50-digit arithmetic. passes: tangent passes, adjoint sweeps or nested-dual passes over a list; "
+               "f evals: walks of f or of a program derived from it; rules applied: partial-derivative rules; "
+               "time: the median of three interleaved runs.")
+    if len(h.inputs) <= 6:
+        st.latex(r"\nabla^2 f \text{ (50-digit reference)} = " + h.matrix_latex(h.reference))
+    for m, note in h.notes.items():
+        st.info(f"**{md(m)}**: no Hessian here. {md(pretty(note))}", icon=":material/info:")
+    warned = {m: ws for m, ws in h.warnings.items() if ws}
+    for m, ws in warned.items():
+        st.markdown(f"**{md(m)}** warns:")
+        _render.warnings_block(ws)
+    if not warned:
+        st.caption("No method carries a warning here (no kink at the point, no digits lost to cancellation).")
 
 
 def steps_part(s: hv.StepFigure) -> None:
@@ -189,28 +190,24 @@ def steps_part(s: hv.StepFigure) -> None:
 
 def trace_part(w: hv.HVPWalk, names: list[str]) -> None:
     st.caption("The gradient program (f's sweep, then the reverse sweep with ȳ = 1) run once more in forward "
-               "mode: every value carries a tangent along e_i, so the adjoints' tangents at the end are column "
+               "mode: every value carries a tangent along e_i, so the gradient's tangents at the end are column "
                "i of the Hessian, H e_i. One such pass per input gives all of H.")
-    c1, b1, sl, b2 = st.columns([2.4, 2, 5.2, 2], vertical_alignment="bottom")
-    c1.selectbox("Seed e_i: input", list(range(len(names))), key="h_seed", format_func=lambda i: names[i])
+    c1, c2 = st.columns([2, 5])
+    c1.selectbox("Seed e_i: the input i", list(range(len(names))), key="h_seed", format_func=lambda i: names[i])
+    c2.markdown(f"**Rows:** f's sweep ({w.n_forward}), then the reverse sweep ({w.n_reverse}), then the outputs: "
+                "f, ∇f and their tangents, column i of H.")
+    b1, sl, b2 = st.columns([2.4, 6.2, 2.4], vertical_alignment="bottom")  # "◀ Previous" whole at 1024 px
     b1.button("◀ Previous", on_click=_move, args=(-1, w.last), key="h_prev", width="stretch")
     b2.button("Next ▶", on_click=_move, args=(1, w.last), key="h_next", width="stretch")
     if int(st.session_state.get("h_step", 0)) != w.position:
         st.session_state["h_step"] = w.position
     _url.note("h_step", w.position)
-    sl.slider(f"Row (0 … {w.last}): f's sweep ({w.n_forward} rows), the reverse sweep ({w.n_reverse}), the outputs",
-              0, w.last, key="h_step")
+    sl.slider(f"Row (0 … {w.last})", 0, w.last, key="h_step")
     st.info(f"**{md(w.caption)}** — {md(w.now)}", icon=":material/arrow_forward:")
     lo, hi, total = w.rows
     if (lo, hi) != (0, total):
         st.caption(f"Rows {lo + 1}–{hi} of {total}, around the current row.")
-    a, b = st.columns(2)
-    with a:
-        st.markdown("**Gradient program (values)**")
-        _table(w.gradient, w.position)
-    with b:
-        st.markdown(f"**Its tangents along e({md(w.seed)})**")
-        _table(w.tangent, w.position)
+    _table(w.table, w.position)
     col = ", ".join(f"{x:.12g}" for x in w.column)
     st.caption(md(f"H e({w.seed}) = ({col})"))
 
@@ -229,38 +226,27 @@ def confusion_controls(c: _sidebar.Ctx) -> None:
 def confusion_part(cf: hv.Confusion) -> None:
     at = ", ".join(f"{k} = {v:g}" for k, v in cf.point.items())
     m1, m2, m3 = st.columns(3)
-    m1.metric("untagged duals (one ε)", f"{cf.untagged.value:g}")
-    m2.metric("tagged perturbations (ε₁, ε₂, …)", f"{cf.tagged.value:g}")
+    m1.metric("untagged (one ε)", f"{cf.untagged.value:g}", help="Naive nested dual numbers: one ε for every D.")
+    m2.metric("tagged (ε₁, ε₂, …)", f"{cf.tagged.value:g}", help="Each D perturbs by its own ε and reads only it.")
     if cf.expected is not None:
         right, naive = cf.expected
-        m3.metric("right answer (reference)", f"{right:g}", help=f"A naive nesting gives {naive:g}.")
+        m3.metric("right answer", f"{right:g}", help=f"By hand; a naive nesting gives {naive:g}.")
     st.markdown(md(f"{cf.expression} at {at}: ")
                 + ("**they differ: the untagged answer is wrong.**" if cf.untagged.value != cf.tagged.value
                    else "they agree here (no two perturbations meet in a way that matters)."))
     if cf.mixed is not None:
         st.caption(f"Highlighted: row {cf.mixed + 1}, where the two perturbations first meet in one value. Tagged, "
                    "they stay apart (ε₁ and ε₂); untagged, they add up into one ε, and the inner D reads both.")
-    a, b = st.columns(2)
-    with a:
-        st.markdown("**Untagged duals**")
-        _table(cf.frame(False), cf.mixed)
-    with b:
-        st.markdown("**Tagged perturbations**")
-        _table(cf.frame(True), cf.mixed)
+    _table(cf.frame(), cf.mixed)
 
 
 def taylor_part(t: hv.TaylorPart) -> None:
     _render.warnings_block(t.warnings)
-    a, b = st.columns([3, 2])
-    with a:
-        _render.figure_block(t.png, t.svg, "taylor", "f (black) and its Taylor polynomials of orders 1…k, from one "
-                             "Taylor-mode sweep (Griewank and Walther, ch. 13; JAX's jet).")
-    with b:
-        st.markdown("**Coefficients** (from Taylor mode)")
-        st.table(t.coefficients, hide_index=True)
-    st.markdown(f"**Where each polynomial parts from f**: the nearest t at which |p_k − f| exceeds "
+    _render.figure_block(t.png, t.svg, "taylor", "Above: f (black) and its Taylor polynomials of orders 1…k, from one "
+                         "Taylor-mode sweep (Griewank and Walther, ch. 13; JAX's jet). Below: how far each is from f.")
+    st.markdown(f"**Coefficients, and where each polynomial parts from f**: the nearest t at which |pₖ − f| exceeds "
                 f"10⁻³ · {t.scale:g} (10⁻³ · max(|f(x)|, 1)); “beyond” when it stays within the window.")
-    st.table(t.parting, hide_index=True)
+    st.table(t.table, hide_index=True)
 
 
 def swell_part(s: hv.SwellPart) -> None:
@@ -268,27 +254,26 @@ def swell_part(s: hv.SwellPart) -> None:
                          "Left: the k-th derivative along the chosen input written out as a tree against the same "
                          "expression with equal parts shared. Right: operations for all derivatives up to order k "
                          "by Taylor mode (truncated series) against nested dual numbers (2ᵏ parts each).")
-    st.dataframe(s.table, hide_index=True, width="stretch")
-    st.caption("“agree”: the largest difference between the two methods' derivatives, relative to the largest. "
-               "The symbolic sizes are left out (—) for lists of more than "
-               f"{hv.MAX_SWELL_STEPS} steps. Along the input chosen for the Taylor polynomials.")
+    st.table(s.table, hide_index=True)
+    agree = "" if s.agree != s.agree else f" Their derivatives agree to {s.agree:.1e} (relative) at every k."
+    st.caption("tree, shared: operations of the k-th symbolic derivative (left out, —, for lists of more than "
+               f"{hv.MAX_SWELL_STEPS} steps). Taylor, duals: operations and median time of Taylor mode and of "
+               "nested dual numbers, along the input chosen for the Taylor polynomials." + agree)
 
 
 def descent_part(d: hv.Descent) -> None:
     st.markdown(md(d.sentence()))
-    a, b = st.columns([3, 2])
-    with a:
-        _render.figure_block(d.png, d.svg, "newton", "Both methods take the same backtracking line search; "
-                             "Newton's direction is −H⁻¹∇f, each H by forward over reverse.")
-    with b:
-        st.markdown("**Newton's iterates**")
-        df = d.newton.copy()
-        for col in ("x", "y"):
-            df[col] = [f"{v:.10g}" for v in df[col]]
-        for col in ("f", "|∇f|"):
-            df[col] = [f"{v:.3e}" for v in df[col]]
-        df["t"] = ["" if pd.isna(v) else f"{v:g}" for v in df["t"]]
-        st.dataframe(df, hide_index=True, height=420)
+    _render.figure_block(d.png, d.svg, "newton", "Both methods take the same backtracking line search; "
+                         "Newton's direction is −H⁻¹∇f, each H by forward over reverse.")
+    st.markdown("**Newton's iterates**")
+    df = d.newton.copy()
+    for col in ("x", "y"):
+        df[col] = [f"{v:.8g}" for v in df[col]]
+    for col in ("f", "|∇f|"):
+        df[col] = [f"{v:.3e}" for v in df[col]]
+    df["t"] = ["" if pd.isna(v) else f"{v:g}" for v in df["t"]]
+    df = df.rename(columns={"t": "line-search t"})
+    st.dataframe(df, hide_index=True, height=min(420, 36 * (len(df) + 1) + 4), width="stretch")
 
 
 _frame.run_page("Higher order: Hessians, nested derivatives, Taylor mode", INTRO, body)
