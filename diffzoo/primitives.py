@@ -188,6 +188,32 @@ def _mp(name: str) -> Callable[..., Any]:
 _fmt = short
 
 
+def _max_np(a: Any, b: Any) -> Any:
+    return np.where(np.real(a) >= np.real(b), a, b)  # for the complex step, the argument that is larger in Re
+
+
+def _min_np(a: Any, b: Any) -> Any:
+    return np.where(np.real(a) <= np.real(b), a, b)
+
+
+def _mp_max(a: Any, b: Any) -> Any:
+    return a if a >= b else b
+
+
+def _mp_min(a: Any, b: Any) -> Any:
+    return a if a <= b else b
+
+
+def _max_taylor(order: int, a: Any, b: Any) -> Any:
+    """max(a, b) = b + relu(a - b) along a line (relu's rule says which side of a tie the line goes)."""
+    return series.add(order, b, series.relu(order, series.sub(order, a, b)))
+
+
+def _min_taylor(order: int, a: Any, b: Any) -> Any:
+    """min(a, b) = a - relu(a - b) along a line."""
+    return series.sub(order, a, series.relu(order, series.sub(order, a, b)))
+
+
 # --- domain messages: why a real value does not exist --------------------------------------------
 
 
@@ -345,6 +371,25 @@ _TABLE = [
               partials=(lambda B, o, x: 0,), latex=r"\operatorname{{step}}{0}", text="step {0}", sympy=_sp_step,
               mpmath=_mp_step, kink=_sign, one_sided=lambda x, dx: None if x == 0 and dx > 0 else 0.0,
               kink_text="step jumps at 0", convention="step′ = 0", piecewise_constant=True, taylor=series.step),
+    # max(a, b) and min(a, b): kinks where a = b. At a tie each argument gets half the slope (JAX's convention), so
+    # max(x, x) has the derivative 1 it should; the one-sided rule max(da, db) gives the slopes on either side.
+    # Printed as the formulas b + relu(a - b) and a - relu(a - b) (the printers write one-argument calls).
+    Primitive(name="max", arity=2, scalar=lambda a, b: a if a >= b else b, array=_max_np,
+              partials=(lambda B, o, a, b: B.div(B.add(1, B.sign(B.sub(a, b))), 2),
+                        lambda B, o, a, b: B.div(B.sub(1, B.sign(B.sub(a, b))), 2)),
+              latex=r"\max\left({0}, {1}\right)", text="max({0}, {1})", sympy=_sp("Max"), mpmath=_mp_max,
+              kink=lambda a, b: _sign(a - b),
+              one_sided=lambda a, b, da, db: max(da, db) if a == b else (da if a > b else db),
+              kink_text="max has a kink where its arguments are equal", convention="∂max/∂a = ∂max/∂b = 1/2 at a tie",
+              shown_as=lambda make, a, b: make("add", b, make("relu", make("sub", a, b))), taylor=_max_taylor),
+    Primitive(name="min", arity=2, scalar=lambda a, b: a if a <= b else b, array=_min_np,
+              partials=(lambda B, o, a, b: B.div(B.sub(1, B.sign(B.sub(a, b))), 2),
+                        lambda B, o, a, b: B.div(B.add(1, B.sign(B.sub(a, b))), 2)),
+              latex=r"\min\left({0}, {1}\right)", text="min({0}, {1})", sympy=_sp("Min"), mpmath=_mp_min,
+              kink=lambda a, b: _sign(a - b),
+              one_sided=lambda a, b, da, db: min(da, db) if a == b else (da if a < b else db),
+              kink_text="min has a kink where its arguments are equal", convention="∂min/∂a = ∂min/∂b = 1/2 at a tie",
+              shown_as=lambda make, a, b: make("sub", a, make("relu", make("sub", a, b))), taylor=_min_taylor),
     # a ln b, 0 where a = 0: the partial ∂(x^y)/∂y at a zero base. A helper of the rules, not for users;
     # shown as the product it is.
     Primitive(name="xlogy", arity=2, scalar=_xlogy, array=_xlogy_np,
