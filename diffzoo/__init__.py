@@ -15,9 +15,11 @@ from .hessians import HESSIAN_METHODS, HessianResult, compare_hessians, hessian,
 from .numeric import SCHEMES
 from .parse import Function, Limits, parse
 from .primitives import FUNCTIONS, PRIMITIVES
+from .taylormode import TaylorResult, taylor
 from .wengert import WengertList
 
 __all__ = ["METHODS", "SCHEMES", "FUNCTIONS", "PRIMITIVES", "Cost", "Dual", "EvaluationError", "Expr",
            "Function", "LimitError", "Limits", "ParseError", "PointError", "Result", "WengertList",
            "derivative", "differentiate", "parse", "grad", "value_and_grad", "jacobian", "jvp", "vjp",
-           "HESSIAN_METHODS", "HessianResult", "hessian", "hvp", "hessian_reference", "compare_hessians"]
+           "HESSIAN_METHODS", "HessianResult", "hessian", "hvp", "hessian_reference", "compare_hessians",
+           "taylor", "TaylorResult"]

@@ -235,7 +235,8 @@ def propagate(wl: WengertList, x: Sequence[float], direction: Sequence[float], o
     plan = _plan_of(wl, tuple(map(bool, direction)))
     cap = min(2 * MAX_ORDER, max(2 * order, order + 16))
     k, passes = order, 0
-    with series.tally() as t:
+    # An overflow is refused below (a coefficient that is not finite), not left to numpy's RuntimeWarning.
+    with series.tally() as t, np.errstate(over="ignore", invalid="ignore"):
         while True:
             passes += 1
             notes: list[tuple[Step, str]] = []
