@@ -767,12 +767,12 @@ class Program:
         """
         import mpmath
 
-        with mpmath.workdps(dps):
+        with mpmath.workprec(max(mpmath.mp.prec, int(dps * 3.33) + 8)):  # never below a caller's (mpmath.diff)
             env: dict[str, Any] = {k: mpmath.mpf(v) if not isinstance(v, mpmath.mpf) else v
                                    for k, v in zip(self.inputs, point)}
             queue = list(guards) if guards is not None else None
             state = {"g": 0}
-            return [+v for v in _mp_block(self.body, env, queue, state, self.limits)]
+            return list(_mp_block(self.body, env, queue, state, self.limits))
 
 
 def _mp_expr(e: Expr, env: dict[str, Any]) -> Any:
