@@ -470,7 +470,11 @@ def taylor_figure(x: np.ndarray, f: np.ndarray, polys: np.ndarray, x0: float, ti
     low.set_yscale("log")
     allg = np.concatenate(gaps) if gaps else np.zeros(0)
     if allg.size:
-        low.set_ylim(max(float(allg.min()), 1e-17), float(allg.max()) * 10)
+        low.set_ylim(max(float(allg.min()), 1e-17), max(float(allg.max()), tol or 0.0) * 10)
+    else:  # a polynomial f: every p_k from its degree on is f itself, nothing to draw on a log axis
+        low.set_ylim((tol or 1.0) / 1e6, (tol or 1.0) * 1e3)
+        low.text(0.5, 0.3, "|pₖ − f| = 0 everywhere: f is a polynomial of degree ≤ 1 here", transform=low.transAxes,
+                 ha="center", fontsize=12, color="#444444")
     if tol is not None:
         low.axhline(tol, color="#d62728", linewidth=1.2, linestyle="--")
         low.annotate("pₖ parts from f above this line", (1, tol), xycoords=("axes fraction", "data"),
