@@ -19,9 +19,12 @@ INTRO = (
     "values vᵢ, the **tangents** v̇ᵢ along the seed ẋ, and every **adjoint** update v̄ of the reverse sweep. "
     "Type a number in each empty cell of the column *your value* and press **Check**: each number is read to "
     "the precision you typed (−0.284 is right for −0.28366), and a wrong one gets a hint naming the usual "
-    "mistake behind it. A **seed** gives everyone the same set: share the address (`?level=2&seed=7`)."
+    "mistake behind it. A **seed** gives everyone the same set: share the address (`?level=2&seed=7`). "
+    "This page makes its own functions; the sidebar's function is not used here."
 )
-MARK = {"right": "✅", "wrong": "❌", "digits": "➕ digits", "unreadable": "❓", "empty": "", "given": "given"}
+SHORT = {1: "1: + − × only", 2: "2: sin, exp, log", 3: "3: reuse, vectors"}
+MARK = {"right": "✓ right", "wrong": "✗ wrong", "digits": "more digits", "unreadable": "? unread", "empty": "",
+        "given": "given"}
 
 
 def _editor_key(v: PracticeView, table: str) -> str:
@@ -82,7 +85,8 @@ def body(_c: object) -> None:
     index = _int_setting("pr_index", "ex", 0, range(0, practice.SET_SIZE))
 
     c1, c2, c3 = st.columns([5, 2, 3], vertical_alignment="bottom")
-    c1.selectbox("Level", [1, 2, 3], key="pr_level", format_func=lambda k: f"{k}: {practice.LEVELS[k]}",
+    c1.selectbox("Level", [1, 2, 3], key="pr_level", format_func=SHORT.get,
+                 help="1: " + practice.LEVELS[1] + ". 2: " + practice.LEVELS[2] + ". 3: " + practice.LEVELS[3] + ".",
                  on_change=lambda: st.session_state.update(pr_index=0))
     c2.number_input("Seed", min_value=0, max_value=999_999, step=1, key="pr_seed",
                     help="The same level and seed give the same set of exercises: share the address.",
@@ -99,7 +103,7 @@ def body(_c: object) -> None:
         m3.metric("Cells right", f"{v.right} / {v.exercise.get().to_fill}")
     _frame.show(v.exercise, lambda ex: draw_exercise(v, ex))
     with _frame.part("the answer key"):
-        st.markdown("#### For the teacher: the answer key of this set")
+        st.markdown("**For the teacher:** the answer key of the whole set (every exercise of this level and seed).")
         _render.downloads([("Answer key (LaTeX)", v.key_latex, f"practice-level{level}-seed{seed}.tex",
                             "text/x-tex"),
                            ("Answer key (CSV)", v.key_csv, f"practice-level{level}-seed{seed}.csv", "text/csv")],

@@ -269,7 +269,7 @@ def test_a_full_exercise_on_the_page():
     assert len(errors) == 1 and errors[0].replace("\\", "") == hint.message and P.MISTAKES.get(hint.mistake, "?")
     assert metric(at, "Cells right") == f"{ex.to_fill - 1} / {ex.to_fill}"
     assert (metric(at, "Streak"), metric(at, "Solved this session")) == ("0", "0")
-    assert "❌" in "".join(at.dataframe[2].value["check"])  # the cell marked in its table
+    assert "✗ wrong" in list(at.dataframe[2].value["check"])  # the cell marked in its table
     typed["adjoint"][cell.row] = fmt.short(cell.value, 6)  # put right
     fill(at, 1, 3, 0, typed)
     at.button(key="pr_check").click().run()
