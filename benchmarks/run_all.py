@@ -130,6 +130,10 @@ def main(argv: list[str] | None = None) -> int:
     section("bench_numeric: default steps against a 50-digit reference")
     rows += [("numeric", g) for g in bench_numeric.run()]
 
+    section("bench_taylor: Taylor mode against plain Python f and nested duals (issue #12)")
+    rows += [("taylor", g) for g in __import__("bench_taylor").run(sizes[:3], 3 if args.quick else 7, args.clock,
+                                                                   processes=1 if args.quick else 3)]
+
     section("summary (Markdown)")
     print("Command: `python benchmarks/run_all.py" + (" --quick" if args.quick else "")
           + (" --clock wall" if args.clock == "wall" else "") + "`")
