@@ -46,7 +46,7 @@ SWELL_KS = range(1, 7)
 MAX_SWELL_STEPS = 60  # the k-th symbolic derivative is built for lists up to this many steps
 MAX_TRACE_INPUTS = 12
 NEWTON_STEPS = 50
-DESCENT_STEPS = 1000
+DESCENT_STEPS = 500
 GRADIENT_TOL = 1e-8
 EPS = float(np.finfo(float).eps)
 
@@ -389,7 +389,7 @@ def kth_sizes(f: Function, i: int, output: int, ks: Sequence[int]) -> pd.DataFra
 def _swell_part(cache: Cache, text: str, point: tuple[float, ...], output: int, i: int) -> SwellPart:
     f = parse(text)
     ks = list(SWELL_KS)
-    cost = taylormode.cost_against_duals(f, list(point), ks, i=i, output=output, repeats=3, budget=2.0)
+    cost = taylormode.cost_against_duals(f, list(point), ks, i=i, output=output, repeats=2, budget=1.0)
     if len(f.wengert.steps) <= MAX_SWELL_STEPS:
         sizes = kth_sizes(f, i, output, ks)
     else:
