@@ -170,11 +170,14 @@ def hessian_part(h: hv.HessianTable) -> None:
         st.latex(r"\nabla^2 f \text{ (50-digit reference)} = " + h.matrix_latex(h.reference))
     for m, note in h.notes.items():
         st.info(f"**{md(m)}**: no Hessian here. {md(pretty(note))}", icon=":material/info:")
-    warned = {m: ws for m, ws in h.warnings.items() if ws}
-    for m, ws in warned.items():
-        st.markdown(f"**{md(m)}** warns:")
-        _render.warnings_block(ws)
-    if not warned:
+    carried: dict[str, list[str]] = {}  # each sentence once, with the methods that carry it
+    for m, ws in h.warnings.items():
+        for w in ws:
+            carried.setdefault(w, []).append(m)
+    for w, ms in carried.items():
+        who = "every method" if len(ms) == len(h.warnings) > 1 else ", ".join(ms)
+        st.warning(f"**{md(who)}**: {md(w)}", icon=":material/warning:")
+    if not carried:
         st.caption("No method carries a warning here (no kink at the point, no digits lost to cancellation).")
 
 
