@@ -76,6 +76,10 @@ class Result:
         """f'(x) for a function of one variable with one output."""
         return float(self.jacobian[0, 0]) if self.jacobian.shape == (1, 1) else None
 
+    def _repr_html_(self) -> str:  # how Jupyter shows it: diffzoo/notebook.py
+        from .notebook import to_html
+        return to_html(self)
+
 
 # --- traces --------------------------------------------------------------------------------------
 
@@ -96,6 +100,10 @@ class Trace:
 
     def to_latex(self) -> str:
         return "\n\n".join(t.to_latex() for t in self.tables().values())
+
+    def _repr_html_(self) -> str:  # how Jupyter shows it: diffzoo/notebook.py
+        from .notebook import to_html
+        return to_html(self)
 
 
 class ForwardTrace(Trace):

@@ -245,6 +245,10 @@ class Function:
                                                                         else "")
         return ", ".join(to_text(e) for e in self.outputs)
 
+    def _repr_html_(self) -> str:  # how Jupyter shows it: diffzoo/notebook.py
+        from .notebook import to_html
+        return to_html(self)
+
 
 def natural_key(name: str) -> tuple:
     """Sort key that puts x2 before x10."""

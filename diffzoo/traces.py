@@ -76,6 +76,10 @@ class TraceTable:
     def __len__(self) -> int:
         return len(self.rows)
 
+    def _repr_html_(self) -> str:  # how Jupyter shows it: diffzoo/notebook.py
+        from .notebook import to_html
+        return to_html(self)
+
 
 _num = fmt.exact
 
