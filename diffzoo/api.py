@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import caveats, forward, functions, numeric, reverse, symbolic
+from . import caveats, forward, functions, numeric, program, reverse, symbolic
+from .errors import LimitError
 from .fmt import latex_name
 from .parse import Function, as_function
 from .points import PointError, floats, number, vector  # noqa: F401  (re-exported: the API of points)
@@ -362,8 +363,6 @@ def _traced(function: Function, x: list[float], method: str, seed: list[float] |
     """A program's path at x: forward and reverse mode by one sweep each over the traced list (its values
     recorded while tracing), symbolic and numeric as for any list; the warnings add what the path means
     (the branches it holds on, a point on a branch boundary, a stencil that takes another path)."""
-    from . import program
-
     wl = function.wengert
     k, partials = len(wl.steps), wl.partial_count
     vals = program.traced_values(wl, x)
@@ -393,6 +392,11 @@ def _traced(function: Function, x: list[float], method: str, seed: list[float] |
         J = np.array([program.adjoints(wl, vals, e) for e in unit_vectors(wl.m)]).reshape(wl.m, wl.n)
         return Result(method, function, x, value, J, ReverseTrace(wl, x, unit_vectors(wl.m), vals),
                       Cost(wl.m, k, wl.m * partials, 1), caveats=notes(J, lambda: _ad_warnings(wl, vals, J)))
+    cap = function.path_of.program.limits.symbolic if function.path_of is not None else None
+    if method == "symbolic" and cap is not None and k > cap:
+        raise LimitError(f"symbolic differentiation of this program's path is refused: it has {k:,} steps, more than "
+                         f"{cap:,} (its derivative expressions would swell past any use); forward and reverse mode "
+                         "differentiate the same path in one sweep")
     r = differentiate(function, x, method, scheme=scheme, eps=eps, relative=relative, _path=True)
     base = r.caveats
 

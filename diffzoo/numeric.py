@@ -22,6 +22,7 @@ import pandas as pd
 
 from .caveats import ROUNDING, cancellation, rounding_noise
 from .errors import EvaluationError, LimitError
+from .program import path_difference
 from .wengert import WengertList, vname
 
 SCHEMES = ("forward", "backward", "central", "complex", "richardson")
@@ -67,8 +68,6 @@ def path_change(wl: WengertList, path: WengertList) -> str | None:
     """How the path of ``path`` differs from ``wl``'s (a guard flips, a loop runs a different number of times)."""
     if path is wl or wl.program is None:
         return None
-    from .program import path_difference
-
     return path_difference(wl, path)
 
 

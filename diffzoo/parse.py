@@ -22,8 +22,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from . import program as _program
 from .errors import ParseError
 from .expr import Expr, const, dag_size, fold, make, nodes, to_text, var
+from .points import floats
 from .primitives import CONSTANTS, FUNCTIONS, OPERATORS, PRIMITIVES
 from .symbolic import derive
 from .wengert import WengertList
@@ -234,10 +236,7 @@ class Function:
         ``point`` is floats in variable order, a dict by name, or one number."""
         if self.program is None:
             return self
-        from .points import floats
-        from .program import at
-
-        return at(self, floats(point, self.variables))
+        return _program.at(self, floats(point, self.variables))
 
     def __str__(self) -> str:
         if self.program is not None or self.path_of is not None:
@@ -264,10 +263,8 @@ def parse(text: str, variables: list[str] | tuple[str, ...] | None = None,
     """
     if not isinstance(text, str):
         raise ParseError(f"the function must be text, not {type(text).__name__}")
-    from .program import is_program, parse_program
-
-    if is_program(text):
-        prog = parse_program(text, variables, expr_limits=limits)
+    if _program.is_program(text):
+        prog = _program.parse_program(text, variables, expr_limits=limits)
         if len(prog.inputs) > limits.variables:
             raise ParseError(f"too many inputs ({len(prog.inputs)}; at most {limits.variables})",
                              hint="Use fewer inputs.")

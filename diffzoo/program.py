@@ -45,9 +45,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
+from . import parse as _parse
 from .backends import FLOATS
 from .errors import EvaluationError, LimitError, ParseError
-from .expr import Expr, make, nodes, var
+from .expr import Expr, const, fold, make, nodes, var
 from .primitives import CONSTANTS, FUNCTIONS, PRIMITIVES, Primitive
 from .wengert import Const, Operand, Step, WengertList, vname
 
@@ -61,15 +64,16 @@ class ProgramLimits:
     length: int = 100_000  # characters of text
     statements: int = 1_000
     depth: int = 20  # nested blocks
-    iterations: int = 100_000  # per loop (each entry into a loop counts from 0)
+    iterations: int = 50_000  # per loop (each entry into a loop counts from 0)
     total_iterations: int = 1_000_000  # all loops together, in one run
-    steps: int = 100_000  # steps recorded in one trace
+    steps: int = 50_000  # steps recorded in one trace
+    symbolic: int = 5_000  # steps of a path that symbolic differentiation takes (its expressions swell)
 
     @classmethod
     def unbounded(cls) -> ProgramLimits:
         """For trusted, program-built text (benchmarks)."""
         big = 10**9
-        return cls(big, big, 1_000, big, big, big)
+        return cls(big, big, 1_000, big, big, big, big)
 
 
 DEFAULT_PROGRAM_LIMITS = ProgramLimits()
@@ -259,14 +263,12 @@ def _fail(lineno: int, line: str, pos: int, msg: str, hint: str = _HELP) -> Pars
 
 
 def _lex(lineno: int, line: str) -> list[_Tok]:
-    from .parse import _refuse_char
-
     toks, pos = [], 0
     while pos < len(line):
         m = _TOKEN.match(line, pos)
         if m is None:
             try:
-                _refuse_char(line, pos)
+                _parse._refuse_char(line, pos)
             except ParseError as exc:
                 raise _fail(lineno, line, exc.pos, exc.message, exc.hint or _HELP) from None
         kind = m.lastgroup
@@ -327,8 +329,6 @@ class _Parser:
 
     # -- expressions
     def expr(self, ln: _Line, toks: list[_Tok], what: str, outputs: bool = False) -> list[Expr]:
-        from .parse import expression_at, written_out
-
         if not toks:
             pos = len(ln.text.rstrip())
             raise _fail(ln.no, ln.text, pos, f"{what} is missing", "Write an expression, e.g. x^2 + 1.")
@@ -353,11 +353,11 @@ class _Parser:
             if t.text == "," and depth == 0 and not outputs:
                 raise _fail(ln.no, ln.text, t.pos, "a comma here", "Only return lists several outputs: return a, b.")
         try:
-            exprs = expression_at(ln.text, toks[0].pos, toks[-1].end, self.expr_limits)
+            exprs = _parse.expression_at(ln.text, toks[0].pos, toks[-1].end, self.expr_limits)
         except ParseError as exc:
             raise _fail(ln.no, ln.text, exc.pos, exc.message, exc.hint) from None
         try:
-            return written_out(exprs, ln.text, self.expr_limits)
+            return _parse.written_out(exprs, ln.text, self.expr_limits)
         except ParseError as exc:
             raise _fail(ln.no, ln.text, exc.pos, exc.message, exc.hint) from None
 
@@ -785,8 +785,6 @@ def _mp_expr(e: Expr, env: dict[str, Any]) -> Any:
             return env[n.name]
         return mpmath.mpf(n.value) if n.name is None else (mpmath.pi if n.name == "pi" else mpmath.e)
 
-    from .expr import fold
-
     done = fold([e], leaf, lambda n, a: PRIMITIVES[n.op].mpmath(*a))
     return done[id(e)]
 
@@ -1085,8 +1083,6 @@ def parse_program(text: str, variables: Sequence[str] | None = None,
     The inputs are the header's (``def f(x, y):``), or ``variables``, or the names read before any
     assignment to them, in natural order (x2 before x10).
     """
-    from .parse import DEFAULT_LIMITS, natural_key
-
     if not isinstance(text, str):
         raise ParseError(f"the program must be text, not {type(text).__name__}")
     if len(text) > limits.length:
@@ -1094,7 +1090,7 @@ def parse_program(text: str, variables: Sequence[str] | None = None,
                          0, "Type a shorter program.")
     if "\x00" in text:
         raise ParseError("the text contains a NUL character", text[:200].replace("\x00", "?"), text.index("\x00"))
-    p = _Parser(text, limits, expr_limits or DEFAULT_LIMITS)
+    p = _Parser(text, limits, expr_limits or _parse.DEFAULT_LIMITS)
     header, name, body = p.program()
     found: list[str] = []
     returned: list[int] = []
@@ -1118,9 +1114,10 @@ def parse_program(text: str, variables: Sequence[str] | None = None,
         missing = [v for v in found if v not in inputs]
         if missing:
             raise ParseError(f"the variable order does not include {', '.join(missing)}",
-                             hint=f"Give an order that lists every input: {', '.join(sorted(found, key=natural_key))}.")
+                             hint="Give an order that lists every input: "
+                             f"{', '.join(sorted(found, key=_parse.natural_key))}.")
     else:
-        inputs = tuple(sorted(found, key=natural_key))
+        inputs = tuple(sorted(found, key=_parse.natural_key))
     for v in inputs:
         if v in FUNCTIONS or v in CONSTANTS:
             raise ParseError(f"'{v}' cannot be an input's name")
@@ -1260,8 +1257,6 @@ def boundary_warnings(wl: WengertList, x: Sequence[float], J: Any = None) -> lis
     at = on_boundary(wl)
     if not at or wl.program is None:
         return []
-    import numpy as np
-
     x = [float(v) for v in x]
     vals = traced_values(wl, x)
     f0 = wl.output_values(vals)
@@ -1311,8 +1306,6 @@ def _num(J: Any, j: int, i: int) -> str:
 
 def path_exprs(wl: WengertList) -> tuple[Expr, ...]:
     """The traced list's outputs as an expression DAG over its inputs (each step one shared node)."""
-    from .expr import const
-
     ins = [var(name) for name in wl.inputs]
     built: list[Expr] = []
     off = wl.n - 1
@@ -1352,11 +1345,9 @@ class PathOutputs(Sequence):
 def at(function: Any, point: Any) -> Any:
     """The path of a program function at ``point`` as a :class:`~diffzoo.parse.Function` whose ``wengert`` is the
     traced list (guards and origins included) and whose outputs are that path's expressions."""
-    from .parse import Function
-
     x = [float(v) for v in point]
     wl = function.program.trace(x)
-    f = Function(function.text, PathOutputs(wl), function.variables, function.limits, ())
+    f = _parse.Function(function.text, PathOutputs(wl), function.variables, function.limits, ())
     f.__dict__["wengert"] = wl
     f.path_of = function
     return f
