@@ -381,7 +381,7 @@ _TABLE = [
               kink=lambda a, b: _sign(a - b),
               one_sided=lambda a, b, da, db: max(da, db) if a == b else (da if a > b else db),
               kink_text="max has a kink where its arguments are equal", convention="∂max/∂a = ∂max/∂b = 1/2 at a tie",
-              shown_as=lambda make, a, b: make("add", b, make("relu", make("sub", a, b))), taylor=_max_taylor),
+              shown_as=lambda make, a, b: make("add", b, make("relu", make("sub", a, b))), taylor=series.max_),
     Primitive(name="min", arity=2, scalar=lambda a, b: a if a <= b else b, array=_min_np,
               partials=(lambda B, o, a, b: B.div(B.sub(1, B.sign(B.sub(a, b))), 2),
                         lambda B, o, a, b: B.div(B.add(1, B.sign(B.sub(a, b))), 2)),
@@ -389,7 +389,7 @@ _TABLE = [
               kink=lambda a, b: _sign(a - b),
               one_sided=lambda a, b, da, db: min(da, db) if a == b else (da if a < b else db),
               kink_text="min has a kink where its arguments are equal", convention="∂min/∂a = ∂min/∂b = 1/2 at a tie",
-              shown_as=lambda make, a, b: make("sub", a, make("relu", make("sub", a, b))), taylor=_min_taylor),
+              shown_as=lambda make, a, b: make("sub", a, make("relu", make("sub", a, b))), taylor=series.min_),
     # a ln b, 0 where a = 0: the partial ∂(x^y)/∂y at a zero base. A helper of the rules, not for users;
     # shown as the product it is.
     Primitive(name="xlogy", arity=2, scalar=_xlogy, array=_xlogy_np,

@@ -820,6 +820,45 @@ def step(order: int, x: Any) -> Series:
     return u
 
 
+def _extremum(order: int, a: Any, b: Any, name: str) -> Series:
+    """max or min of two series: the argument that is the larger (smaller) one for small t > 0, picked whole;
+    at a tie (a_0 = b_0) decided by the first nonzero coefficient of a - b, one-sided if that order is odd."""
+    scalar = _scalar(name)
+    if is_constant(a, order) and is_constant(b, order):
+        return lift(_map2(scalar, _value(a), _value(b)), order)
+    A, B = lift(a, order), lift(b, order)
+    a0, b0 = A[..., 0], B[..., 0]
+    if order >= 1 and np.any(a0 == b0):
+        if A.ndim > 1 or B.ndim > 1:
+            return _per_row(max_ if name == "max" else min_, order, a, b)
+        d = A - B
+        m = _first_nonzero(d, order)
+        if m is None:  # equal to order k: either is the answer
+            u = A.copy()
+        else:
+            dm = float(d[m])
+            u = (A if (dm > 0) == (name == "max") else B).copy()
+            if m % 2:
+                _note(f"{name}'s arguments are equal at t = 0 and their difference changes sign there (it moves like "
+                      f"{_moves(dm, m)}): this is the expansion for t > 0 only ({name} has a kink where its arguments "
+                      f"are equal)")
+    else:
+        u = np.where(((a0 >= b0) if name == "max" else (a0 <= b0))[..., None], A, B)
+    u[..., 0] = _map2(scalar, a0, b0)
+    _count(u, order + 1)
+    return u
+
+
+def max_(order: int, a: Any, b: Any) -> Series:
+    """max(a, b): the series of the larger argument (coefficient 1 is then forward mode's ȧ·1 + ḃ·0, bit for bit)."""
+    return _extremum(order, a, b, "max")
+
+
+def min_(order: int, a: Any, b: Any) -> Series:
+    """min(a, b): the series of the smaller argument."""
+    return _extremum(order, a, b, "min")
+
+
 __all__ = ["Series", "Note", "Tally", "NoExpansion", "MoreTerms", "tally", "is_constant", "lift", "constant", "line",
            "add", "sub", "neg", "mul", "div", "exp", "log", "sqrt", "pow", "xlogy", "sin", "cos", "sinh", "cosh",
-           "tan", "tanh", "sigmoid", "atan", "asin", "acos", "abs_", "relu", "sign", "step"]
+           "tan", "tanh", "sigmoid", "atan", "asin", "acos", "abs_", "relu", "sign", "step", "max_", "min_"]

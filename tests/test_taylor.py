@@ -53,6 +53,11 @@ CASES: dict[str, list[tuple]] = {
     "pow": [("x^3", [-1.5], [1.0]), ("x^3", [0.0], [1.0]), ("x^2.5", [0.5], [1.0]), ("x^-1.5", [2.0], [0.7]),
             ("2^x", [0.5], [1.0]), ("x^x", [0.5], [1.0]), ("x^x", [2.0], [1.0]), ("x^y", (1.3, 0.7), (0.4, -0.9)),
             ("(x^2 + 1)^(y/3)", (0.4, 1.2), (1.0, 1.0)), (f"{P}^1.5", [0.5], [1.0])],
+    # max and min away from a tie: the larger (smaller) argument's series, picked whole.
+    "max": [("max(x, y)", *XY), ("max(sin(x), x^2)", [0.4], [1.0]), ("max(x^2, 2)", [1.5], [1.0]),
+            ("max(2, x)", [1.5], [1.0]), ("max(x*y, cos(x))", *XY)],
+    "min": [("min(x, y)", *XY), ("min(sin(x), x^2)", [0.4], [1.0]), ("min(x^2, 2)", [1.5], [1.0]),
+            ("min(exp(x), y^2)", *XY)],
     "xlogy": [(xlogy_of("x", "y", ["x", "y"]), (0.7, 1.6), (0.5, -0.3)), (xlogy_of("x", "3", ["x"]), [0.7], [1.0]),
               (xlogy_of("2", "x", ["x"]), [1.6], [1.0]), (xlogy_of("sin(x)", "1 + x^2", ["x"]), [0.4], [1.0])],
 }
@@ -329,6 +334,18 @@ def test_kinks_jumps_and_domain_edges():
                            ("x^x", 0.0, "not smooth"), ("(-2)^x", 3.0, "negative base")]:
         with pytest.raises(dz.EvaluationError, match=words):
             taylor(text, [x])
+    # max and min at a tie are decided by the first nonzero coefficient of a - b: max(t, -t) = |t| = t for t > 0,
+    # min(t, -t) = -t, one-sided; max(t², t⁴) = t² on both sides (no warning); max(t, t) = t.
+    r = taylor("max(x, -x)", [0], order=3)
+    assert r.coefficients[0].tolist() == [0.0, 1.0, 0.0, 0.0] and "t > 0 only" in r.warnings[0]
+    assert r.warnings[0].startswith("v_2 = ") and "max's arguments are equal" in r.warnings[0]
+    assert "+2·t" in r.warnings[0]  # t - (-t)
+    assert taylor("min(x, -x)", [0], order=3).coefficients[0].tolist() == [0.0, -1.0, 0.0, 0.0]
+    r = taylor("max(x^2, x^4)", [0], order=5)
+    assert r.coefficients[0].tolist() == [0.0, 0.0, 1.0, 0.0, 0.0, 0.0] and r.warnings == ()
+    r = taylor("min(x^2, x^4)", [0], order=5)
+    assert r.coefficients[0].tolist() == [0.0, 0.0, 0.0, 0.0, 1.0, 0.0] and r.warnings == ()
+    assert taylor("max(x, x)", [0], order=2).coefficients[0].tolist() == [0.0, 1.0, 0.0]
     # x^3 at 0 is a polynomial: exact, no warning.
     assert taylor("x^3", [0], order=4).coefficients[0].tolist() == [0.0, 0.0, 0.0, 1.0, 0.0]
 
