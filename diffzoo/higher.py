@@ -4,8 +4,9 @@ The error model of numeric differentiation needs |f|, |f'|, |f''|, |f'''| and |f
 input; :func:`bounds_at` gets them from :func:`derivatives_along`, never by differencing. That
 propagates truncated Taylor series through the list (``taylormode.py``: O(k²) per step for k
 derivatives) where it is the faster, and otherwise nests tagged dual numbers k deep
-(``forward.derivative`` of ``forward.derivative`` ...: each level doubles the work, O(2^k)), which
-stays reachable as ``by="duals"`` for the comparison of the two.
+(``forward.derivative`` of ``forward.derivative`` ...: each level doubles the components, and a
+product is three products one level down: O(3^k)), which stays reachable as ``by="duals"`` for the
+comparison of the two.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def derivatives_along(function: Function, point: Sequence[float], i: int, output
     """[f, f', f'', ..., f^(orders)] along input ``i`` at ``point``.
 
     ``by="duals"``: nested forward mode; an order that cannot be evaluated is nan. ``by="taylor"``: one
-    Taylor-mode sweep (``taylor.propagate``), which raises its :class:`EvaluationError` where no expansion
+    Taylor-mode sweep (``taylormode.propagate``), which raises its :class:`EvaluationError` where no expansion
     exists and, at a kink met at the point, gives the one-sided values for increasing x_i. ``by="auto"``
     (the default): Taylor mode from ``TAYLOR_FROM`` derivatives on, where it is the faster; where it
     refuses, warns (a kink, a jump, a domain edge) or overflows, nested duals answer as they always did,

@@ -5,7 +5,8 @@ coefficients of every intermediate, u(t) = u_0 + u_1 t + ... + u_k t^k. Each pri
 arguments' coefficients to its own by a classic recurrence read off the differential equation it
 satisfies (Griewank & Walther, *Evaluating Derivatives*, ch. 13; JAX's ``jet``): u = exp(x) has
 u' = u x', whose coefficients give u_k = (1/k) Σ_{j=1..k} j x_j u_{k-j}. Every rule costs O(k²)
-operations, where nesting dual numbers k deep costs O(2^k).
+operations, where dual numbers nested k deep carry 2^k components and cost O(2^k) or more (a product
+is three products one level down: 3^k, as ``benchmarks/bench_taylor.py`` measures).
 
 A *series* is a float numpy array whose last axis holds the coefficients u_0..u_k; leading axes, if
 any, are a batch of independent series (``taylormode.py`` propagates the steps of a Wengert list that share

@@ -3,9 +3,10 @@
 The idea (Griewank & Walther, *Evaluating Derivatives*, ch. 13; JAX's ``jet``): where forward mode carries
 a value and a tangent through the Wengert list, carry the first k + 1 Taylor coefficients of every
 intermediate along the line. Each step maps its arguments' coefficients to its own by its table entry's
-``taylor`` rule (``series.py``), O(k²) operations per step, where nesting dual numbers k deep
-(``higher.py``) costs O(2^k). The coefficient of t^j is f^(j)(x; v)/j!: order 1 is forward mode's JVP
-(bit for bit: coefficient 1 is computed as forward mode computes it), order 2 is ½ vᵀ∇²f(x) v.
+``taylor`` rule (``series.py``), O(k²) operations per step, where dual numbers nested k deep
+(``higher.py``) cost O(2^k) or more (3^k for a product). The coefficient of t^j is f^(j)(x; v)/j!:
+order 1 is forward mode's JVP (bit for bit: coefficient 1 is computed as forward mode computes it),
+order 2 is ½ vᵀ∇²f(x) v.
 
 Steps that do not move along the line (no moved input reaches them, or an identity such as ``y - y``)
 keep their value with zero coefficients; the steps that move are propagated level by level, every
