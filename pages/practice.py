@@ -19,7 +19,7 @@ INTRO = (
     "values vᵢ, the **tangents** v̇ᵢ along the seed ẋ, and every **adjoint** update v̄ of the reverse sweep. "
     "Type a number in each empty cell of the column *your value* and press **Check**: each number is read to "
     "the precision you typed (−0.284 is right for −0.28366), and a wrong one gets a hint naming the usual "
-    "mistake behind it. A **seed** gives everyone the same set: share the address (`?level=2&seed=7`). "
+    "mistake behind it. A **seed** gives everyone the same set: share the address (`?level=2&set=7`). "
     "This page makes its own functions; the sidebar's function is not used here."
 )
 SHORT = {1: "1: + − × only", 2: "2: sin, exp, log", 3: "3: reuse, vectors"}
@@ -81,7 +81,7 @@ def _int_setting(key: str, url: str, default: int, ok: range) -> int:
 
 def body(_c: object) -> None:
     level = _int_setting("pr_level", "level", 1, range(1, 4))
-    seed = _int_setting("pr_seed", "seed", 1, range(0, 1_000_000))
+    seed = _int_setting("pr_seed", "set", 1, range(0, 1_000_000))
     index = _int_setting("pr_index", "ex", 0, range(0, practice.SET_SIZE))
 
     c1, c2, c3 = st.columns([5, 2, 3], vertical_alignment="bottom")

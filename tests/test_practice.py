@@ -254,7 +254,7 @@ def metric(at, label):
 
 
 def test_a_full_exercise_on_the_page():
-    at = open_practice({"level": "1", "seed": "3"})
+    at = open_practice({"level": "1", "set": "3"})
     ex = P.exercise_set(1, 3)[0]
     assert ex.text in page_text(at)
     typed = {t: {c.row: fmt.short(c.value, 6) for c in ex.cells(t) if not c.given} for t in P.TABLES}
@@ -282,10 +282,13 @@ def test_a_full_exercise_on_the_page():
 
 def test_the_seed_in_the_address_gives_every_student_the_same_set():
     texts = [P.exercise_set(2, 7)[0].text, P.exercise_set(2, 8)[0].text]
-    first, second, other = (open_practice({"level": "2", "seed": s}) for s in ("7", "7", "8"))
+    first, second, other = (open_practice({"level": "2", "set": s}) for s in ("7", "7", "8"))
     assert texts[0] in page_text(first) and texts[0] in page_text(second)
     assert texts[1] in page_text(other) and texts[0] not in page_text(other)
-    assert first.query_params["seed"] == "7" and first.query_params["level"] == "2"
+    assert first.query_params["set"] == "7" and first.query_params["level"] == "2"
+    # the Traces page's seed direction (``seed=x``) is another parameter: it does not choose the set
+    traces = open_practice({"level": "2", "set": "7", "seed": "x"})
+    assert texts[0] in page_text(traces) and traces.query_params["seed"] == "x"
     # a seed or level that is not one is ignored, never evaluated
-    bad = open_practice({"level": "__import__('os')", "seed": "-3"})
+    bad = open_practice({"level": "__import__('os')", "set": "-3"})
     assert P.exercise_set(1, 1)[0].text in page_text(bad)

@@ -72,7 +72,7 @@ def test_a_typed_mistake_gets_its_named_hint_at_1024_pixels(server, browser):
     cell, hint = next((c, f) for c in ex.tangent if not c.given for m in P.tangent_mistakes(ex, c)
                       if (f := P.check(ex, "tangent", {c.row: fmt.short(m.value, 6)})[c.row]).mistake == m.kind)
     page = browser.new_page(viewport={"width": 1024, "height": 768})
-    page.goto(f"{server}/practice?level={LEVEL}&seed={SEED}", timeout=60_000)
+    page.goto(f"{server}/practice?level={LEVEL}&set={SEED}", timeout=60_000)
     page.wait_for_selector('[data-testid="stDataFrame"]', timeout=60_000)
     _settle(page)
     assert ex.text in page.inner_text('[data-testid="stMain"]')
