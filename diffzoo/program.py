@@ -1089,7 +1089,11 @@ def parse_program(text: str, variables: Sequence[str] | None = None,
         raise ParseError(f"the program is too long ({len(text):,} characters; at most {limits.length:,})", text[:200],
                          0, "Type a shorter program.")
     if "\x00" in text:
-        raise ParseError("the text contains a NUL character", text[:200].replace("\x00", "?"), text.index("\x00"))
+        at = text.index("\x00")
+        no = text.count("\n", 0, at) + 1
+        start = text.rfind("\n", 0, at) + 1
+        end = text.find("\n", at)
+        raise _fail(no, text[start:end if end >= 0 else len(text)], at - start, "the text contains a NUL character")
     p = _Parser(text, limits, expr_limits or _parse.DEFAULT_LIMITS)
     header, name, body = p.program()
     found: list[str] = []
@@ -1120,7 +1124,7 @@ def parse_program(text: str, variables: Sequence[str] | None = None,
         inputs = tuple(sorted(found, key=_parse.natural_key))
     for v in inputs:
         if v in FUNCTIONS or v in CONSTANTS:
-            raise ParseError(f"'{v}' cannot be an input's name")
+            raise ParseError(f"'{v}' cannot be an input's name", text[:200], 0, "Name inputs like x, x1, theta.")
     return Program(text, tuple(inputs), body, name, header is not None, limits)
 
 

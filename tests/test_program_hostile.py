@@ -77,7 +77,7 @@ def test_hostile_program(case, no_code):  # noqa: F811
     else:
         assert isinstance(err, kind), f"expected {kind.__name__}, got {err!r}"
         assert fragment in str(err), str(err)
-        if isinstance(err, dz.ParseError) and err.text is not None and kind is dz.ParseError and case[0] != "nul":
+        if isinstance(err, dz.ParseError) and err.text is not None and kind is dz.ParseError:
             check_caret(err)
     r = dz.differentiate(SURVEY, SURVEY_AT, "reverse")
     assert r.value == SURVEY_VALUE and r.gradient == SURVEY_GRAD
