@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages import _sidebar, _url
+from pages import _frame, _sidebar, _url
 
 st.set_page_config(page_title="diffzoo — four ways to differentiate", page_icon="🦓", layout="wide",
                    initial_sidebar_state="expanded")
@@ -31,6 +31,7 @@ arrived = st.session_state.get("_page", page.url_path) != page.url_path
 st.session_state["_page"] = page.url_path
 st.sidebar.markdown("### Function and point")
 _sidebar.sidebar()
+_frame.presentation_controls()  # presentation mode, font size, theme: the sidebar's foot, or the page's top row
 if page.url_path == "logreg":  # say so where the function is, not only in the page's text
     st.sidebar.info("The logistic-regression page uses its own generated data set, not this function.",
                     icon=":material/info:")

@@ -65,6 +65,9 @@ def _width(text: str) -> int:
 VALUE_COLUMNS = 11
 PLACEHOLDER = "?"
 MAX_LOCAL = 40  # nodes a local view draws at most
+#: Points of a node's text. The browser draws the graph at its natural size, 4/3 pixels a point (Streamlit's
+#: graphviz writes its width in points), so a label is 16.7 px on screen: readable on a projector.
+FONT_SIZE = 12.5
 
 
 def to_dot(wl: WengertList, vals: Sequence[float] | None = None, highlight: int | None = None,
@@ -102,8 +105,10 @@ def to_dot(wl: WengertList, vals: Sequence[float] | None = None, highlight: int 
         "digraph G {",
         f"  rankdir={rankdir if rankdir in ('LR', 'TB') else 'LR'};",
         '  bgcolor="transparent";',
-        # Streamlit's stylesheet sets svg text to 0.6rem (10.2 px at the app's font size); lay out for that size.
-        '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=10.5, margin="0.08,0.04",',
+        # Laid out for FONT_SIZE; the app's stylesheet (pages/_present.py) draws svg text at that size and the
+        # graph at its natural size, so a label is FONT_SIZE px on screen (Streamlit's own 10.2 px, shrunk
+        # with the graph to its column, measured 6-7 px at 1024 pixels: unreadable on a projector).
+        f'  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize={FONT_SIZE}, margin="0.08,0.04",',
         '        fillcolor="#ffffff", penwidth=0.8];',
         '  edge [color="#555555", arrowsize=0.6, penwidth=0.9];',
         "  nodesep=0.15; ranksep=0.3;",
@@ -129,7 +134,8 @@ def to_dot(wl: WengertList, vals: Sequence[float] | None = None, highlight: int 
         if not fixed:
             return ""
         cols = max(_width(head), 4 + VALUE_COLUMNS)
-        return f", fixedsize=true, width={0.16 + 0.082 * cols:.2f}, height={0.1 + 4 * 0.165:.2f}"
+        k = FONT_SIZE / 10.5  # the box was measured for 10.5-point text: 0.082 in a column, 0.165 in a line
+        return f", fixedsize=true, width={k * (0.16 + 0.082 * cols):.2f}, height={k * (0.1 + 4 * 0.165):.2f}"
 
     def fill(i: int, base: str) -> str:
         if i == highlight:

@@ -217,10 +217,35 @@ class TracesView:
     tangent: Part[ShownTable]
     adjoint: Part[ShownTable]
     code: Part[tuple[Code, ...]]
+    upcoming: tuple[str, float] | None = None  # what Next reveals: (name, value), for "predict the next value"
 
     @property
     def constant(self) -> bool:
         return self.last < 0
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """A student's guess at the value Next reveals, checked to the precision typed."""
+
+    right: bool | None  # None: the text was not read as a number
+    message: str
+
+
+def check_prediction(typed: str, name: str, value: float) -> Prediction:
+    """Is ``typed`` the value ``name = value`` rounded to the precision typed (``practice.read``, never evaluated)?
+
+    ``-0.28`` is right for -0.28366 (read to 2 decimals); ``-0.29`` is not."""
+    from .practice import agrees, read  # practice builds on this module
+
+    try:
+        r = read(typed)
+    except ValueError as exc:
+        return Prediction(None, f"Your prediction was not read: {exc}.")
+    if agrees(r, value):
+        return Prediction(True, f"Right: {name} = {num(value)} (your {typed.strip()}, read {r.precision}).")
+    return Prediction(False, f"Not this time: {name} = {num(value)}; you predicted {typed.strip()} "
+                             f"(read {r.precision}).")
 
 
 def _structure(cache: Cache, text: str) -> _Structure:
@@ -444,6 +469,20 @@ def traces_view(text: str, point: tuple[float, ...], seed: str = ALL_ONES, outpu
             out.append(Code(name, "\n".join(lines[:CODE_LINES]), len(lines)))
         return tuple(out)
 
+    def upcoming() -> tuple[str, float] | None:
+        """The value the next position reveals: a primal value in the forward sweep, an adjoint in the reverse."""
+        if step is None or position >= last:
+            return None
+        nxt = w.steps[position + 1]
+        pr = lambda t: shown_names(pretty(str(t)), s.outputs)  # noqa: E731
+        if nxt.phase == "forward":
+            row = p.table.rows[nxt.row]
+        elif adj.ok:
+            row = adj.get().table.rows[nxt.row]
+        else:
+            return None
+        return pr(row.name), float(row.value)
+
     fwd_row = step.row if step is not None and step.phase == "forward" else None
     rev_row = step.row if step is not None and step.phase == "reverse" else None
     node_line = (step.node if step is not None else 0) + n - 1  # the list's lines: inputs, steps, outputs
@@ -462,7 +501,7 @@ def traces_view(text: str, point: tuple[float, ...], seed: str = ALL_ONES, outpu
                                                           every_row, s.outputs)),
         adjoint=part("the adjoint trace", lambda: _shown("adjoint", adj.get().table, rev_row, mathematics,
                                                           every_row, s.outputs)),
-        code=part("the generated code", code))
+        code=part("the generated code", code), upcoming=upcoming())
 
 
 # --- Symbolic ------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import streamlit as st
 
 import diffzoo as dz
-from diffzoo.graph import pretty
+from diffzoo.graph import FONT_SIZE, pretty
 from diffzoo.views import Part
 from pages import _sidebar
 from pages._render import md, parse_error
@@ -45,11 +45,106 @@ def leave_multipage_v1() -> None:
         st.rerun()
 
 
+# --- presentation mode and the projector's stylesheet ------------------------------------------------------
+
+FONT_SIZES = (100, 125, 150, 200)  # per cent: the main area's zoom
+THEMES = ("light", "dark")
+#: Always: graph labels at the size the graph was laid out for (diffzoo.graph.FONT_SIZE), the graph at its
+#: natural size, scrolling sideways inside its own box when wider than its column (never shrunk to 6 px).
+BASE_CSS = f"""
+[data-testid="stGraphVizChart"] {{ overflow-x: auto; overflow-y: hidden; }}
+[data-testid="stGraphVizChart"] svg {{ max-width: none !important; width: auto !important; height: auto !important; }}
+[data-testid="stGraphVizChart"] svg text {{ font-size: {FONT_SIZE}px !important; }}
+.st-key-dz_clicker {{ display: none !important; }}
+"""
+#: Presentation mode: no sidebar (nor its arrow), no header, the page's introduction gone (run_page).
+PRESENT_CSS = """
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
+[data-testid="stHeader"] { display: none !important; }
+[data-testid="stMainBlockContainer"] { padding-top: 1rem !important; max-width: 100% !important; }
+"""
+#: High contrast: the whole app inverted (white on black), hues turned back; figures and graphs follow.
+DARK_CSS = """
+.stApp { filter: invert(1) hue-rotate(180deg); background: #ffffff; }
+"""
+
+
+def presenting() -> bool:
+    """Whether this run is in presentation mode (``?present=1``)."""
+    return bool(st.session_state.get("present", False))
+
+
+def _noted(key: str, value: Any, default: Any) -> None:
+    """Note a display setting for the URL only when it is not the default (or the URL already has it)."""
+    from pages import _url
+
+    if value != default or _url.qp(key) is not None:
+        _url.note(key, value)
+
+
+def _mirrored(key: str, where: str) -> str:
+    """A widget key for the setting ``key`` drawn at ``where`` (sidebar or main), starting from the setting."""
+    wk = f"_{key}_{where}"
+    st.session_state[wk] = st.session_state[key]
+    return wk
+
+
+def presentation_controls() -> None:
+    """Read presentation mode, font size and theme (URL on a fresh page), draw their controls, add the CSS.
+
+    Outside presentation mode the controls are in the sidebar; in it (the sidebar hidden) a row on top of the
+    page has them with the button that leaves it (Esc)."""
+    from pages import _url
+
+    _url.setting("present", False, _url.as_bool, noted=False)
+    _url.setting("font", 100, int, lambda v: v in FONT_SIZES, noted=False)
+    _url.setting("theme", "light", str, lambda v: v in THEMES, noted=False)
+
+    def copy(key: str, wk: str) -> Callable[[], None]:
+        return lambda: st.session_state.update({key: st.session_state[wk]})
+
+    def font_and_theme(font_at: Any, theme_at: Any, tag: str) -> None:
+        shown = "collapsed" if tag == "main" else "visible"
+        wf, wt = _mirrored("font", tag), _mirrored("theme", tag)
+        font_at.selectbox("Font size", FONT_SIZES, key=wf, format_func=lambda p: f"{p} %", on_change=copy("font", wf),
+                          help="The main area's size, for a projector at the back of a room.",
+                          label_visibility=shown)
+        theme_at.radio("Theme", THEMES, key=wt, horizontal=True, on_change=copy("theme", wt), label_visibility=shown,
+                       format_func=lambda t: "dark (high contrast)" if t == "dark" else t)
+
+    if presenting():
+        c1, c2, c3 = st.columns([3, 2, 3], vertical_alignment="bottom")
+        c1.button("✕ Exit presentation (Esc)", key="present_exit", shortcut="Esc", width="stretch",
+                  on_click=lambda: st.session_state.update(present=False))
+        font_and_theme(c2, c3, "main")
+    else:
+        sb = st.sidebar
+        sb.markdown("### Presenting")
+        sb.button("Presentation mode", key="present_enter", icon=":material/slideshow:", width="stretch",
+                  help="Hide this sidebar and the introductions; step with the arrow keys or a clicker.",
+                  on_click=lambda: st.session_state.update(present=True))
+        font_and_theme(sb, sb, "side")
+    present, font, theme = presenting(), int(st.session_state["font"]), st.session_state["theme"]
+    _noted("present", present, False)
+    _noted("font", font, 100)
+    _noted("theme", theme, "light")
+    css = "/* diffzoo: base */" + BASE_CSS
+    if present:
+        css += "/* diffzoo: present */" + PRESENT_CSS
+    if font != 100:
+        css += f"/* diffzoo: font {font} */ [data-testid=\"stMainBlockContainer\"] {{ zoom: {font / 100}; }}"
+    if theme == "dark":
+        css += "/* diffzoo: dark */" + DARK_CSS
+    st.html(f"<style>{css}</style>")
+
+
 def run_page(title: str, intro: str, body: Callable[[_sidebar.Ctx], None], needs_function: bool = True) -> None:
-    """Title, a plain explanation, then the body; bad input and unexpected errors become short notes."""
+    """Title, a plain explanation (not in presentation mode), then the body; bad input and unexpected errors
+    become short notes."""
     leave_multipage_v1()
     st.title(title)
-    st.markdown(intro)
+    if not presenting():
+        st.markdown(intro)
     c = _sidebar.ctx()
     if needs_function and not c.ok:
         waiting(c)

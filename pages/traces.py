@@ -55,6 +55,60 @@ def _move(delta: int, last: int) -> None:
     st.session_state["step"] = max(0, min(last, int(st.session_state.get("step", 0)) + delta))
 
 
+def _next(last: int) -> None:
+    """Next: first check the prediction typed for the value it reveals (score kept in this session only)."""
+    typed, target = str(st.session_state.get("predict") or ""), st.session_state.get("_predict_target")
+    if typed.strip() and target is not None:
+        said = views.check_prediction(typed, *target)
+        st.session_state["_predict_said"] = said
+        if said.right is not None:
+            right, tried = st.session_state.get("predict_score", (0, 0))
+            st.session_state["predict_score"] = (right + bool(said.right), tried + 1)
+        st.session_state["predict"] = ""
+    else:
+        st.session_state.pop("_predict_said", None)
+    _move(1, last)
+
+
+def _back(last: int) -> None:
+    st.session_state.pop("_predict_said", None)
+    _move(-1, last)
+
+
+def step_controls(v: views.TracesView) -> None:
+    """Previous and Next (arrow keys; a presenter's clicker sends PageUp/PageDown), the step slider, and a box
+    to predict the value Next reveals."""
+    b1, sl, b2 = st.columns([2.4, 6.2, 2.4], vertical_alignment="bottom")  # "◀ Previous" whole at 1024 px
+    b1.button("◀ Previous", on_click=_back, args=(v.last,), key="prev", width="stretch", shortcut="Left",
+              help="Or the left arrow key (PageUp on a clicker).")
+    b2.button("Next ▶", on_click=_next, args=(v.last,), key="next", width="stretch", shortcut="Right",
+              help="Or the right arrow key (PageDown on a clicker).")
+    with st.container(key="dz_clicker"):  # the clicker's keys: a second pair, not shown
+        st.button("Previous", on_click=_back, args=(v.last,), key="prev_page", shortcut="PageUp")
+        st.button("Next", on_click=_next, args=(v.last,), key="next_page", shortcut="PageDown")
+    if v.last > 0:
+        sl.slider(f"Step (0 … {v.last}): forward sweep first ({v.n + v.k} steps), then the reverse sweep "
+                  f"({v.n_reverse} adjoint updates)", 0, v.last, key="step")
+    st.session_state["_predict_target"] = v.upcoming
+    said = st.session_state.get("_predict_said")
+    if v.upcoming is None and said is None:
+        return
+    p1, p2 = st.columns([4, 6], vertical_alignment="bottom")
+    if v.upcoming is not None:
+        p1.text_input(f"Predict {v.upcoming[0]}, then press Next", key="predict", max_chars=40,
+                      placeholder="e.g. -0.284", help="Checked to the precision you type (-0.28 is right for "
+                      "-0.28366). Leave it empty to just step.")
+    if said is not None:
+        right, tried = st.session_state.get("predict_score", (0, 0))
+        note = f"{md(said.message)} Predictions right this session: {right} of {tried}."
+        if said.right:
+            p2.success(note, icon=":material/check:")
+        elif said.right is False:
+            p2.error(note, icon=":material/close:")
+        else:
+            p2.warning(note, icon=":material/edit:")
+
+
 def body(c: _sidebar.Ctx) -> None:
     text, point, names, outs = c.text, c.point, list(c.variables), c.outputs
     seed_options = [*names, views.ALL_ONES] if names else [views.ALL_ONES]
@@ -101,15 +155,10 @@ def body(c: _sidebar.Ctx) -> None:
     _url.note("step", v.position)
 
     st.markdown("### Step through the sweeps")
-    b1, sl, b2 = st.columns([2.4, 6.2, 2.4], vertical_alignment="bottom")  # "◀ Previous" whole at 1024 px
-    b1.button("◀ Previous", on_click=_move, args=(-1, v.last), key="prev", width="stretch")
-    b2.button("Next ▶", on_click=_move, args=(1, v.last), key="next", width="stretch")
-    if v.last > 0:
-        sl.slider(f"Step (0 … {v.last}): forward sweep first ({v.n + v.k} steps), then the reverse sweep "
-                  f"({v.n_reverse} adjoint updates)", 0, v.last, key="step")
+    step_controls(v)
     _frame.show(v.now, lambda now: st.info(f"**{md(now[0])}** — {md(now[1])}", icon=":material/arrow_forward:"))
 
-    g, wcol = st.columns([5, 2])
+    g, wcol = st.columns([7, 2] if _frame.presenting() else [5, 2])
     # The right-hand column is sent first: the browser lays out the graph in the same thread that draws
     # what follows it, so the results then appear before the graph's layout is done (about 0.25 s sooner).
     with wcol:
