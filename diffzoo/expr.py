@@ -248,6 +248,8 @@ def to_text(root: Expr, compact_calls: bool = False, names: dict[str, str] | Non
         if e.op == "D":  # the derivative operator, as typed (parse.py)
             return f"D({s[0]}, {s[1]})"
         if p is None:  # a function call
+            if len(s) > 1:  # max(a, b), min(a, b)
+                return f"{_fname(e.op)}({', '.join(s)})"
             if compact_calls and _atomic(e.args[0]):
                 return f"{PRIMITIVES[e.op].text.split()[0]} {s[0]}"
             return f"{_fname(e.op)}({s[0]})"
@@ -287,6 +289,8 @@ def to_latex(root: Expr, names: dict[str, str] | None = None) -> str:
             return rf"\frac{{\partial}}{{\partial {s[1]}}}\left({s[0]}\right)"
         tpl = PRIMITIVES[e.op].latex
         if p is None:
+            if len(s) > 1:  # max(a, b), min(a, b): the template brackets its arguments
+                return tpl.format(*s)
             arg = s[0]
             if tpl.endswith("{0}") and not tpl.endswith("{{{0}}}"):
                 arg = rf"\left({arg}\right)"

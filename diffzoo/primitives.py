@@ -373,7 +373,6 @@ _TABLE = [
               kink_text="step jumps at 0", convention="step′ = 0", piecewise_constant=True, taylor=series.step),
     # max(a, b) and min(a, b): kinks where a = b. At a tie each argument gets half the slope (JAX's convention), so
     # max(x, x) has the derivative 1 it should; the one-sided rule max(da, db) gives the slopes on either side.
-    # Printed as the formulas b + relu(a - b) and a - relu(a - b) (the printers write one-argument calls).
     Primitive(name="max", arity=2, scalar=lambda a, b: a if a >= b else b, array=_max_np,
               partials=(lambda B, o, a, b: B.div(B.add(1, B.sign(B.sub(a, b))), 2),
                         lambda B, o, a, b: B.div(B.sub(1, B.sign(B.sub(a, b))), 2)),
@@ -381,7 +380,7 @@ _TABLE = [
               kink=lambda a, b: _sign(a - b),
               one_sided=lambda a, b, da, db: max(da, db) if a == b else (da if a > b else db),
               kink_text="max has a kink where its arguments are equal", convention="∂max/∂a = ∂max/∂b = 1/2 at a tie",
-              shown_as=lambda make, a, b: make("add", b, make("relu", make("sub", a, b))), taylor=series.max_),
+              taylor=series.max_),
     Primitive(name="min", arity=2, scalar=lambda a, b: a if a <= b else b, array=_min_np,
               partials=(lambda B, o, a, b: B.div(B.sub(1, B.sign(B.sub(a, b))), 2),
                         lambda B, o, a, b: B.div(B.add(1, B.sign(B.sub(a, b))), 2)),
@@ -389,7 +388,7 @@ _TABLE = [
               kink=lambda a, b: _sign(a - b),
               one_sided=lambda a, b, da, db: min(da, db) if a == b else (da if a < b else db),
               kink_text="min has a kink where its arguments are equal", convention="∂min/∂a = ∂min/∂b = 1/2 at a tie",
-              shown_as=lambda make, a, b: make("sub", a, make("relu", make("sub", a, b))), taylor=series.min_),
+              taylor=series.min_),
     # a ln b, 0 where a = 0: the partial ∂(x^y)/∂y at a zero base. A helper of the rules, not for users;
     # shown as the product it is.
     Primitive(name="xlogy", arity=2, scalar=_xlogy, array=_xlogy_np,

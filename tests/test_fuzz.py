@@ -23,7 +23,7 @@ from hypothesis.errors import InvalidArgument
 import diffzoo as dz
 from diffzoo import compare
 from diffzoo.api import PointError
-from diffzoo.primitives import FUNCTIONS
+from diffzoo.primitives import FUNCTIONS, PRIMITIVES
 
 #: The only exceptions that may ever escape, whatever the input.
 ALLOWED = (dz.ParseError, dz.EvaluationError, PointError, dz.LimitError)
@@ -114,7 +114,8 @@ def test_repeated_token_runs(chunk: str, times: int) -> None:
 # --- 2. grammar-shaped expressions ----------------------------------------------------------------
 
 NAMES = ["x", "y", "x1", "x2", "theta"]
-UNARY = sorted(FUNCTIONS)
+UNARY = sorted(name for name, op in FUNCTIONS.items() if PRIMITIVES[op].arity == 1)
+CALLS2 = sorted(name for name, op in FUNCTIONS.items() if PRIMITIVES[op].arity == 2)  # max, min
 
 
 def _number() -> st.SearchStrategy[str]:
@@ -128,7 +129,8 @@ ATOMS = st.one_of(st.sampled_from(NAMES), _number())
 def _extend(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
     binop = st.tuples(children, st.sampled_from(["+", "-", "*", "/", "^", "**"]), children).map(
         lambda t: f"({t[0]}){t[1]}({t[2]})" if t[1] in ("^", "**") else f"{t[0]} {t[1]} {t[2]}")
-    call = st.tuples(st.sampled_from(UNARY), children).map(lambda t: f"{t[0]}({t[1]})")
+    call = st.one_of(st.tuples(st.sampled_from(UNARY), children).map(lambda t: f"{t[0]}({t[1]})"),
+                     st.tuples(st.sampled_from(CALLS2), children, children).map(lambda t: f"{t[0]}({t[1]}, {t[2]})"))
     paren = children.map(lambda s: f"({s})")
     neg = children.map(lambda s: f"-({s})")
     implicit = st.tuples(st.integers(2, 9), st.one_of(st.sampled_from(NAMES), paren, call)).map(

@@ -36,6 +36,8 @@ CASES = {
     "sigmoid(x)": [-4.0, 0.0, 2.0],
     "relu(x)": [-1.5, 0.7, 2.0],
     "step(x)": [-1.5, 2.0],
+    "max(x, 2 - x)": [-1.5, 2.0],  # x < 1: the second argument (slope -1); x > 1: the first (slope 1)
+    "min(x^2, 1)": [-0.5, 0.3, 2.0],  # |x| < 1: x^2 (slope 2x); |x| > 1: the constant 1 (slope 0)
     "x + 2": [-1.0, 3.0],
     "x - 2": [-1.0, 3.0],
     "2 - x": [-1.0, 3.0],

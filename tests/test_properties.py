@@ -26,9 +26,10 @@ from diffzoo.wengert import WengertList
 # special case: prepare() discards a point where any step or partial has no value, and the bound of the
 # central-difference test keeps its stencils off the kinks of the inputs themselves.
 USER_UNARY = sorted(p.name for p in PRIMITIVES.values() if p.user and p.arity == 1)
+USER_BINARY = sorted(p.name for p in PRIMITIVES.values() if p.user and p.arity == 2)
 # The operators are written by the grammar, not called by name (pow is drawn with a constant exponent).
 UNARY = [*USER_UNARY, "neg"]
-BINARY = ["add", "sub", "mul", "div"]
+BINARY = ["add", "sub", "mul", "div", *USER_BINARY]
 NAMES = ["x", "y", "z"]
 
 leaves = st.one_of(
@@ -55,11 +56,12 @@ points = st.tuples(*[st.floats(-2.0, 2.0, allow_nan=False).filter(lambda v: abs(
 
 
 def test_every_user_primitive_is_drawn():
-    # The table's user-callable primitives are all functions of one argument; one of another arity would
-    # be left out of `exprs` silently (and to_text writes one-argument calls only): draw it there first.
-    others = sorted(p.name for p in PRIMITIVES.values() if p.user and p.arity != 1)
+    # The table's user-callable primitives take one argument or two (max, min); one of another arity would
+    # be left out of `exprs` silently: draw it there first.
+    others = sorted(p.name for p in PRIMITIVES.values() if p.user and p.arity not in (1, 2))
     assert not others, f"user primitives the strategy does not draw: {others}"
-    assert all(not PRIMITIVES[op].user for op in ["neg", *BINARY, "pow"])  # the operators are the table's too
+    assert USER_BINARY == ["max", "min"]  # read from the table
+    assert all(not PRIMITIVES[op].user for op in ["neg", "add", "sub", "mul", "div", "pow"])  # the operators are the table's too
     assert "sign" in USER_UNARY and "log" in USER_UNARY  # read from the table, not a copy of it
 
 
