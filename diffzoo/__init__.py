@@ -14,7 +14,9 @@ from .functions import grad, jacobian, jvp, value_and_grad, vjp
 from .hessians import HESSIAN_METHODS, HessianResult, compare_hessians, hessian, hessian_reference, hvp
 from .numeric import SCHEMES
 from .parse import Function, Limits, parse
+from .practice import Exercise, exercise_set
 from .primitives import FUNCTIONS, PRIMITIVES
+from .program import Guard, Origin, Program, ProgramLimits, is_program, parse_program
 from .taylormode import TaylorResult, taylor
 from .wengert import WengertList
 
@@ -22,4 +24,5 @@ __all__ = ["METHODS", "SCHEMES", "FUNCTIONS", "PRIMITIVES", "Cost", "Dual", "Eva
            "Function", "LimitError", "Limits", "ParseError", "PointError", "Result", "WengertList",
            "derivative", "differentiate", "parse", "grad", "value_and_grad", "jacobian", "jvp", "vjp",
            "HESSIAN_METHODS", "HessianResult", "hessian", "hvp", "hessian_reference", "compare_hessians",
-           "taylor", "TaylorResult"]
+           "taylor", "TaylorResult", "Program", "ProgramLimits", "Guard", "Origin", "parse_program", "is_program",
+           "Exercise", "exercise_set"]
