@@ -33,8 +33,19 @@ COLORS = {"forward": "#1f77b4", "backward": "#17becf", "central": "#2ca02c", "co
           "richardson": "#9467bd", "symbolic": "#8c564b", "numeric": "#2ca02c", "reverse": "#d62728",
           "primal": "#444444", "loss": "#444444"}
 _CYCLE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf", "#7f7f7f"]
-STYLE = {"font.size": 14, "axes.titlesize": 16, "axes.labelsize": 15, "legend.fontsize": 13,
-         "xtick.labelsize": 13, "ytick.labelsize": 13, "lines.linewidth": 2.4}
+#: Text sizes are multiplied by this, for a projector: a figure is shown about 51 pixels an inch wide at a
+#: 1024-pixel window (the numeric page's 10.5-inch figure in 535 pixels), where 13-point legend text was
+#: 13 * 51 / 72 = 9 px; times 1.75 it is 16.1 px (displayed px = pt * displayed width / (72 * inches)).
+TEXT_SCALE = 1.75
+
+
+def _pt(size: float) -> float:
+    """A font size in points, scaled for a projector (:data:`TEXT_SCALE`)."""
+    return size * TEXT_SCALE
+
+
+STYLE = {"font.size": _pt(14), "axes.titlesize": _pt(16), "axes.labelsize": _pt(15), "legend.fontsize": _pt(13),
+         "xtick.labelsize": _pt(13), "ytick.labelsize": _pt(13), "lines.linewidth": 2.4}
 # Figure sizes are chosen for the column each figure is shown in, so that the page scales fonts by
 # about 0.7-1.0 at a 1280-pixel window: a figure drawn wider than its column shrinks its text.
 
@@ -188,13 +199,13 @@ def error_figure(sweeps: Mapping[str, pd.DataFrame], best: pd.DataFrame | None =
         if current is not None:
             ax.axvline(current, color="black", linewidth=1.2, linestyle="--")
             ax.annotate("slider's h", (current, 1), xycoords=("data", "axes fraction"), xytext=(4, -16),
-                        textcoords="offset points", fontsize=12)
+                        textcoords="offset points", fontsize=_pt(12))
         if exact:
             ax.axhline(zero_at, color="gray", linewidth=0.8)
         if not measured:
             ax.text(0.5, 0.5, f"no finite estimate at any step in {label}\n(f or its stencil overflows)"
                     if many else "no finite estimate at any step\n(f or its stencil overflows)",
-                    transform=ax.transAxes, ha="center", va="center", fontsize=13, color="#444444")
+                    transform=ax.transAxes, ha="center", va="center", fontsize=_pt(13), color="#444444")
         _decade_ticks(ax, lo, hi)
         steps = np.concatenate([sweeps[lab]["eps"].to_numpy(dtype=float) for lab in labels])
         steps = steps[np.isfinite(steps) & (steps > 0)]
@@ -312,7 +323,7 @@ def crossover_figure(df: pd.DataFrame) -> Figure:
     for a in range(len(ms)):
         for b in range(len(ns)):
             if np.isfinite(ratio[a, b]):
-                ax.text(b, a, f"{ratio[a, b]:.2g}×", ha="center", va="center", fontsize=12)
+                ax.text(b, a, f"{ratio[a, b]:.2g}×", ha="center", va="center", fontsize=_pt(12))
     ax.set_xticks(range(len(ns)), [str(n) for n in ns])
     ax.set_yticks(range(len(ms)), [str(m) for m in ms])
     ax.set_xlabel("n inputs")
@@ -364,7 +375,7 @@ def bar_figure(labels: Sequence[str], values: Sequence[float], title: str, xlabe
         for k, v in enumerate(values):
             if np.isfinite(v) and v > 0:
                 ax.annotate(time_label(v) if "second" in xlabel else f"{v:.3g}", (v, k), xytext=(4, 0),
-                            textcoords="offset points", va="center", fontsize=12)
+                            textcoords="offset points", va="center", fontsize=_pt(12))
         ax.set_xlim(min(finite) / 1.5, max(finite) * 3)
     ax.set_xlabel(xlabel)
     ax.set_title(title)
@@ -414,7 +425,7 @@ def second_difference_figure(df: pd.DataFrame) -> Figure:
             floor = float(e[ok].min())
             ax.axhline(floor, color=c, linestyle="--", linewidth=1.0, alpha=0.7)
             ax.annotate(f"floor {floor:.0e}", (1, floor), xycoords=("axes fraction", "data"), xytext=(-4, 4),
-                        textcoords="offset points", ha="right", fontsize=12, color=c)
+                        textcoords="offset points", ha="right", fontsize=_pt(12), color=c)
         hb = best.get(scheme, math.nan)
         if np.isfinite(hb) and hb > 0:
             k = int(np.argmin(np.abs(np.log(h) - np.log(hb))))
@@ -423,13 +434,13 @@ def second_difference_figure(df: pd.DataFrame) -> Figure:
                     linestyle="none", zorder=5)
         ax.axvline(eps ** marks[0], color="gray", linewidth=1.2, linestyle="-.")
         ax.annotate(marks[1], (eps ** marks[0], 0), xycoords=("data", "axes fraction"), xytext=(4, 6),
-                    textcoords="offset points", fontsize=13, color="#444444")
+                    textcoords="offset points", fontsize=_pt(13), color="#444444")
         _decade_ticks(ax, lo, hi)
         ax.xaxis.set_major_locator(FixedLocator([10.0**k for k in range(-12, 1, 4)]))
         ax.xaxis.set_minor_locator(FixedLocator([10.0**k for k in range(-12, 1)]))
         ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel("step h")
-        ax.set_title(titles[scheme], fontsize=13)
+        ax.set_title(titles[scheme], fontsize=_pt(13))
         ax.grid(True, which="major", alpha=0.3)
     axes[0].set_ylabel("absolute error")
     handles = [Line2D([], [], color="gray", marker="o", markerfacecolor="white"), Line2D([], [], color="gray",
@@ -474,16 +485,16 @@ def taylor_figure(x: np.ndarray, f: np.ndarray, polys: np.ndarray, x0: float, ti
     else:  # a polynomial f: every p_k from its degree on is f itself, nothing to draw on a log axis
         low.set_ylim((tol or 1.0) / 1e6, (tol or 1.0) * 1e3)
         low.text(0.5, 0.3, "|pₖ − f| = 0 everywhere: f is a polynomial of degree ≤ 1 here", transform=low.transAxes,
-                 ha="center", fontsize=12, color="#444444")
+                 ha="center", fontsize=_pt(12), color="#444444")
     if tol is not None:
         low.axhline(tol, color="#d62728", linewidth=1.2, linestyle="--")
         low.annotate("pₖ parts from f above this line", (1, tol), xycoords=("axes fraction", "data"),
-                     xytext=(-4, 4), textcoords="offset points", ha="right", fontsize=11, color="#d62728",
+                     xytext=(-4, 4), textcoords="offset points", ha="right", fontsize=_pt(11), color="#d62728",
                      bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
     low.set_ylabel("|pₖ − f|")
     low.set_xlabel(name)
     top.set_title(title)
-    top.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=12)
+    top.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=_pt(12))
     return fig
 
 
@@ -506,7 +517,7 @@ def higher_cost_figure(df: pd.DataFrame, name: str) -> Figure:
         ax.set_xlabel("order k")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel("operations")
-        ax.set_title(title, fontsize=14)
+        ax.set_title(title, fontsize=_pt(14))
         ax.grid(True, which="major", alpha=0.3)
         ax.legend(frameon=False)
     return fig
@@ -536,8 +547,8 @@ def newton_figure(X: np.ndarray, Y: np.ndarray, Z: np.ndarray, newton: pd.DataFr
     ax.xaxis.set_major_locator(MaxNLocator(6))
     ax.set_xlabel(names[0])
     ax.set_ylabel(names[1])
-    ax.set_title(title if len(title) <= 40 else title[:39] + "…", fontsize=14)
-    ax.legend(loc="lower right", framealpha=0.9, fontsize=11)
+    ax.set_title(title if len(title) <= 40 else title[:39] + "…", fontsize=_pt(14))
+    ax.legend(loc="lower right", framealpha=0.9, fontsize=_pt(11))
     return fig
 
 
