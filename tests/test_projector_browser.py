@@ -1,0 +1,160 @@
+"""Every page on a projector, in a real browser (headless Chromium): issue 13, A.
+
+Two screens: 1024 x 768, and 125 % zoom, taken as a 819 x 614 CSS viewport with ``device_scale_factor``
+1.25 (what a browser zoomed to 125 % on a 1024 x 768 screen lays out; CSS zoom is not used). On each page:
+no sideways scrolling (the document's scrollWidth within its clientWidth), and no table, LaTeX block,
+button, image or code block past the main column's right edge, except inside a box that scrolls sideways
+on its own (the graph). Sizes on screen are CSS pixels x devicePixelRatio. The graph's labels: the rendered
+height of a label's text box, and its font size (getComputedStyle) x the SVG's scale (its on-screen width
+over its viewBox width), both at least 16 px. A plot's legend: 13 pt x plots.TEXT_SCALE at the figure's
+displayed width, displayed px = pt x (displayed width / figure inches) / 72, at least 16 px.
+Presentation mode: the arrow key, a clicker's PageDown and Esc, pressed on the page.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from browser import chromium, served
+
+from diffzoo import plots
+
+pytestmark = pytest.mark.browser
+PAGES = ["", "symbolic", "numeric", "compare", "logreg", "higher", "practice"]  # "": Traces, the default page
+SCREENS = {"1024x768": ({"width": 1024, "height": 768}, 1.0), "125%": ({"width": 819, "height": 614}, 1.25)}
+NUMERIC_INCHES = 10.5  # plots.error_figure's width for the page's default schemes (test_numeric_figure_width)
+
+OVERFLOW = """() => {
+    const main = document.querySelector('[data-testid="stMain"]');
+    const edge = main.getBoundingClientRect().right;
+    const scrolls = e => { for (let a = e.parentElement; a && a !== main; a = a.parentElement) {
+        const o = getComputedStyle(a).overflowX; if (o === 'auto' || o === 'scroll') return true; } return false; };
+    const over = [...main.querySelectorAll('table, .katex-display, button, img, [data-testid="stCode"], '
+                   + '[data-testid="stTable"], [data-testid="stGraphVizChart"]')]
+        .filter(e => e.getBoundingClientRect().width > 0 && !scrolls(e))
+        .filter(e => e.getBoundingClientRect().right > edge + 1
+                     || (e.tagName === 'BUTTON' && e.scrollWidth > e.clientWidth + 1))
+        .map(e => (e.dataset.testid || e.tagName) + ':' + (e.innerText || '').slice(0, 30));
+    const doc = document.documentElement;
+    return {doc: doc.scrollWidth, view: doc.clientWidth, over};
+}"""
+GRAPH_TEXT = """() => {
+    const texts = [...document.querySelectorAll('[data-testid="stGraphVizChart"] svg text')];
+    return texts.map(t => { const svg = t.ownerSVGElement;
+        const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+        return [parseFloat(getComputedStyle(t).fontSize) * scale * devicePixelRatio,
+                t.getBoundingClientRect().height * devicePixelRatio]; });
+}"""
+
+
+@pytest.fixture(scope="module")
+def server():
+    with served() as port:
+        yield f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    with chromium() as b:
+        yield b
+
+
+def settle(page, timeout_s: float = 90) -> None:
+    """Wait until the script has finished running (no status widget, no spinner, nothing stale)."""
+    end = time.time() + timeout_s
+    page.wait_for_timeout(800)
+    quiet = 0
+    while time.time() < end and quiet < 4:
+        busy = page.query_selector('[data-testid="stStatusWidget"], [data-testid="stSpinner"], [data-stale="true"]')
+        quiet = 0 if busy else quiet + 1
+        page.wait_for_timeout(300)
+
+
+def open_page(browser, server, screen: str, path: str, query: str = ""):
+    viewport, scale = SCREENS[screen]
+    ctx = browser.new_context(viewport=viewport, device_scale_factor=scale)
+    page = ctx.new_page()
+    page.goto(f"{server}/{path}{query}", timeout=90_000)
+    page.wait_for_selector('[data-testid="stMain"] h1', timeout=90_000)
+    if path == "":
+        page.wait_for_selector('[data-testid="stGraphVizChart"] svg text', timeout=90_000)
+    if path == "numeric":
+        page.wait_for_selector('[data-testid="stImage"] img', timeout=90_000)
+    settle(page)
+    return ctx, page
+
+
+@pytest.mark.parametrize("screen", list(SCREENS))
+@pytest.mark.parametrize("path", PAGES)
+def test_nothing_is_clipped(browser, server, screen, path):
+    ctx, page = open_page(browser, server, screen, path)
+    try:
+        w = page.evaluate(OVERFLOW)
+        assert w["doc"] <= w["view"], w
+        assert not w["over"], w
+    finally:
+        ctx.close()
+
+
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_graph_labels_are_at_least_16_px(browser, server, screen):
+    ctx, page = open_page(browser, server, screen, "")
+    try:
+        sizes = page.evaluate(GRAPH_TEXT)
+        assert len(sizes) >= 20  # the survey example's 7 nodes and output, a line each
+        assert min(f for f, _ in sizes) >= 16, sizes  # 12.5 pt x 4/3 = 16.7 px at 1024 (x1.25 at 125 %)
+        assert min(h for _, h in sizes) >= 16, sizes
+    finally:
+        ctx.close()
+
+
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_the_numeric_legend_is_at_least_16_px(browser, server, screen):
+    ctx, page = open_page(browser, server, screen, "numeric")
+    try:
+        shown = page.evaluate("() => document.querySelector('[data-testid=\"stImage\"] img')"
+                              ".getBoundingClientRect().width * devicePixelRatio")
+        legend_px = 13 * plots.TEXT_SCALE * shown / NUMERIC_INCHES / 72
+        assert legend_px >= 16, (shown, legend_px)  # measured 16.2 px at 1024 (535 px wide), 9.2 px before
+    finally:
+        ctx.close()
+
+
+def test_presentation_mode_steps_with_the_keys(browser, server):
+    ctx, page = open_page(browser, server, "1024x768", "", "?present=1")
+    try:
+        assert not page.is_visible('[data-testid="stSidebar"]')
+
+        def step() -> int:
+            return int(page.inner_text('[data-testid="stSliderThumbValue"]'))
+
+        assert step() == 0
+        page.mouse.click(5, 700)  # the page has the focus, no text box
+        page.keyboard.press("ArrowRight")
+        settle(page)
+        assert step() == 1
+        page.keyboard.press("PageDown")  # a presenter's clicker
+        settle(page)
+        assert step() == 2
+        page.keyboard.press("ArrowLeft")
+        settle(page)
+        assert step() == 1
+        assert "step=1" in page.url and "present=1" in page.url
+        page.keyboard.press("Escape")
+        settle(page)
+        assert page.is_visible('[data-testid="stSidebar"]') and "present=0" in page.url
+    finally:
+        ctx.close()
+
+
+
+def test_numeric_figure_width():
+    """The width the legend's size is worked out from: the numeric page's default figure (float64), drawn."""
+    from diffzoo import views
+
+    fig = views.numeric_figure("ln(x1) + x1*x2 - sin(x2)", (2.0, 5.0), 0, 0, "float64", -6, True, "f")
+    assert fig.get_figwidth() == NUMERIC_INCHES
+    legends = [*fig.legends, *(a.get_legend() for a in fig.axes if a.get_legend() is not None)]
+    sizes = {t.get_fontsize() for leg in legends for t in leg.get_texts()}
+    assert sizes and all(s == pytest.approx(13 * plots.TEXT_SCALE) for s in sizes), sizes
