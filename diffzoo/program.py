@@ -40,6 +40,7 @@ contiguous and ``origins`` maps them back to their statement.
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -48,7 +49,7 @@ from typing import Any
 import numpy as np
 
 from . import parse as _parse
-from .backends import FLOATS
+from .backends import EXPRESSIONS, FLOATS
 from .errors import EvaluationError, LimitError, ParseError
 from .expr import Expr, const, fold, make, nodes, var
 from .primitives import CONSTANTS, FUNCTIONS, PRIMITIVES, Primitive
@@ -752,11 +753,12 @@ class Program:
             raise ValueError(f"expected {len(self.inputs)} input values, got {len(x)}")
         t = _Tracer(self, x)
         outs = t.run()
-        steps = tuple([Step(i + 1, p, a, act) for i, (p, a, act) in
-                       enumerate(zip(t.prims, t.args, t.act[len(x):]))])
-        wl = WengertList(self.inputs, steps, tuple(outs), origins=tuple(t.origins), guards=tuple(t.guards),
-                         program=self)
+        n, k = len(x), len(t.prims)
+        steps = _Steps(n, t.prims, t.args, t.act)
+        wl = WengertList(self.inputs, steps, tuple(outs), origins=_Origins(t.marks, n, k),  # type: ignore[arg-type]
+                         guards=tuple(t.guards), program=self)
         wl.__dict__["_traced"] = (tuple(x), t.vals)
+        wl.__dict__["_partials"] = (steps, sum(t.act[n:]))  # (WengertList.partial_count, without the steps)
         return wl
 
     def mp_run(self, point: Sequence[Any], guards: Sequence[Guard] | None = None, dps: int = 50) -> list[Any]:
@@ -910,59 +912,48 @@ class _Return(Exception):
         self.outs = outs
 
 
+_COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq,
+            "!=": operator.ne}
+
+
 class _Tracer:
-    """Runs the AST on floats, recording every primitive applied to a value that varies as a step."""
+    """Runs the AST on floats, recording every primitive applied to a value that varies as a step.
+
+    The program is first compiled into closures, one per statement and per expression node (so that tracing
+    an iteration only runs them), over a compact record: parallel lists of primitives, operands and
+    ``act`` (per variable, inputs first: True for an input, for a step the number of its variable operands
+    if it is active, else 0), the values, and a mark ``(first slot, line, loops)`` per statement run, from
+    which the origins are built when they are read. An operation on constants alone folds into a
+    :class:`Const`; the identities ``y - y``, ``y / y``, ``y * 0`` and ``y ^ 0`` are inactive steps, as in
+    ``WengertList.from_exprs``.
+    """
 
     def __init__(self, program: Program, x: list[float]):
         self.p = program
         self.limits = program.limits
         self.n = len(x)
         self.vals: list[float] = list(x)
-        self.act: list[bool] = [True] * self.n
+        self.act: list[Any] = [True] * self.n
         self.prims: list[Primitive] = []
         self.args: list[tuple[Operand, ...]] = []
-        self.origins: list[Origin] = []
+        self.marks: list[tuple[int, int, tuple[tuple[str, int], ...]]] = []
         self.guards: list[Guard] = []
-        self.origin = Origin(0, ())
         self.loops: tuple[tuple[str, int], ...] = ()
         self.ints: dict[str, int] = {}
         self.total = 0
         self.env: dict[str, Operand] = {name: i + 1 - self.n for i, name in enumerate(program.inputs)}
+        self.loop_names = _loop_names(program.body)
+        self.kconst: dict[int, Const] = {}  # a loop variable's value as a constant, one object per value
+        self.compiled: dict[int, Callable[[], Operand]] = {}  # expression node (by id) -> its closure
 
-    # -- values
-    def value(self, a: Operand) -> float:
-        return self.vals[a + self.n - 1] if type(a) is int else a.value
-
-    def apply(self, prim: Primitive, *ops: Operand) -> Operand:
-        n = self.n
-        vals = self.vals
-        args = [vals[a + n - 1] if type(a) is int else a.value for a in ops]
-        try:
-            v = prim.scalar(*args)
-        except (ValueError, ArithmeticError):
-            v = math.nan
-        if not math.isfinite(v):
-            raise self.error(prim, ops, args)
-        if all(type(a) is not int for a in ops):
-            return Const(float(v))
-        act = self.act
-        active = not prim.piecewise_constant and any(type(a) is int and act[a + n - 1] for a in ops)
-        if active and len(ops) == 2 and (
-                (ops[0] == ops[1] and prim.name in ("sub", "div"))
-                or (prim.name == "mul" and (args[0] == 0 and type(ops[0]) is not int
-                                            or args[1] == 0 and type(ops[1]) is not int))
-                or (prim.name == "pow" and type(ops[1]) is not int and args[1] == 0)):
-            active = False  # y - y, y / y, y * 0, y ^ 0: constant wherever defined (as WengertList.from_exprs)
-        self.prims.append(prim)
-        self.args.append(ops)
-        self.origins.append(self.origin)
-        act.append(active)
-        vals.append(float(v))
-        k = len(self.prims)
-        if k > self.limits.steps:
-            raise LimitError(f"{self.origin}: the trace has reached {self.limits.steps:,} steps, the limit; "
-                             "the program does too much work to be traced (fewer iterations, or a smaller point)")
-        return k
+    # -- origins and errors
+    @property
+    def origin(self) -> Origin:
+        """Where the tracer is: the statement (or condition) running, and its loop iterations."""
+        if not self.marks:
+            return Origin(0, ())
+        _, line, loops = self.marks[-1]
+        return Origin(line, loops)
 
     def error(self, prim: Primitive, ops: Sequence[Operand], args: list[float]) -> EvaluationError:
         reason = prim.domain(*args) if prim.arity == len(args) else None
@@ -974,103 +965,358 @@ class _Tracer:
         shell = WengertList(self.p.inputs, (), ())
         return EvaluationError(reason, f"{self.origin}: {vname(index)} = {shell.definition(st)}", index)
 
-    def expr(self, e: Expr) -> Operand:
-        op = e.op
-        if op == "var":
-            name = e.name
-            if name in self.ints:
-                return Const(float(self.ints[name]))
+    def too_many(self) -> LimitError:
+        return LimitError(f"{self.origin}: the trace has reached {self.limits.steps:,} steps, the limit; "
+                          "the program does too much work to be traced (fewer iterations, or a smaller point)")
+
+    # -- expressions: a closure per node, returning its operand (a step's index, an input's, or a Const)
+    def apply(self, prim: Primitive) -> Callable[..., Operand]:
+        """``prim`` applied to operands: its value checked, folded if constant, else recorded as a step."""
+        fn, pc, name = prim.scalar, prim.piecewise_constant, prim.name
+        vals, act = self.vals, self.act
+        prims_append, args_append, act_append, vals_append = (self.prims.append, self.args.append, act.append,
+                                                              vals.append)
+        n, off = self.n, self.n - 1
+        cap = self.limits.steps + n  # more values than this: more steps than the limit
+        isfinite, nan = math.isfinite, math.nan
+        tracer = self
+        if prim.arity == 1:
+            def unary(a: Operand) -> Operand:
+                var = type(a) is int
+                va = vals[a + off] if var else a.value
+                try:
+                    v = fn(va)
+                except (ValueError, ArithmeticError):
+                    v = nan
+                if not isfinite(v):
+                    raise tracer.error(prim, (a,), [va])
+                if not var:
+                    return Const(float(v))
+                prims_append(prim)
+                args_append((a,))
+                act_append(0 if pc or not act[a + off] else 1)
+                vals_append(float(v))
+                if len(vals) > cap:
+                    raise tracer.too_many()
+                return len(vals) - n
+            return unary
+        same, mul, pow_ = name in ("sub", "div"), name == "mul", name == "pow"
+
+        def binary(a: Operand, b: Operand) -> Operand:
+            ia, ib = type(a) is int, type(b) is int
+            va = vals[a + off] if ia else a.value
+            vb = vals[b + off] if ib else b.value
             try:
-                return self.env[name]
-            except KeyError:
-                raise EvaluationError(f"'{name}' has no value here: it is assigned only on a path not taken, or "
-                                      "only later", str(self.origin)) from None
+                v = fn(va, vb)
+            except (ValueError, ArithmeticError):
+                v = nan
+            if not isfinite(v):
+                raise tracer.error(prim, (a, b), [va, vb])
+            if not (ia or ib):
+                return Const(float(v))
+            active = not pc and ((ia and act[a + off]) or (ib and act[b + off]))
+            if active and ((same and a == b) or (mul and (va == 0 and not ia or vb == 0 and not ib))
+                           or (pow_ and not ib and vb == 0)):
+                active = False  # y - y, y / y, y * 0, y ^ 0: constant wherever defined (as WengertList.from_exprs)
+            prims_append(prim)
+            args_append((a, b))
+            act_append(ia + ib if active else 0)
+            vals_append(float(v))
+            if len(vals) > cap:
+                raise tracer.too_many()
+            return len(vals) - n
+        return binary
+
+    def expr(self, e: Expr) -> Callable[[], Operand]:
+        done = self.compiled.get(id(e))
+        if done is not None:
+            return done
+        op = e.op
         if op == "const":
-            return Const(e.value, e.name)
-        args = [self.expr(a) for a in e.args]
-        return self.apply(PRIMITIVES[op], *args)
+            c = Const(e.value, e.name)
 
-    def cond(self, c: Any, kind: str) -> bool:
+            def run() -> Operand:
+                return c
+        elif op == "var":
+            run = self.load(e.name)
+        else:
+            subs = [self.expr(a) for a in e.args]
+            prim = PRIMITIVES[op]
+            if len(subs) != prim.arity or prim.arity > 2:
+                raise NotImplementedError(f"{op} with {len(subs)} arguments")
+            app = self.apply(prim)
+            if prim.arity == 1:
+                fa = subs[0]
+
+                def run() -> Operand:
+                    return app(fa())
+            else:
+                fa, fb = subs
+
+                def run() -> Operand:
+                    return app(fa(), fb())
+        self.compiled[id(e)] = run
+        return run
+
+    def load(self, name: str) -> Callable[[], Operand]:
+        env, ints, kconst, tracer = self.env, self.ints, self.kconst, self
+
+        def missing() -> EvaluationError:
+            return EvaluationError(f"'{name}' has no value here: it is assigned only on a path not taken, or only "
+                                   "later", str(tracer.origin))
+
+        if name not in self.loop_names:
+            def run() -> Operand:
+                try:
+                    return env[name]
+                except KeyError:
+                    raise missing() from None
+            return run
+
+        def run_loop() -> Operand:
+            k = ints.get(name)
+            if k is not None:
+                c = kconst.get(k)
+                if c is None:
+                    c = kconst[k] = Const(float(k))
+                return c
+            try:
+                return env[name]
+            except KeyError:
+                raise missing() from None
+        return run_loop
+
+    def cond(self, c: Any, kind: str) -> Callable[[], bool]:
         if isinstance(c, Compare):
-            a, b = self.expr(c.left), self.expr(c.right)
-            va, vb = self.value(a), self.value(b)
-            out = _compare(c.op, va, vb)
-            active = (type(a) is int and self.act[a + self.n - 1]) or (type(b) is int and self.act[b + self.n - 1])
-            self.guards.append(Guard(c.line, kind, c.text, va, vb, out, bool(active), self.loops))
-            return out
+            fa, fb, cmp = self.expr(c.left), self.expr(c.right), _COMPARE[c.op]
+            vals, act, off, guards_append, tracer = self.vals, self.act, self.n - 1, self.guards.append, self
+            line, text = c.line, c.text
+
+            def compare() -> bool:
+                a, b = fa(), fb()
+                ia, ib = type(a) is int, type(b) is int
+                va = vals[a + off] if ia else a.value
+                vb = vals[b + off] if ib else b.value
+                out = cmp(va, vb)
+                active = (ia and act[a + off]) or (ib and act[b + off])
+                guards_append(Guard(line, kind, text, va, vb, out, bool(active), tracer.loops))
+                return out
+            return compare
         if isinstance(c, BoolOp):
+            items = [self.cond(it, kind) for it in c.items]
             if c.op == "and":
-                return all(self.cond(it, kind) for it in c.items)
-            return any(self.cond(it, kind) for it in c.items)
-        return not self.cond(c.item, kind)
+                return lambda: all(f() for f in items)
+            return lambda: any(f() for f in items)
+        inner = self.cond(c.item, kind)
+        return lambda: not inner()
 
-    def count(self, line: int) -> None:
-        self.total += 1
-        if self.total > self.limits.total_iterations:
-            raise LimitError(f"line {line}: the loops have run {self.limits.total_iterations:,} iterations in all, "
-                             "the limit")
+    # -- statements: a closure each
+    def block(self, body: Sequence[Any]) -> tuple[Callable[[], None], ...]:
+        return tuple(self.statement(s) for s in body)
 
-    # -- statements
+    def statement(self, s: Any) -> Callable[[], None]:
+        tracer, vals, env, marks_append = self, self.vals, self.env, self.marks.append
+        kind = type(s)
+        if kind is Assign:
+            fe, target, line = self.expr(s.expr), s.target, s.line
+            if s.op == "=":
+                def assign() -> None:
+                    marks_append((len(vals), line, tracer.loops))
+                    env[target] = fe()
+                return assign
+            app, op = self.apply(PRIMITIVES[_AUG[s.op]]), s.op
+
+            def update() -> None:
+                marks_append((len(vals), line, tracer.loops))
+                v = fe()
+                if target not in env:
+                    raise EvaluationError(f"'{target}' has no value yet, so '{op}' cannot update it",
+                                          str(tracer.origin))
+                env[target] = app(env[target], v)
+            return update
+        if kind is For:
+            return self.for_(s)
+        if kind is While:
+            return self.while_(s)
+        if kind is If:
+            branches = [(line, self.cond(c, "if" if line == s.line else "elif"), self.block(b))
+                        for line, c, b in s.branches]
+            orelse = self.block(s.orelse) if s.orelse else ()
+
+            def if_() -> None:
+                for line, c, b in branches:
+                    marks_append((len(vals), line, tracer.loops))
+                    if c():
+                        for st in b:
+                            st()
+                        return
+                for st in orelse:
+                    st()
+            return if_
+        outs, line = [self.expr(e) for e in s.outputs], s.line
+
+        def return_() -> None:
+            marks_append((len(vals), line, tracer.loops))
+            raise _Return([f() for f in outs])
+        return return_
+
+    def for_(self, s: For) -> Callable[[], None]:
+        tracer, ints, limits, body, name, line = self, self.ints, self.limits, self.block(s.body), s.var, s.line
+        most = limits.total_iterations
+
+        def loop() -> None:
+            bounds = [_int_bound(b, ints, line, "", limits) for b in s.bounds]
+            r = range(*bounds)
+            if len(r) > limits.iterations:
+                raise LimitError(f"line {line}: for {name} in range({', '.join(map(str, bounds))}) would run "
+                                 f"{len(r):,} iterations; at most {limits.iterations:,} per loop")
+            outer = tracer.loops
+            for k in r:
+                tracer.total += 1
+                if tracer.total > most:
+                    raise LimitError(f"line {line}: the loops have run {most:,} iterations in all, the limit")
+                ints[name] = k
+                tracer.loops = outer + ((name, k),)
+                for st in body:
+                    st()
+            tracer.loops = outer
+            ints.pop(name, None)
+        return loop
+
+    def while_(self, s: While) -> Callable[[], None]:
+        tracer, limits, body, line, vals = self, self.limits, self.block(s.body), s.line, self.vals
+        cond, marks_append, tag, most = self.cond(s.cond, "while"), self.marks.append, f"while@{s.line}", \
+            limits.total_iterations
+
+        def loop() -> None:
+            outer = tracer.loops
+            it = 0
+            while True:
+                tracer.loops = outer + ((tag, it + 1),)
+                marks_append((len(vals), line, outer))
+                if not cond():
+                    break
+                it += 1
+                if it > limits.iterations:
+                    raise LimitError(f"line {line}: the while loop has run {limits.iterations:,} times, the "
+                                     "limit per loop: it may never end (does its condition ever become false?)")
+                tracer.total += 1
+                if tracer.total > most:
+                    raise LimitError(f"line {line}: the loops have run {most:,} iterations in all, the limit")
+                for st in body:
+                    st()
+            tracer.loops = outer
+        return loop
+
     def run(self) -> list[Operand]:
+        body = self.block(self.p.body)
         try:
-            self.block(self.p.body)
+            for st in body:
+                st()
         except _Return as r:
             return r.outs
         raise EvaluationError("the program ended without reaching return")  # (the parser requires one)
 
-    def block(self, body: Sequence[Any]) -> None:
-        for s in body:
-            self.origin = Origin(s.line, self.loops)
-            kind = type(s)
-            if kind is Assign:
-                v = self.expr(s.expr)
-                if s.op != "=":
-                    if s.target not in self.env:
-                        raise EvaluationError(f"'{s.target}' has no value yet, so '{s.op}' cannot update it",
-                                              str(self.origin))
-                    v = self.apply(PRIMITIVES[_AUG[s.op]], self.env[s.target], v)
-                self.env[s.target] = v
-            elif kind is For:
-                bounds = [_int_bound(b, self.ints, s.line, "", self.limits) for b in s.bounds]
-                r = range(*bounds)
-                if len(r) > self.limits.iterations:
-                    raise LimitError(f"line {s.line}: for {s.var} in range({', '.join(map(str, bounds))}) would run "
-                                     f"{len(r):,} iterations; at most {self.limits.iterations:,} per loop")
-                outer = self.loops
-                for k in r:
-                    self.count(s.line)
-                    self.ints[s.var] = k
-                    self.loops = outer + ((s.var, k),)
-                    self.block(s.body)
-                self.loops = outer
-                self.ints.pop(s.var, None)
-            elif kind is While:
-                outer = self.loops
-                tag = f"while@{s.line}"
-                it = 0
-                while True:
-                    self.loops = outer + ((tag, it + 1),)
-                    self.origin = Origin(s.line, outer)
-                    if not self.cond(s.cond, "while"):
-                        break
-                    it += 1
-                    if it > self.limits.iterations:
-                        raise LimitError(f"line {s.line}: the while loop has run {self.limits.iterations:,} times, the "
-                                         "limit per loop: it may never end (does its condition ever become false?)")
-                    self.count(s.line)
-                    self.block(s.body)
-                self.loops = outer
-            elif kind is If:
-                for line, c, b in s.branches:
-                    self.origin = Origin(line, self.loops)
-                    if self.cond(c, "if" if line == s.line else "elif"):
-                        self.block(b)
-                        break
-                else:
-                    if s.orelse:
-                        self.block(s.orelse)
-            else:
-                raise _Return([self.expr(e) for e in s.outputs])
+
+def _loop_names(body: Sequence[Any]) -> set[str]:
+    """The variables of every for loop in ``body``, however deep."""
+    out: set[str] = set()
+    for s in body:
+        if isinstance(s, For):
+            out.add(s.var)
+            out |= _loop_names(s.body)
+        elif isinstance(s, While):
+            out |= _loop_names(s.body)
+        elif isinstance(s, If):
+            for _, _, b in s.branches:
+                out |= _loop_names(b)
+            if s.orelse:
+                out |= _loop_names(s.orelse)
+    return out
+
+
+class _Steps(Sequence):
+    """A traced list's steps, kept as the tracer's compact record and made :class:`Step` objects when first read
+    (a sweep reads the record itself: tracing and differentiating need no object per step)."""
+
+    def __init__(self, n: int, prims: list[Primitive], args: list[tuple[Operand, ...]], act: list[Any]):
+        self.n, self.prims, self.args, self.act = n, prims, args, act
+        self._steps: tuple[Step, ...] | None = None
+
+    def all(self) -> tuple[Step, ...]:
+        if self._steps is None:
+            self._steps = tuple(map(Step, range(1, len(self.prims) + 1), self.prims, self.args,
+                                    map(bool, self.act[self.n:])))
+        return self._steps
+
+    def __len__(self) -> int:
+        return len(self.prims)
+
+    def __getitem__(self, k: Any) -> Any:
+        return self.all()[k]
+
+    def __iter__(self) -> Any:
+        return iter(self.all())
+
+    def __reversed__(self) -> Any:
+        return reversed(self.all())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, _Steps):
+            other = other.all()
+        return self.all() == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __add__(self, other: Any) -> Any:
+        return self.all() + tuple(other)
+
+    def __radd__(self, other: Any) -> Any:
+        return tuple(other) + self.all()
+
+    def __repr__(self) -> str:
+        return repr(self.all())
+
+
+class _Origins(Sequence):
+    """A traced list's origins, one per step, built when first read from the tracer's marks (one shared
+    :class:`Origin` per statement run)."""
+
+    def __init__(self, marks: list[tuple[int, int, tuple[tuple[str, int], ...]]], n: int, k: int):
+        self.marks, self.n, self.k = marks, n, k
+        self._origins: tuple[Origin, ...] | None = None
+
+    def all(self) -> tuple[Origin, ...]:
+        if self._origins is None:
+            out: list[Origin] = []
+            ends = [m[0] for m in self.marks[1:]] + [self.n + self.k]
+            first = self.marks[0][0] if self.marks else self.n + self.k
+            if first > self.n:
+                out += [Origin(0, ())] * (first - self.n)
+            for (start, line, loops), end in zip(self.marks, ends):
+                if end > start:
+                    out += [Origin(line, loops)] * (end - start)
+            self._origins = tuple(out)
+        return self._origins
+
+    def __len__(self) -> int:
+        return self.k
+
+    def __getitem__(self, k: Any) -> Any:
+        return self.all()[k]
+
+    def __iter__(self) -> Any:
+        return iter(self.all())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, _Origins):
+            other = other.all()
+        return self.all() == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(self.all())
 
 
 # --- parsing entry point -----------------------------------------------------------------------------
@@ -1150,51 +1396,124 @@ def _partial(wl: WengertList, st: Step, j: int, out: float, args: list[float]) -
     return d
 
 
+_RULES: dict[int, tuple[Any, ...]] = {}
+
+
+def _rules(prim: Primitive) -> tuple[Any, ...]:
+    """The table's partial rules of ``prim`` for the sweeps, one per argument: an int ``j`` where the rule returns
+    its argument ``j`` itself, a float where it returns a number, else the rule (read off once with expressions
+    as arguments: ``lambda B, o, x, y: y`` is argument 1, ``_one`` is 1.0, ``B.cos(x)`` a rule to call)."""
+    got = _RULES.get(id(prim))
+    if got is None:
+        names = [var(f"a{j}") for j in range(prim.arity)]
+        out: list[Any] = []
+        for rule in prim.partials:
+            r = rule(EXPRESSIONS, var("o"), *names)
+            if any(r is a for a in names):
+                out.append(next(j for j, a in enumerate(names) if r is a))
+            elif type(r) in (int, float) and math.isfinite(r):
+                out.append(float(r))
+            else:
+                out.append(rule)
+        got = _RULES[id(prim)] = (prim, tuple(out))
+    return got[1]
+
+
+def _record(wl: WengertList) -> tuple[list[Primitive], list[tuple[Operand, ...]], list[Any]]:
+    """A list's primitives, operands and activity (inputs first) as parallel lists: a trace's own record, or
+    read off the steps of any other list."""
+    steps = wl.steps
+    if isinstance(steps, _Steps) and steps.n == wl.n:
+        return steps.prims, steps.args, steps.act
+    return [st.prim for st in steps], [st.args for st in steps], [True] * wl.n + [st.active for st in steps]
+
+
+def _no_partial(wl: WengertList, k: int, j: int) -> EvaluationError:
+    st = wl.steps[k - 1]
+    return EvaluationError(f"∂{wl.name_of(k)}/∂{wl.name_of(st.args[j])} does not exist here (it is infinite or "
+                           "undefined), so f has no derivative at this point", _where(wl, k), k)
+
+
 def adjoints(wl: WengertList, vals: Sequence[float], ybar: Sequence[float]) -> list[float]:
     """``ȳ·J``: the inputs' adjoints by one reverse sweep over the list (a tape), partials from the table.
 
     As the adjoint program does, it visits only the steps a weighted output depends on, and evaluates a
     partial only along a step and argument that vary; an infinite or undefined partial there is refused.
     """
+    prims, args, act = _record(wl)
     n, off = wl.n, wl.n - 1
-    steps = wl.steps
-    bar = [0.0] * (n + len(steps))
-    need = [False] * (n + len(steps))
+    size = n + len(prims)
+    bar = [0.0] * size
+    need = [False] * size
     for o, w in zip(wl.outputs, ybar):
         if type(o) is int and w != 0:
             bar[o + off] += w
             need[o + off] = True
-    for st in reversed(steps):
-        k = st.index + off
-        if not need[k] or not st.active:
+    isfinite, nan = math.isfinite, math.nan
+    for s in range(size - 1, n - 1, -1):
+        if not need[s] or not act[s]:
             continue
-        g = bar[k]
-        args = [vals[a + off] if type(a) is int else a.value for a in st.args]
-        out = vals[k]
-        for j, a in enumerate(st.args):
-            if type(a) is int and (a <= 0 or steps[a - 1].active):
-                bar[a + off] += g * _partial(wl, st, j, out, args)
-                need[a + off] = True
+        g = bar[s]
+        ops = args[s - n]
+        prim = prims[s - n]
+        rules = _RULES.get(id(prim))
+        rules = rules[1] if rules is not None else _rules(prim)
+        for j, a in enumerate(ops):
+            if type(a) is not int or not act[a + off]:
+                continue
+            r = rules[j]
+            t = type(r)
+            if t is float:
+                d = r
+            elif t is int:
+                b = ops[r]
+                d = vals[b + off] if type(b) is int else float(b.value)
+            else:
+                try:
+                    d = float(r(FLOATS, vals[s], *[vals[b + off] if type(b) is int else b.value for b in ops]))
+                except (ValueError, ArithmeticError):
+                    d = nan
+            if not isfinite(d):
+                raise _no_partial(wl, s - off, j)
+            bar[a + off] += g * d
+            need[a + off] = True
     return bar[:n]
 
 
 def tangents(wl: WengertList, vals: Sequence[float], seed: Sequence[float]) -> list[float]:
     """``J·ẋ``: the outputs' tangents by one forward sweep over the list; partials only where the seed moves."""
-    off = wl.n - 1
-    steps = wl.steps
-    dot: list[float | None] = [float(s) if s != 0 else None for s in seed] + [None] * len(steps)
-    for st in steps:
-        if not st.active:
+    prims, args, act = _record(wl)
+    n, off = wl.n, wl.n - 1
+    dot: list[float | None] = [float(s) if s != 0 else None for s in seed] + [None] * len(prims)
+    isfinite, nan = math.isfinite, math.nan
+    for s in range(n, n + len(prims)):
+        if not act[s]:
             continue
-        args = None
+        ops = args[s - n]
+        prim = prims[s - n]
+        rules = _RULES.get(id(prim))
+        rules = rules[1] if rules is not None else _rules(prim)
         acc = None
-        for j, a in enumerate(st.args):
-            if type(a) is int and dot[a + off] is not None:
-                if args is None:
-                    args = [vals[b + off] if type(b) is int else b.value for b in st.args]
-                term = _partial(wl, st, j, vals[st.index + off], args) * dot[a + off]
-                acc = term if acc is None else acc + term
-        dot[st.index + off] = acc
+        for j, a in enumerate(ops):
+            if type(a) is not int or dot[a + off] is None:
+                continue
+            r = rules[j]
+            t = type(r)
+            if t is float:
+                d = r
+            elif t is int:
+                b = ops[r]
+                d = vals[b + off] if type(b) is int else float(b.value)
+            else:
+                try:
+                    d = float(r(FLOATS, vals[s], *[vals[b + off] if type(b) is int else b.value for b in ops]))
+                except (ValueError, ArithmeticError):
+                    d = nan
+            if not isfinite(d):
+                raise _no_partial(wl, s - off, j)
+            term = d * dot[a + off]
+            acc = term if acc is None else acc + term
+        dot[s] = acc
     out = []
     for o in wl.outputs:
         d = dot[o + off] if type(o) is int else None
