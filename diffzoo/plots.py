@@ -45,7 +45,7 @@ def _pt(size: float) -> float:
 
 
 STYLE = {"font.size": _pt(14), "axes.titlesize": _pt(16), "axes.labelsize": _pt(15), "legend.fontsize": _pt(13),
-         "xtick.labelsize": _pt(13), "ytick.labelsize": _pt(13), "lines.linewidth": 2.4}
+         "xtick.labelsize": _pt(11), "ytick.labelsize": _pt(11), "lines.linewidth": 2.4}
 # Figure sizes are chosen for the column each figure is shown in, so that the page scales fonts by
 # about 0.7-1.0 at a 1280-pixel window: a figure drawn wider than its column shrinks its text.
 
@@ -553,3 +553,71 @@ def newton_figure(X: np.ndarray, Y: np.ndarray, Z: np.ndarray, newton: pd.DataFr
 
 
 __all__ += ["second_difference_figure", "taylor_figure", "higher_cost_figure", "newton_figure"]
+
+
+# --- programs: f and its AD derivative across a range, the memory trade-off, gradient ascent ----------------
+
+
+@_styled
+def program_sweep_figure(x: np.ndarray, f: np.ndarray, d: np.ndarray, marks: Sequence[tuple[float, str]],
+                         x0: float, name: str) -> Figure:
+    """Above: f along one input, the program traced again at each x. Below: AD's derivative there (the derivative
+    of the path taken). Dashed red lines: where the path changes (a guard flips), labelled kink or jump."""
+    fig = _figure(8.0, 6.4)
+    top, low = fig.subplots(2, 1, sharex=True)
+    top.plot(x, f, color="black", linewidth=2.4, label="f")
+    low.plot(x, d, color=_CYCLE[0], linewidth=2.4, label="AD derivative (the branch taken)")
+    for k, (at, kind) in enumerate(marks[:20]):
+        for ax in (top, low):
+            ax.axvline(at, color="#d62728", linewidth=1.2, linestyle="--")
+        if k < 4:
+            top.annotate(kind, (at, 1), xycoords=("data", "axes fraction"), xytext=(4, -4), textcoords="offset points",
+                         ha="left", va="top", fontsize=_pt(11), color="#d62728")
+    for ax in (top, low):
+        ax.axvline(x0, color="gray", linewidth=1.0, linestyle=":")
+        ax.grid(True, alpha=0.3)
+    top.set_ylabel("f")
+    low.set_ylabel("AD f′")
+    low.set_xlabel(name)
+    return fig
+
+
+@_styled
+def memory_figure(df: pd.DataFrame) -> Figure:
+    """Left: values stored against the iteration count (reverse mode's tape, forward mode's live values).
+    Right: time of one reverse sweep and one forward pass. Both axes logarithmic."""
+    fig = _figure(10.0, 4.8)
+    left, right = fig.subplots(1, 2)
+    d = df.sort_values("iterations")
+    it = d["iterations"].to_numpy(float)
+    left.plot(it, d["reverse_tape_values"], "o-", color=color("reverse", 0), label="reverse: tape")
+    left.plot(it, d["forward_live_values"], "s--", color=color("forward", 1), label="forward: live values")
+    right.plot(it, d["reverse_seconds"], "o-", color=color("reverse", 0), label="reverse")
+    right.plot(it, d["forward_seconds"], "s--", color=color("forward", 1), label="forward")
+    left.set_ylabel("values stored")
+    right.set_ylabel("seconds")
+    for ax in (left, right):
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("iterations")
+        ax.grid(True, alpha=0.3, which="both")
+        ax.legend(fontsize=_pt(10), framealpha=0.9)
+    return fig
+
+
+@_styled
+def ascent_figure(df: pd.DataFrame) -> Figure:
+    """The range at each gradient-ascent step, against the angle."""
+    fig = _figure(7.0, 4.2)
+    ax = fig.subplots()
+    ax.plot(df["angle"], df["range"], "o-", color=_CYCLE[0])
+    for _, r in df.iterrows():
+        ax.annotate(str(int(r["step"])), (r["angle"], r["range"]), xytext=(4, -12), textcoords="offset points",
+                    fontsize=_pt(10))
+    ax.set_xlabel("angle (radians)")
+    ax.set_ylabel("range")
+    ax.grid(True, alpha=0.3)
+    return fig
+
+
+__all__ += ["program_sweep_figure", "memory_figure", "ascent_figure"]
