@@ -23,6 +23,7 @@ PAGES = [
     st.Page("pages/logreg.py", title="Logistic regression", icon=":material/model_training:", url_path="logreg"),
     st.Page("pages/practice.py", title="Practice", icon=":material/school:", url_path="practice"),
     st.Page("pages/higher.py", title="Higher order", icon=":material/stacked_line_chart:", url_path="higher"),
+    st.Page("pages/programs.py", title="Programs", icon=":material/code:", url_path="programs"),
 ]
 
 page = st.navigation(PAGES, position="sidebar")
