@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import caveats, forward, functions, numeric, program, reverse, symbolic
+from . import caveats, forward, functions, loopcode, numeric, program, reverse, symbolic
 from .errors import LimitError
 from .fmt import latex_name
 from .parse import Function, as_function
@@ -288,6 +288,8 @@ def differentiate(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | 
     seed = floats(seed, function.variables, "seed") if seed is not None else None
     ybar = floats(ybar, wl.output_names(), "ybar") if ybar is not None else None
     if wl.program is not None and not _path:
+        if compiled and method in ("forward", "reverse"):
+            return _loop_compiled(function, x, method, seed, ybar)
         return _traced(function, x, method, seed, ybar, scheme, eps, relative)
     if compiled and method in ("forward", "reverse"):
         return _compiled(function, x, method, seed, ybar)
@@ -406,6 +408,43 @@ def _traced(function: Function, x: list[float], method: str, seed: list[float] |
 
     r.caveats = path_caveats
     return r
+
+
+def _loop_compiled(function: Function, x: list[float], method: str, seed: list[float] | None,
+                   ybar: list[float] | None) -> Result:
+    """``compiled=True`` on a program (issue #14, part 2): values and derivatives from its loop-keeping generated
+    code (:mod:`diffzoo.loopcode`: loops and branches kept, a tape for the reverse sweep); the trace shown and the
+    warnings are those of the path traced at x, as the interpreted branch gives them."""
+    wl = function.wengert
+    code = loopcode.generate(wl.program)
+    n, m, k = wl.n, wl.m, len(wl.steps)
+    partials = wl.partial_count
+    vals = program.traced_values(wl, x)
+    details: dict[str, Any] = {"compiled": True, "loopcode": code}
+
+    def notes(J: np.ndarray | None, base: Callable[[], list[str]]) -> Callable[[], list[str]]:
+        return lambda: program.boundary_warnings(wl, x, J) + base() + program.path_note(wl)
+
+    kinks = (lambda: caveats.kinks(wl, vals)) if wl.kink_steps else list
+    nan = np.full((m, n), np.nan)
+    if method == "forward":
+        if seed is not None:
+            out, jv = code.jvp(x, seed)
+            return Result(method, function, x, _outputs(wl, out), nan, ForwardTrace(wl, x, [seed], vals),
+                          Cost(1, k, partials, 1), details | {"jvp": jv, "seed": seed},
+                          caveats=notes(None, lambda: caveats.kinks(wl, vals, seed=seed) if wl.kink_steps else []))
+        runs = [code.jvp(x, e) for e in unit_vectors(n)]
+        J = np.array([d for _, d in runs]).T.reshape(m, n)
+        return Result(method, function, x, _outputs(wl, runs[0][0]), J, ForwardTrace(wl, x, unit_vectors(n), vals),
+                      Cost(n, k, n * partials, 1), details, caveats=notes(J, lambda: _ad_warnings(wl, vals, J)))
+    if ybar is not None:
+        out, bar = code.vjp(x, ybar)
+        return Result(method, function, x, _outputs(wl, out), nan, ReverseTrace(wl, x, [ybar], vals),
+                      Cost(1, k, partials, 1), details | {"vjp": bar, "ybar": ybar}, caveats=notes(None, kinks))
+    runs = [code.vjp(x, e) for e in unit_vectors(m)]
+    J = np.array([b for _, b in runs]).reshape(m, n)
+    return Result(method, function, x, _outputs(wl, runs[0][0]), J, ReverseTrace(wl, x, unit_vectors(m), vals),
+                  Cost(m, k, m * partials, 1), details, caveats=notes(J, lambda: _ad_warnings(wl, vals, J)))
 
 
 def _compiled(function: Function, x: list[float], method: str, seed: list[float] | None,

@@ -52,8 +52,21 @@ from .backends import Backend
 from .compile import _call, _strip, literal, namespace
 from .expr import Expr, const
 from .primitives import PRIMITIVES, Primitive
-from .program import (Assign, BoolOp, Compare, For, If, Not, Program, ProgramLimits, Return, While, adjoints,
-                      tangents, traced_values)
+from .program import (
+    Assign,
+    BoolOp,
+    Compare,
+    For,
+    If,
+    Program,
+    ProgramLimits,
+    Return,
+    While,
+    adjoints,
+    tangents,
+    traced_values,
+)
+
 
 def _printer(p: Primitive) -> Callable[..., Any]:
     def op(*args: Any) -> Any:
@@ -611,13 +624,14 @@ def _reverse(g: _Gen, o: _Out, body: Sequence[Any], ind: int) -> None:
             bodies = _bodies(s)
             if not any(_has_reverse(g, b) for b in bodies):
                 continue
-            b = f"_b{s.line}"
+            b = f"_br{s.line}"
             o.add(ind, f"{b} = _pop()", s.line)
             first = True
             for k, body_k in enumerate(bodies):
                 if not _has_reverse(g, body_k):
                     continue
-                o.add(ind, f"{'if' if first else 'elif'} {b} == {k}:", s.branches[k][0] if k < len(s.branches) else None)
+                line = s.branches[k][0] if k < len(s.branches) else None
+                o.add(ind, f"{'if' if first else 'elif'} {b} == {k}:", line)
                 first = False
                 _reverse(g, o, body_k, ind + 1)
 
@@ -898,17 +912,17 @@ def memory_profile(program: Program | Callable[[int], Program], point: Sequence[
         g = _Gen(prog)
         live = len(g.vars) + len(g.loops_all) + sum(1 for v in g.vars if v in g.active)
         rows.append({"iterations": n, "reverse_tape_values": stats.peak, "forward_live_values": live,
-                     "reverse_seconds": _best(lambda: code.vjp(point, ones_out)),
-                     "forward_seconds": _best(lambda: code.jvp(point, ones_in))})
+                     "reverse_seconds": _best(code.vjp, point, ones_out),
+                     "forward_seconds": _best(code.jvp, point, ones_in)})
     return pd.DataFrame(rows, columns=["iterations", "reverse_tape_values", "forward_live_values",
                                        "reverse_seconds", "forward_seconds"])
 
 
-def _best(f: Callable[[], Any], repeats: int = 3) -> float:
+def _best(f: Callable[..., Any], *args: Any, repeats: int = 3) -> float:
     best = math.inf
     for _ in range(repeats):
         t = time.perf_counter()
-        f()
+        f(*args)
         best = min(best, time.perf_counter() - t)
     return best
 
