@@ -204,16 +204,6 @@ def _mp_min(a: Any, b: Any) -> Any:
     return a if a <= b else b
 
 
-def _max_taylor(order: int, a: Any, b: Any) -> Any:
-    """max(a, b) = b + relu(a - b) along a line (relu's rule says which side of a tie the line goes)."""
-    return series.add(order, b, series.relu(order, series.sub(order, a, b)))
-
-
-def _min_taylor(order: int, a: Any, b: Any) -> Any:
-    """min(a, b) = a - relu(a - b) along a line."""
-    return series.sub(order, a, series.relu(order, series.sub(order, a, b)))
-
-
 # --- domain messages: why a real value does not exist --------------------------------------------
 
 
