@@ -605,6 +605,13 @@ def _maybe_unset(g: _Gen) -> list[str]:
 
 def _reverse(g: _Gen, o: _Out, body: Sequence[Any], ind: int) -> None:
     """The statements backwards: pops restore what the forward sweep pushed, in the opposite order."""
+    before = len(o.lines)
+    _reverse_block(g, o, body, ind)
+    if len(o.lines) == before and ind > 1:  # x = x + 1 leaves x's adjoint as it is: nothing to do
+        o.add(ind, "pass", None)
+
+
+def _reverse_block(g: _Gen, o: _Out, body: Sequence[Any], ind: int) -> None:
     for s in reversed(body):
         if isinstance(s, Assign):
             y = g.names[s.target]
