@@ -61,7 +61,8 @@ def test_every_user_primitive_is_drawn():
     others = sorted(p.name for p in PRIMITIVES.values() if p.user and p.arity not in (1, 2))
     assert not others, f"user primitives the strategy does not draw: {others}"
     assert USER_BINARY == ["max", "min"]  # read from the table
-    assert all(not PRIMITIVES[op].user for op in ["neg", "add", "sub", "mul", "div", "pow"])  # the operators are the table's too
+    # the operators are the table's too, not callable by name
+    assert all(not PRIMITIVES[op].user for op in ["neg", "add", "sub", "mul", "div", "pow"])
     assert "sign" in USER_UNARY and "log" in USER_UNARY  # read from the table, not a copy of it
 
 
