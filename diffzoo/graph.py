@@ -6,15 +6,24 @@ step that uses it, and the outputs hang off the end. Nodes can carry the values 
 (and one edge) can be highlighted, so a teacher can walk through a sweep one step at a time
 (``walk.py`` says which node each step of the walk lights).
 Labels are escaped, so nothing in them can break out of the DOT string.
+
+For slides, :func:`export` draws the same DOT text as SVG or PNG with diffzoo's own layered layout
+(:func:`layout`: layers by longest path from the inputs, barycentre ordering), as no ``dot`` is needed.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .fmt import short
 from .wengert import Const, WengertList, vname
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 _SUB = str.maketrans("-0123456789", "₋₀₁₂₃₄₅₆₇₈₉")
 _VNAME = re.compile("v([\u0304\u0307]?)_(-?\\d+)")
@@ -231,5 +240,284 @@ def local_view(wl: WengertList, focus: int, radius: int = 2, fan: int = 6,
     return seen, hidden
 
 
-__all__ = ["to_dot", "neighbourhood", "local_view", "escape", "pretty", "pretty_names"]
+# --- the graph for slides: diffzoo's own layered layout, drawn with matplotlib ---------------------------
+# The page's graph is laid out in the browser (Streamlit's graphviz_chart); the server has no `dot`, so the
+# SVG and PNG downloads read the same DOT text back (only what to_dot writes) and lay it out themselves:
+# layers by the longest path from the inputs, long edges through dummy points, the order within a layer by
+# the barycentre of the neighbours in the layer before (then after), a few sweeps each way.
+
+_STMT = re.compile(r'^\s*(\w+)(?:\s*->\s*(\w+))?\s*(?:\[(.*)\])?\s*;\s*$')
+_ATTR = re.compile(r'(\w+)\s*=\s*("(?:[^"\\]|\\.)*"|[^,\s\]]+)')
+_NOT_NODES = {"node", "edge", "graph", "rankdir", "bgcolor", "nodesep", "ranksep"}
+EDGE = "#555555"
+PNG_DPI = 144  # a 12.5-point label is 25 px in the PNG (at least 16 asked for)
+SWEEPS = 4
+MARGIN = 6.0  # points around the drawing
+
+
+@dataclass(frozen=True)
+class Node:
+    """A node as to_dot writes it: its label (lines), fill, outline width, dashed outline, shape."""
+
+    id: str
+    label: str
+    fill: str = PLAIN
+    pen: float = 0.8
+    dashed: bool = False
+    shape: str = "box"  # box, ellipse or plaintext
+    color: str = "#000000"  # text colour
+    width: float = 0.0  # inches, when fixed (0: as wide as the label)
+    height: float = 0.0
+
+
+@dataclass(frozen=True)
+class Edge:
+    src: str
+    dst: str
+    color: str = EDGE
+    pen: float = 0.9
+    dashed: bool = False
+    arrow: bool = True
+
+
+@dataclass(frozen=True)
+class Graph:
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...]
+    rankdir: str = "LR"
+
+
+def _unquote(value: str) -> str:
+    if not value.startswith('"'):
+        return value
+    return re.sub(r"\\(.)", lambda m: "\n" if m.group(1) == "n" else m.group(1), value[1:-1])
+
+
+def parse_dot(dot: str) -> Graph:
+    """The nodes and edges of DOT text that :func:`to_dot` wrote (one statement a line), with their looks."""
+    nodes: dict[str, Node] = {}
+    edges: list[Edge] = []
+    rankdir = "TB" if "rankdir=TB" in dot else "LR"
+    for line in dot.splitlines():
+        m = _STMT.match(line)
+        if not m or m.group(1) in _NOT_NODES:
+            continue
+        a = {k: _unquote(v) for k, v in _ATTR.findall(m.group(3) or "")}
+        dashed = "dashed" in a.get("style", "")
+        if m.group(2):
+            edges.append(Edge(m.group(1), m.group(2), a.get("color", EDGE), float(a.get("penwidth", 0.9)), dashed,
+                              a.get("arrowhead") != "none"))
+        else:
+            shape = a.get("shape", "box")
+            nodes[m.group(1)] = Node(m.group(1), a.get("label", m.group(1)),
+                                     a.get("fillcolor", PLAIN) if shape != "plaintext" else "none",
+                                     float(a.get("penwidth", 0.8)), dashed, shape, a.get("fontcolor", "#000000"),
+                                     float(a.get("width", 0)), float(a.get("height", 0)))
+    for e in edges:  # an edge's ends are nodes even when not declared
+        for n in (e.src, e.dst):
+            nodes.setdefault(n, Node(n, n))
+    return Graph(tuple(nodes.values()), tuple(edges), rankdir)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where everything goes, in points: node boxes (x, y of the centre, width, height), edges as polylines."""
+
+    graph: Graph
+    boxes: dict[str, tuple[float, float, float, float]]
+    paths: tuple[tuple[tuple[float, float], ...], ...]  # one per edge, in graph.edges' order
+    size: tuple[float, float]
+
+
+def _text_size(label: str, size: float) -> tuple[float, float]:
+    """Width and height in points of a (multi-line) label at ``size`` points, measured by matplotlib."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    prop = FontProperties(family="DejaVu Sans", size=size)
+    lines = label.split("\n")
+    width = max(TextToPath().get_text_width_height_descent(t or " ", prop, ismath=False)[0] for t in lines)
+    return width, len(lines) * size * LINE_SPACING
+
+
+LINE_SPACING = 1.25
+PAD = (7.0, 4.0)  # points around a label
+GAP = (36.0, 12.0)  # points between layers, and between nodes in a layer
+
+
+def layers(g: Graph) -> dict[str, int]:
+    """Each node's layer: the longest path to it from a node with no incoming edge."""
+    into: dict[str, list[str]] = {n.id: [] for n in g.nodes}
+    for e in g.edges:
+        into[e.dst].append(e.src)
+    depth: dict[str, int] = {}
+
+    def d(n: str) -> int:  # iterative: a 60-step chain is no problem, a 400-step one neither
+        stack = [n]
+        while stack:
+            top = stack[-1]
+            todo = [p for p in into[top] if p not in depth]
+            if todo:
+                stack.extend(todo)
+                continue
+            stack.pop()
+            depth[top] = 1 + max((depth[p] for p in into[top]), default=-1)
+        return depth[n]
+
+    for n in g.nodes:
+        d(n.id)
+    return depth
+
+
+def layout(g: Graph, size: float = FONT_SIZE, sweeps: int = SWEEPS) -> Layout:
+    """A layered layout of ``g`` (see above); no two node boxes overlap (each layer is a column of boxes
+    stacked with a gap, the columns side by side)."""
+    depth = layers(g)
+    dims: dict[str, tuple[float, float]] = {}
+    for n in g.nodes:
+        w, h = _text_size(n.label, size)
+        w, h = w + 2 * PAD[0], h + 2 * PAD[1]
+        if n.shape == "ellipse":
+            w, h = w * 1.3, h * 1.3
+        dims[n.id] = (max(w, n.width * 72), max(h, n.height * 72))
+    # long edges pass through a dummy point in every layer between their ends
+    chains: list[list[str]] = []
+    for k, e in enumerate(g.edges):
+        chain = [e.src]
+        for layer in range(depth[e.src] + 1, depth[e.dst]):
+            dummy = f"\0{k}.{layer}"
+            depth[dummy], dims[dummy] = layer, (4.0, 4.0)
+            chain.append(dummy)
+        chains.append([*chain, e.dst])
+    rows: list[list[str]] = [[] for _ in range(max(depth.values(), default=-1) + 1)]
+    for n in depth:  # nodes in the order given (inputs, then steps): a good first order
+        rows[depth[n]].append(n)
+    up: dict[str, list[str]] = {n: [] for n in depth}
+    down: dict[str, list[str]] = {n: [] for n in depth}
+    for chain in chains:
+        for a, b in zip(chain, chain[1:]):
+            up[b].append(a)
+            down[a].append(b)
+
+    def reorder(row: list[str], near: dict[str, list[str]], where: dict[str, float]) -> list[str]:
+        def key(n: str) -> float:
+            ps = [where[p] for p in near[n] if p in where]
+            return sum(ps) / len(ps) if ps else where.get(n, row.index(n))
+        return sorted(row, key=key)
+
+    def positions() -> dict[str, float]:
+        return {n: float(i) for row in rows for i, n in enumerate(row)}
+
+    for _ in range(sweeps):
+        for i in range(1, len(rows)):
+            rows[i] = reorder(rows[i], up, positions())
+        for i in range(len(rows) - 2, -1, -1):
+            rows[i] = reorder(rows[i], down, positions())
+    # coordinates: along the layers (x for LR), across them (y for LR); each layer centred
+    horizontal = g.rankdir == "LR"
+    along = [max((dims[n][0 if horizontal else 1] for n in row), default=0) for row in rows]
+    centre: dict[str, tuple[float, float]] = {}
+    extent = max((sum(dims[n][1 if horizontal else 0] for n in row) + GAP[1] * (len(row) - 1) for row in rows),
+                 default=0)
+    at = 0.0
+    for row, a in zip(rows, along):
+        across = [dims[n][1 if horizontal else 0] for n in row]
+        pos = (extent - sum(across) - GAP[1] * (len(row) - 1)) / 2
+        for n, c in zip(row, across):
+            centre[n] = (at + a / 2, pos + c / 2)
+            pos += c + GAP[1]
+        at += a + GAP[0]
+    length = at - GAP[0]
+
+    def point(n: str) -> tuple[float, float]:
+        u, v = centre[n]  # flipped so that layer 0 is on the left (LR) or at the top (TB), first node first
+        return (u, extent - v) if horizontal else (v, length - u)
+
+    boxes = {n.id: (*point(n.id), *dims[n.id]) for n in g.nodes}
+    paths = tuple(tuple(point(n) for n in chain) for chain in chains)
+    return Layout(g, boxes, paths, (length, extent) if horizontal else (extent, length))
+
+
+#: The dark theme as the page draws it: colours inverted, then hues turned back (CSS invert(1) hue-rotate(180deg)).
+_HUE_180 = ((-0.574, 1.43, 0.144), (0.426, 0.43, 0.144), (0.426, 1.43, -0.856))
+
+
+def dark(colour: str) -> str:
+    """``colour`` (#rrggbb) as the dark theme shows it: ``#ffffff`` -> ``#000000``, orange stays orange-ish."""
+    if not colour.startswith("#") or len(colour) != 7:
+        return colour
+    inv = [1 - int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    out = [min(1.0, max(0.0, sum(m * c for m, c in zip(row, inv)))) for row in _HUE_180]
+    return "#" + "".join(f"{round(c * 255):02x}" for c in out)
+
+
+def _clip(box: tuple[float, float, float, float], toward: tuple[float, float], ellipse: bool) -> tuple[float, float]:
+    """Where the line from a box's centre toward a point leaves the box (or the ellipse in it)."""
+    x, y, w, h = box
+    dx, dy = toward[0] - x, toward[1] - y
+    if dx == dy == 0:
+        return x, y
+    if ellipse:
+        t = 1 / math.hypot(dx / (w / 2), dy / (h / 2))
+    else:
+        t = min(w / 2 / abs(dx) if dx else math.inf, h / 2 / abs(dy) if dy else math.inf)
+    return x + t * dx, y + t * dy
+
+
+def figure(lay: Layout, theme: str = "light", size: float = FONT_SIZE) -> Figure:
+    """The laid-out graph as a matplotlib figure, one point a point (``theme="dark"``: as the dark page)."""
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Ellipse, FancyArrowPatch, FancyBboxPatch
+    from matplotlib.path import Path
+
+    paint = dark if theme == "dark" else (lambda c: c)
+    margin = MARGIN
+    w, h = lay.size[0] + 2 * margin, lay.size[1] + 2 * margin
+    fig = Figure(figsize=(w / 72, h / 72))
+    fig.patch.set_facecolor(paint("#ffffff"))
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(-margin, lay.size[0] + margin)
+    ax.set_ylim(-margin, lay.size[1] + margin)
+    ax.set_axis_off()
+    nodes = {n.id: n for n in lay.graph.nodes}
+    for e, pts in zip(lay.graph.edges, lay.paths):
+        a, b = lay.boxes[e.src], lay.boxes[e.dst]
+        pts = [_clip(a, pts[1], nodes[e.src].shape == "ellipse"), *pts[1:-1],
+               _clip(b, pts[-2], nodes[e.dst].shape == "ellipse")]
+        codes = [Path.MOVETO] + [Path.LINETO] * (len(pts) - 1)
+        ax.add_patch(FancyArrowPatch(path=Path(pts, codes), arrowstyle="-|>,head_length=5,head_width=3" if e.arrow
+                                     else "-", color=paint(e.color), lw=e.pen, linestyle="--" if e.dashed else "-",
+                                     shrinkA=0, shrinkB=0, zorder=1))
+    for n in lay.graph.nodes:
+        x, y, bw, bh = lay.boxes[n.id]
+        style = dict(facecolor=paint(n.fill) if n.fill != "none" else "none", edgecolor=paint("#000000"),
+                     lw=n.pen, linestyle="--" if n.dashed else "-", zorder=2)
+        if n.shape == "ellipse":
+            ax.add_patch(Ellipse((x, y), bw, bh, **style))
+        elif n.shape == "box":
+            ax.add_patch(FancyBboxPatch((x - bw / 2, y - bh / 2), bw, bh, boxstyle="round,pad=0,rounding_size=4",
+                                        **style))
+        ax.text(x, y, n.label, ha="center", va="center", fontsize=size, family="DejaVu Sans",
+                linespacing=LINE_SPACING, color=paint(n.color), zorder=3)
+    return fig
+
+
+def export(dot: str, fmt: str = "svg", theme: str = "light") -> bytes:
+    """The graph of ``dot`` (as :func:`to_dot` writes it) in diffzoo's own layout, as SVG (text kept as text)
+    or PNG (:data:`PNG_DPI`: a label is 25 px)."""
+    import io
+
+    import matplotlib
+
+    if fmt not in ("svg", "png"):
+        raise ValueError(f"a graph is exported as svg or png, not {fmt!r}")
+    fig = figure(layout(parse_dot(dot)), theme)
+    buf = io.BytesIO()
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        fig.savefig(buf, format=fmt, dpi=PNG_DPI, facecolor=fig.get_facecolor())
+    return buf.getvalue()
+
+
+__all__ = ["to_dot", "neighbourhood", "local_view", "escape", "pretty", "pretty_names", "parse_dot", "layout",
+           "export", "Graph", "Node", "Edge", "Layout"]
 

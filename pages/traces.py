@@ -5,12 +5,13 @@ What it shows is ``diffzoo.views.traces_view``: this page reads the settings, dr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
 
-from diffzoo import views
+from diffzoo import graph, views
 from diffzoo.graph import pretty_names
 from diffzoo.traces import TraceTable
 from pages import _cache, _frame, _render, _sidebar, _url
@@ -174,7 +175,7 @@ def body(c: _sidebar.Ctx) -> None:
             _url.note("whole", bool(whole))
             st.toggle(f"Draw the whole graph ({v.n} inputs, {v.k} steps)", key="whole",
                       help="Off: only the current step and its neighbours, large enough to read on a projector.")
-        _frame.show(v.graph, lambda dot: draw_graph(dot, v.local))
+        _frame.show(v.graph, lambda dot: draw_graph(dot, v.local, f"{file_stem(text)}-step{v.position}"))
 
     if v.long_tables:
         _url.note("allrows", bool(every))
@@ -192,13 +193,25 @@ def body(c: _sidebar.Ctx) -> None:
     _frame.show(v.code, lambda code: draw_code(code, text))
 
 
-def draw_graph(dot: str, local: bool) -> None:
+def file_stem(text: str) -> str:
+    """A file name's part for a function: ``ln(x1) + x1*x2`` -> ``ln_x1_x1_x2`` (letters, digits, _; 40 at most)."""
+    return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_")[:40].strip("_") or "f"
+
+
+def draw_graph(dot: str, local: bool, name: str) -> None:
+    """The graph (laid out by the browser), its legend, and downloads: the DOT, and for slides SVG and PNG at this
+    step in diffzoo's own layout (:func:`diffzoo.graph.export`, made when asked for; dark with the dark theme)."""
     st.graphviz_chart(dot, width="stretch")
     more = " A dashed “+k more” stands for neighbours left out of this local view." if local else ""
     st.caption("Blue: inputs. Green: values known so far. Orange: the current step (and, in the reverse sweep, "
                "the edge its adjoint flows along). Dashed box: no derivative needed. “?”: not computed yet."
                + more)
-    _render.downloads([("Graph (DOT)", dot, "graph.dot", "text/vnd.graphviz")], key="graph")
+    theme = str(st.session_state.get("theme", "light"))
+    _render.downloads([("Graph (SVG)", lambda: graph.export(dot, "svg", theme), f"graph-{name}.svg", "image/svg+xml"),
+                       ("Graph (PNG)", lambda: graph.export(dot, "png", theme), f"graph-{name}.png", "image/png"),
+                       ("Graph (DOT)", dot, f"graph-{name}.dot", "text/vnd.graphviz")], key="graph")
+    st.caption("The SVG and PNG are diffzoo's own layout of the same graph at this step (the page's is the "
+               "browser's Graphviz), for slides.")
 
 
 def draw_list(v: views.TracesView) -> None:
