@@ -907,6 +907,137 @@ def _int_bound(e: Expr, ints: dict[str, int], line: int, where: str, limits: Pro
 # --- the tracer --------------------------------------------------------------------------------------
 
 
+# --- the tracer's fast path: a hot assignment's steps as generated straight-line code ------------------
+
+_TEMPLATE_NODES = 200  # larger expressions (as trees) always take the closures
+_TEMPLATE_KINDS = 4  # operand patterns per statement given generated code; others take the closures
+_HOT = 8  # runs of a statement before it is given generated code
+_INFIX = {"add": "+", "sub": "-", "mul": "*", "div": "/"}  # operator.add etc.: the table's scalar functions
+
+
+class _NoTemplate(Exception):
+    """The expression is too large for generated code."""
+
+
+def _template(s: Assign, names: tuple[str, ...], kinds: tuple[int, ...],
+              loop_names: set[str]) -> Callable[..., Any] | None:
+    """Generated code for one assignment and one pattern of what its names hold (a factory over a trace's lists).
+
+    ``kinds`` says, per name read (``names``): 3 a loop variable's value, 2 an active variable, 1 an inactive
+    one, 0 a constant. For that pattern every decision the closures take per step is known at once: which
+    operations fold into constants, which are steps, and each step's activity and operands. So the code
+    computes the values as plain float arithmetic through the table's scalar functions (the operators for
+    + - * / and unary -, which compute the same floats) and appends the statement's steps together. It
+    declines (returns None, and the closures run the statement, raising the precise error if there is one)
+    where the pattern does not hold, a value is not finite or raises, a constant operand makes an identity
+    (``y * 0``, ``y ^ 0``), two names hold the same variable under ``-`` or ``/``, or the steps would pass
+    the limit. The text holds only generated names and numbers; the program's names, constants and the
+    table's functions are in the namespace it runs in.
+    """
+    ns: dict[str, Any] = {"__builtins__": {}, "isfinite": math.isfinite, "Const": Const, "len": len, "type": type,
+                          "int": int, "float": float, "ValueError": ValueError, "ArithmeticError": ArithmeticError}
+    slot = {nm: i for i, nm in enumerate(names)}
+    code: list[str] = []
+    for i, (nm, kind) in enumerate(zip(names, kinds)):
+        ns[f"N{i}"] = nm
+        if kind == 3:
+            code += [f"k{i} = ints.get(N{i})", f"if k{i} is None: return None", f"o{i} = kconst.get(k{i})",
+                     f"if o{i} is None: o{i} = kconst[k{i}] = Const(float(k{i}))", f"x{i} = o{i}.value"]
+            continue
+        if nm in loop_names:
+            code.append(f"if N{i} in ints: return None")
+        code.append(f"o{i} = env.get(N{i})")
+        if kind == 0:
+            code += [f"if type(o{i}) is not Const: return None", f"x{i} = o{i}.value"]
+        else:
+            code += [f"if type(o{i}) is not int or {'not ' if kind == 2 else ''}act[o{i} + off]: return None",
+                     f"x{i} = vals[o{i} + off]"]
+    values: list[str] = []  # every value computed (steps and folded constants): their sum must be finite
+    steps: list[tuple[Primitive, str, int, str]] = []  # (primitive, operands' code, act, value)
+    size = [0]
+    Op = tuple[bool, bool, str, str, Any]  # (a variable?, active?, value's code, operand's code, leaf name)
+
+    def leaf(nm: str) -> Op:
+        i = slot[nm]
+        return kinds[i] in (1, 2), kinds[i] == 2, f"x{i}", f"o{i}", nm
+
+    def node(e: Expr) -> Op:
+        size[0] += 1
+        if size[0] > _TEMPLATE_NODES:
+            raise _NoTemplate
+        if e.op == "const":
+            c = len(ns)
+            ns[f"K{c}"], ns[f"V{c}"] = Const(e.value, e.name), e.value
+            return False, False, f"V{c}", f"K{c}", None
+        if e.op == "var":
+            return leaf(e.name)
+        prim = PRIMITIVES[e.op]
+        if prim.arity != len(e.args) or prim.arity > 2:
+            raise _NoTemplate
+        return apply(prim, [node(a) for a in e.args])
+
+    def apply(prim: Primitive, ops: list[Op]) -> Op:
+        v = f"v{len(values)}"
+        xs = [o[2] for o in ops]
+        if prim.name in _INFIX:
+            code.append(f"{v} = {xs[0]} {_INFIX[prim.name]} {xs[1]}")
+        elif prim.name == "neg":
+            code.append(f"{v} = -{xs[0]}")
+        else:
+            ns[f"F_{prim.name}"] = prim.scalar
+            code.append(f"{v} = F_{prim.name}({', '.join(xs)})")
+        values.append(v)
+        if not any(o[0] for o in ops):  # constants only: folded
+            return False, False, v, f"Const({v})", None
+        active = not prim.piecewise_constant and any(o[0] and o[1] for o in ops)
+        if active and len(ops) == 2:
+            (va, _, xa, oa, na), (vb, _, xb, ob, nb) = ops
+            if prim.name in ("sub", "div") and va and vb and na is not None and nb is not None:
+                if na == nb:
+                    active = False  # y - y, y / y
+                else:
+                    code.append(f"if {oa} == {ob}: return None")
+            if active and prim.name == "mul":
+                code.extend(f"if {x} == 0: return None" for is_var, x in ((va, xa), (vb, xb)) if not is_var)
+            if active and prim.name == "pow" and not vb:
+                code.append(f"if {xb} == 0: return None")
+        j = len(steps)
+        operands = "(" + ", ".join(o[3] for o in ops) + ("," if len(ops) == 1 else "") + ")"
+        steps.append((prim, operands, sum(o[0] for o in ops) if active else 0, v))
+        return True, active, v, f"(b + {j})" if j else "b", None
+
+    try:
+        root = node(s.expr)
+        if s.op != "=":
+            root = apply(PRIMITIVES[_AUG[s.op]], [leaf(s.target), root])
+    except _NoTemplate:
+        return None
+    ns["P"] = tuple(st[0] for st in steps)
+    ns["A"] = tuple(st[2] for st in steps)
+    ns["T"] = s.target
+    lines = ["def make(vals, act, prims_extend, args_extend, act_extend, vals_extend, env, ints, kconst, off, most):",
+             "    def run():", "        try:"]
+    lines += [f"            {ln}" for ln in code]
+    lines += ["        except (ValueError, ArithmeticError):", "            return None"]
+    if values:
+        lines.append(f"        if not isfinite({' + '.join(values)}): return None")
+    if steps:
+        lines += ["        b = len(vals) - off", f"        if b + {len(steps) - 1} > most: return None",
+                  f"        vals_extend(({', '.join(st[3] for st in steps)},))", "        prims_extend(P)",
+                  "        act_extend(A)", f"        args_extend(({', '.join(st[1] for st in steps)},))"]
+    lines += [f"        env[T] = {root[3]}", "        return True", "    return run"]
+    exec(compile("\n".join(lines), "<diffzoo trace>", "exec"), ns)  # noqa: S102 - generated text, see above
+    return ns["make"]
+
+
+def _names_read(s: Assign) -> tuple[str, ...]:
+    """The names an assignment reads, in first-reading order (an update reads its target too)."""
+    out = list(dict.fromkeys(e.name for e in nodes([s.expr]) if e.op == "var"))
+    if s.op != "=" and s.target not in out:
+        out.append(s.target)
+    return tuple(out)
+
+
 class _Return(Exception):
     def __init__(self, outs: list[Operand]):
         self.outs = outs
@@ -945,6 +1076,8 @@ class _Tracer:
         self.loop_names = _loop_names(program.body)
         self.kconst: dict[int, Const] = {}  # a loop variable's value as a constant, one object per value
         self.compiled: dict[int, Callable[[], Operand]] = {}  # expression node (by id) -> its closure
+        self.names_read: dict[int, tuple[str, ...]] = {}
+        self.bound: dict[tuple[int, tuple[int, ...]], Callable[[], Any]] = {}  # generated code bound to this trace
 
     # -- origins and errors
     @property
@@ -1120,20 +1253,29 @@ class _Tracer:
         if kind is Assign:
             fe, target, line = self.expr(s.expr), s.target, s.line
             if s.op == "=":
-                def assign() -> None:
-                    marks_append((len(vals), line, tracer.loops))
+                def slow() -> None:
                     env[target] = fe()
-                return assign
-            app, op = self.apply(PRIMITIVES[_AUG[s.op]]), s.op
+            else:
+                app, op = self.apply(PRIMITIVES[_AUG[s.op]]), s.op
 
-            def update() -> None:
+                def slow() -> None:
+                    v = fe()
+                    if target not in env:
+                        raise EvaluationError(f"'{target}' has no value yet, so '{op}' cannot update it",
+                                              str(tracer.origin))
+                    env[target] = app(env[target], v)
+            fast: list[Any] = [None, 0]  # the generated code for the operands seen last, and the runs so far
+
+            def assign() -> None:
                 marks_append((len(vals), line, tracer.loops))
-                v = fe()
-                if target not in env:
-                    raise EvaluationError(f"'{target}' has no value yet, so '{op}' cannot update it",
-                                          str(tracer.origin))
-                env[target] = app(env[target], v)
-            return update
+                run = fast[0]
+                if run is not None and run() is not None:
+                    return
+                slow()
+                fast[1] += 1
+                if fast[1] >= _HOT:
+                    fast[0] = tracer.fast(s)
+            return assign
         if kind is For:
             return self.for_(s)
         if kind is While:
@@ -1159,6 +1301,35 @@ class _Tracer:
             marks_append((len(vals), line, tracer.loops))
             raise _Return([f() for f in outs])
         return return_
+
+    def fast(self, s: Assign) -> Callable[[], Any] | None:
+        """The generated code (:func:`_template`) for ``s`` and what its names hold now, bound to this trace."""
+        names = self.names_read.get(id(s))
+        if names is None:
+            names = self.names_read[id(s)] = _names_read(s)
+        kinds = []
+        for nm in names:
+            if nm in self.loop_names and nm in self.ints:
+                kinds.append(3)
+                continue
+            o = self.env.get(nm)
+            if o is None:
+                return None
+            kinds.append((2 if self.act[o + self.n - 1] else 1) if type(o) is int else 0)
+        key = (id(s), tuple(kinds))
+        run = self.bound.get(key)
+        if run is None:
+            made = self.p.__dict__.setdefault("_templates", {})
+            if key not in made:
+                if sum(1 for k in made if k[0] == id(s)) >= _TEMPLATE_KINDS:
+                    return None
+                made[key] = _template(s, names, key[1], self.loop_names)
+            if made[key] is None:
+                return None
+            run = self.bound[key] = made[key](self.vals, self.act, self.prims.extend, self.args.extend,
+                                              self.act.extend, self.vals.extend, self.env, self.ints, self.kconst,
+                                              self.n - 1, self.limits.steps)
+        return run
 
     def for_(self, s: For) -> Callable[[], None]:
         tracer, ints, limits, body, name, line = self, self.ints, self.limits, self.block(s.body), s.var, s.line
