@@ -43,6 +43,7 @@ import dataclasses
 import keyword
 import math
 import re
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -395,6 +396,7 @@ class _Out:
 def _primal(g: _Gen) -> _Out:
     o = _Out()
     o.add(0, f"def {g.fname}({', '.join(g.names[v] for v in g.p.inputs)}):", None)
+    o.add(1, "_start()", None)
     o.add(1, "_chk = 0.0", None)
     _forward(g, o, g.p.body, 1, "primal", frozenset())
     return o
@@ -404,6 +406,7 @@ def _jvp(g: _Gen) -> _Out:
     o = _Out()
     params = [g.names[v] for v in g.p.inputs] + [f"{g.names[v]}_dot" for v in g.p.inputs]
     o.add(0, f"def {g.fname}_jvp({', '.join(params)}):", None)
+    o.add(1, "_start()", None)
     o.add(1, "_chk = 0.0", None)
     _forward(g, o, g.p.body, 1, "jvp", frozenset())
     return o
@@ -437,6 +440,7 @@ def _forward(g: _Gen, o: _Out, body: Sequence[Any], ind: int, mode: str, loops: 
             o.add(ind + 1, f"if {n} > {g.limit}:", None)
             o.add(ind + 2, "raise _Interpret", None)
             _forward(g, o, s.body, ind + 1, mode, loops)
+            o.add(ind, f"_count({n})", None)
             if mode == "vjp" and _has_reverse(g, s.body):
                 o.add(ind, f"_push({n})", None)
         elif isinstance(s, If):
@@ -529,6 +533,7 @@ def _vjp(g: _Gen) -> _Out:
     m = len(ret.outputs)
     params = [g.names[v] for v in g.p.inputs] + [f"_ybar{i}" for i in range(m)]
     o.add(0, f"def {g.fname}_vjp({', '.join(params)}, _seen=None):", None)
+    o.add(1, "_start()", None)
     o.add(1, "_tape = []", None)
     o.add(1, "_push, _pop = _tape.append, _tape.pop", None)
     o.add(1, "_chk = 0.0", None)
@@ -836,13 +841,28 @@ def _ipow(a: int, b: int) -> int:
     return a**b
 
 
-def _checked_range(limit: int) -> Callable[..., range]:
+def _budget(limits: ProgramLimits, sweeps: int) -> dict[str, Callable[..., Any]]:
+    """``range`` and ``_count`` for generated code: a loop longer than the program's limit per loop, or more
+    iterations in one call than its limit in all (``_start`` resets the count, per thread), go to the interpreter,
+    which raises its :class:`~diffzoo.LimitError`. A VJP runs its ranges twice (forward and backwards)."""
+    local = threading.local()
+
+    def start() -> None:
+        local.left = limits.total_iterations * sweeps
+
+    def count(n: int) -> None:
+        local.left -= n
+        if local.left < 0:
+            raise _Interpret
+
     def checked(*bounds: int) -> range:
         r = range(*bounds)
-        if len(r) > limit:
+        if len(r) > limits.iterations:
             raise _Interpret
+        count(len(r))
         return r
-    return checked
+
+    return {"range": checked, "_count": count, "_start": start}
 
 
 def generate(program: Program) -> LoopCode:
@@ -855,8 +875,8 @@ def generate(program: Program) -> LoopCode:
     fns: dict[str, Callable[..., Any]] = {"body": program.body}  # type: ignore[dict-item]
     for kind, o in outs.items():
         ns = namespace("float")
-        ns.update({"range": _checked_range(program.limits.iterations), "reversed": reversed, "float": float,
-                   "list": list, "_ipow": _ipow, "_Interpret": _Interpret})
+        ns.update({"reversed": reversed, "float": float, "list": list, "_ipow": _ipow, "_Interpret": _Interpret})
+        ns.update(_budget(program.limits, 2 if kind == "vjp" else 1))
         exec(compile(o.text(), f"<diffzoo {kind}>", "exec"), ns)  # noqa: S102 - our own text, see the module doc
         suffix = {"primal": "", "jvp": "_jvp", "vjp": "_vjp"}[kind]
         fns[kind] = ns[g.fname + suffix]
