@@ -124,6 +124,13 @@ def test_loops_are_kept_not_unrolled():
     assert "r_bar +=" in vjp and "x_bar" in vjp
 
 
+def test_the_readme_shows_the_generated_vjp_as_it_is():
+    readme = (ASSETS.parent.parent / "README.md").read_text()
+    part = readme[readme.index("**Programs compiled with their loops.**"):]
+    shown = part[part.index("```python\n") + 10:part.index("```\n", part.index("```python"))]
+    assert shown == loopcode.generate(parse_program((ASSETS / "logistic_map.dz").read_text())).vjp_source
+
+
 def test_line_map_points_each_line_at_its_statement():
     code = loopcode.generate(parse_program((ASSETS / "taylor_sin.dz").read_text()))
     for kind, text in (("primal", code.primal_source), ("jvp", code.jvp_source), ("vjp", code.vjp_source)):
@@ -135,7 +142,7 @@ def test_line_map_points_each_line_at_its_statement():
                 assert src in (4, 7), (kind, line)  # term = x (line 4), term = -term * x^2 / ... (line 7)
             if s.startswith(("s = s", "s_dot = s_dot")):
                 assert src == 6
-            if s.startswith(("_tape", "_chk", "_push, _pop", "if _seen")):
+            if s.startswith(("_tape", "_chk", "_push, _pop", "if _seen", "_start")):
                 assert src is None
     vjp = code.vjp_source.split("\n")
     assert code.line_map["vjp"][vjp.index("    for k in reversed(range(1, 12)):")] == 5
