@@ -42,6 +42,7 @@ GROUP_WINDOW = 8  # iteration groups listed around the current one
 ROWS_PER_GROUP = 40  # rows of one group shown (the CSV has them all)
 SWEEP_POINTS = 241  # points of the kinks-and-jumps plot
 MEMORY_COUNTS = (10, 30, 100, 300, 1000)
+SOURCE_COLUMNS = 30  # characters of a source line beside its generated code (cut with …; the source is above)
 ASCENT_STEPS = 6
 ASCENT_RATE = 0.005
 
@@ -307,9 +308,10 @@ class Sweep:
     png: bytes
     svg: Callable[[], bytes]
     unresolved: int = 0  # path changes between neighbouring points not bisected within the time budget
+    smooth: int = 0  # of those, where f changes as its slope predicts (no jump at the sampling's resolution)
 
     def sentence(self) -> str:
-        if not self.boundaries and not self.unresolved:
+        if not self.boundaries and not self.unresolved and not self.smooth:
             return (f"No branch decision changes across this range of {self.input}: every point takes the same "
                     "path, and AD's derivative is that path's derivative everywhere here.")
         out = []
@@ -330,9 +332,15 @@ class Sweep:
         more = shown - min(3, sum(b.kind == "jump" for b in self.boundaries)) - min(
             3, sum(b.kind == "kink" for b in self.boundaries))
         tail = f" ({more} more kinks or jumps in this range.)" if more > 0 else ""
+        if self.smooth:
+            pairs = "pairs" if self.smooth > 1 else "pair"
+            tail += (f" Between {self.smooth} {pairs} of neighbouring points of the plot the path changes too "
+                     "(a loop runs a different number of times, or a branch flips), and f changes "
+                     "there as its slope predicts: no jump shows at this resolution, though each such change may be a "
+                     "small kink (a narrower range narrows them down).")
         if self.unresolved:
-            tail += (f" The path also changes between {self.unresolved} pairs of neighbouring points that were not "
-                     "narrowed down in time (a narrower range shows them).")
+            tail += (f" Between {self.unresolved} more pairs the path changes and f does not follow its slope: a kink "
+                     "or a jump, not narrowed down in time (a narrower range shows it).")
         return " ".join(out) + tail
 
     def _at(self, b: Boundary) -> str:
@@ -375,7 +383,7 @@ def sweep(text: str, point: tuple[float, ...], i: int = 0, radius: float = 1.0, 
         sigs.append(sig)
     deadline = time.perf_counter() + budget
     bounds = []
-    unresolved = 0
+    unresolved = smooth = 0
     for k in range(len(xs) - 1):
         if sigs[k] is None or sigs[k + 1] is None or sigs[k] == sigs[k + 1]:
             continue
@@ -393,8 +401,13 @@ def sweep(text: str, point: tuple[float, ...], i: int = 0, radius: float = 1.0, 
             except (EvaluationError, LimitError, ValueError, ArithmeticError):
                 break
             lo, hi = (mid, hi) if same else (lo, mid)
-        if 0.5 * (lo + hi) not in (lo, hi):  # out of time: counted, not classified
-            unresolved += 1
+        if 0.5 * (lo + hi) not in (lo, hi):  # out of time: is f's change between the neighbours its slope's?
+            dx = float(xs[k + 1] - xs[k])
+            step = fs[k + 1] - fs[k]
+            if abs(step - 0.5 * dx * (ds[k] + ds[k + 1])) <= 0.1 * abs(step) + 1e-12 * max(1.0, abs(fs[k])):
+                smooth += 1
+            else:
+                unresolved += 1
             continue
         pl, pr = list(x0), list(x0)
         pl[i], pr[i] = lo, hi
@@ -412,7 +425,7 @@ def sweep(text: str, point: tuple[float, ...], i: int = 0, radius: float = 1.0, 
     fig = plots.program_sweep_figure(xs, np.array(fs), np.array(ds), marks, x0[i], name)
     png = plots.to_png(fig)
     return Sweep(name, frame, tuple(bounds), png, lambda: plots.to_svg(
-        plots.program_sweep_figure(xs, np.array(fs), np.array(ds), marks, x0[i], name)), unresolved)
+        plots.program_sweep_figure(xs, np.array(fs), np.array(ds), marks, x0[i], name)), unresolved, smooth)
 
 
 # --- the loop-keeping compiler (loopcode.py) ---------------------------------------------------------------
@@ -431,6 +444,23 @@ class Generated:
 
     sources: dict[str, str]  # name -> code
     beside: dict[str, pd.DataFrame]  # name -> (line, source, generated)
+
+    def side_by_side(self, name: str) -> str:
+        """Source line | generated lines, as monospace text: each source line beside the code made from it."""
+        df = self.beside[name]
+        cap = SOURCE_COLUMNS
+
+        def cut(t: str) -> str:
+            return t if len(t) <= cap else t[:cap - 1] + "…"
+
+        width = max([len(cut(str(s))) for s in df["source"]] + [6])
+        out = []
+        for _, r in df.iterrows():
+            gen = str(r["generated"]).rstrip("\n").split("\n")
+            for k, g in enumerate(gen):
+                left = f"{r['line']:>3} {cut(str(r['source'])):<{width}}" if k == 0 else " " * (4 + width)
+                out.append(f"{left} │ {g}")
+        return "\n".join(out)
 
 
 def _beside(src: str, code: str, line_map: dict[str, tuple[int | None, ...]], key: str) -> pd.DataFrame:
@@ -468,6 +498,15 @@ class Memory:
     frame: pd.DataFrame
     png: bytes
     svg: Callable[[], bytes]
+
+    def shown(self) -> pd.DataFrame:
+        """The profile as the page's table: values stored, and times in microseconds."""
+        d = self.frame.sort_values("iterations")
+        return pd.DataFrame({"iterations": d["iterations"].astype(int),
+                             "reverse: tape": d["reverse_tape_values"].astype(int),
+                             "forward: live": d["forward_live_values"].astype(int),
+                             "reverse µs": [f"{1e6 * t:.1f}" for t in d["reverse_seconds"]],
+                             "forward µs": [f"{1e6 * t:.1f}" for t in d["forward_seconds"]]})
 
     def sentence(self) -> str:
         d = self.frame.sort_values("iterations")
@@ -627,6 +666,11 @@ def program_view(text: str, point: tuple[float, ...], *, position: int = 0, wrt:
     else:
         code = part("the generated code", lambda: cache(generated, text))
         mem = part("the memory trade-off", lambda: cache(memory, text, point))
+        if isinstance(mem.error, ValueError) and "no for loop" in str(mem.error):
+            mem = left_out("the memory trade-off", "Not shown for this program: the memory profile runs it with a "
+                           "for loop over range(N) made longer and longer, and this program has no such loop (its "
+                           "loops are while loops, or it has none). The Taylor-sin, logistic-map, projectile and "
+                           "log-sum-exp examples have one.")
     projectile = f.program is not None and f.program.name == "projectile" and n == 1
     asc = part("gradient ascent on the angle", lambda: cache(ascent, text, point[0])) if projectile else None
     logistic = f.program is not None and f.program.name == "logistic"

@@ -58,7 +58,8 @@ def body(_: _sidebar.Ctx) -> None:
     if ss["p_ex"] == CUSTOM:
         _url.note("p_text", ss["p_text"])
 
-    c1, c2 = st.columns([1, 1])
+    c1 = st.container()
+    c2 = st.container()
     with c1:
         st.selectbox("Example program", [*names, CUSTOM], key="p_ex", on_change=_pick,
                      help="Ready programs from assets/programs; pick one to load its text and point.")
@@ -75,7 +76,7 @@ def body(_: _sidebar.Ctx) -> None:
     example = pv.example_named(str(ss["p_ex"]))
     point, bad = [], {}
     with c1:
-        cols = st.columns(max(1, min(3, len(f.variables))))
+        cols = st.columns(max(2, min(4, len(f.variables))))
         for k, v in enumerate(f.variables):
             key = f"p_at_{v}"
             if not isinstance(ss.get(key), str):
@@ -112,11 +113,9 @@ def body(_: _sidebar.Ctx) -> None:
     if int(ss.get("p_step", 0)) != nw.position:
         ss["p_step"] = nw.position
     _url.note("p_step", nw.position)
-    with c2:
-        st.markdown(f"**The program, line by line** — now at {md(nw.where)}")
-        st.code(v.source, language=None, height=min(420, 26 * (v.source.count("\n") + 2)))
-        value = ", ".join(f"{y:.15g}" for y in v.value)
-        st.caption(f"{v.steps:,} steps traced at this point; f = {value}.")
+    value = ", ".join(f"{y:.15g}" for y in v.value)
+    with c1:
+        st.caption(f"{v.steps:,} steps traced at this point; f = {md(value)}.")
 
     st.markdown("### 1. Step through the sweeps")
     b1, sl, b2 = st.columns([2.4, 6.2, 2.4], vertical_alignment="bottom")
@@ -126,13 +125,12 @@ def body(_: _sidebar.Ctx) -> None:
         sl.slider(f"Step (0 … {nw.last}): inputs and steps forward, then the adjoint updates", 0, nw.last,
                   key="p_step")
     st.info(f"**{md(nw.where)}** — {md(nw.caption)}", icon=":material/arrow_forward:")
-    g, t = st.columns([1, 1])
-    with g:
-        st.markdown("**Computational graph**")
-        _frame.show(v.graph, lambda dot: draw_graph(dot, v.collapsed))
-    with t:
-        st.markdown("**The trace, by loop iteration**")
-        _frame.show(v.trace, draw_trace)
+    st.markdown("**The program, line by line** (▶ marks the current step's line)")
+    st.code(v.source, language=None, height=min(420, 26 * (v.source.count("\n") + 2)))
+    st.markdown("**The trace, by loop iteration**")
+    _frame.show(v.trace, draw_trace)
+    st.markdown("**Computational graph**")
+    _frame.show(v.graph, lambda dot: draw_graph(dot, v.collapsed))
 
     st.markdown("### 2. The derivative by every method")
     _frame.show(v.methods, draw_methods)
@@ -230,21 +228,22 @@ def draw_sweep(s: pv.Sweep) -> None:
 def draw_code(gen: pv.Generated) -> None:
     st.caption("The compiler writes the primal, JVP and VJP programs with their loops and branches kept: the forward "
                "sweep pushes what the reverse sweep needs (branch decisions, loop counts, overwritten values) onto a "
-               "tape, and the reverse sweep runs each loop backwards, popping. Each row: a source line and the "
-               "generated lines that come from it.")
+               "tape, and the reverse sweep runs each loop backwards, popping. Left: the source line; right of │: the "
+               "generated lines that come from it (scroll sideways in the box for long lines).")
     tabs = st.tabs(list(gen.beside))
-    for tab, (name, df) in zip(tabs, gen.beside.items(), strict=True):
+    for tab, name in zip(tabs, gen.beside, strict=True):
         with tab:
-            st.table(df, hide_index=True)
-            st.code(gen.sources[name], language="python", line_numbers=True,
-                    height=min(480, 24 * (gen.sources[name].count("\n") + 2)))
+            text = gen.side_by_side(name)
+            st.code(text, language=None, height=min(480, 24 * (text.count("\n") + 2)))
+            with st.expander(f"The whole {name} program, with line numbers"):
+                st.code(gen.sources[name], language="python", line_numbers=True)
 
 
 def draw_memory(m: pv.Memory) -> None:
     _render.figure_block(m.png, m.svg, "program-memory", "Left: values stored against the iteration count; right: "
                          "time of one reverse sweep and one forward pass (logarithmic axes).")
     st.markdown(md(m.sentence()))
-    st.table(m.frame, hide_index=True)
+    st.table(m.shown(), hide_index=True)
 
 
 def draw_ascent(a: pv.Ascent) -> None:
@@ -252,13 +251,11 @@ def draw_ascent(a: pv.Ascent) -> None:
     st.markdown(md(f"Each step moves the angle by {a.rate:g} × d(range)/d(angle), the derivative by reverse mode "
                    f"through the loop of Euler steps. After {len(a.frame) - 1} steps the angle is "
                    f"{last['angle']:.5f} (π/4 = 0.78540 without air) and the range {last['range']:.4f}."))
-    c1, c2 = st.columns([1, 1])
     df = a.frame.copy()
     for col in ("angle", "range", "d(range)/d(angle)"):
         df[col] = [f"{x:.6g}" for x in df[col]]
-    c1.table(df, hide_index=True)
-    with c2:
-        _render.figure_block(a.png, a.svg, "projectile-ascent", "The range at each step, against the angle.")
+    st.table(df, hide_index=True)
+    _render.figure_block(a.png, a.svg, "projectile-ascent", "The range at each step, against the angle.")
 
 
 _frame.run_page("Programs: loops and branches", INTRO, body, needs_function=False)
