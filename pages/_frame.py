@@ -62,6 +62,7 @@ PRESENT_CSS = """
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
 [data-testid="stHeader"] { display: none !important; }
 [data-testid="stMainBlockContainer"] { padding-top: 1rem !important; max-width: 100% !important; }
+[data-testid="stMainBlockContainer"] h1 { font-size: 1.9rem !important; padding: 0 !important; }
 """
 #: High contrast: the whole app inverted (white on black), hues turned back; figures and graphs follow.
 DARK_CSS = """
@@ -104,19 +105,18 @@ def presentation_controls() -> None:
         return lambda: st.session_state.update({key: st.session_state[wk]})
 
     def font_and_theme(font_at: Any, theme_at: Any, tag: str) -> None:
-        shown = "collapsed" if tag == "main" else "visible"
         wf, wt = _mirrored("font", tag), _mirrored("theme", tag)
         font_at.selectbox("Font size", FONT_SIZES, key=wf, format_func=lambda p: f"{p} %", on_change=copy("font", wf),
-                          help="The main area's size, for a projector at the back of a room.",
-                          label_visibility=shown)
-        theme_at.radio("Theme", THEMES, key=wt, horizontal=True, on_change=copy("theme", wt), label_visibility=shown,
+                          help="The main area's size, for a projector at the back of a room.")
+        theme_at.radio("Theme", THEMES, key=wt, horizontal=True, on_change=copy("theme", wt),
                        format_func=lambda t: "dark (high contrast)" if t == "dark" else t)
 
-    if presenting():
-        c1, c2, c3 = st.columns([3, 2, 3], vertical_alignment="bottom")
+    if presenting():  # one short row: the way out, and the display settings folded in a popover
+        c1, c2, _ = st.columns([3, 2, 5], vertical_alignment="bottom")
         c1.button("✕ Exit presentation (Esc)", key="present_exit", shortcut="Esc", width="stretch",
                   on_click=lambda: st.session_state.update(present=False))
-        font_and_theme(c2, c3, "main")
+        box = c2.popover("Display", icon=":material/text_increase:", width="stretch")
+        font_and_theme(box, box, "main")
     else:
         sb = st.sidebar
         sb.markdown("### Presenting")

@@ -6,7 +6,8 @@ What it shows is ``diffzoo.views.traces_view``: this page reads the settings, dr
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -76,10 +77,10 @@ def _back(last: int) -> None:
     _move(-1, last)
 
 
-def step_controls(v: views.TracesView) -> None:
+def step_controls(v: views.TracesView, row: Sequence[Any] | None = None, predict: Any = None) -> None:
     """Previous and Next (arrow keys; a presenter's clicker sends PageUp/PageDown), the step slider, and a box
-    to predict the value Next reveals."""
-    b1, sl, b2 = st.columns([2.4, 6.2, 2.4], vertical_alignment="bottom")  # "◀ Previous" whole at 1024 px
+    to predict the value Next reveals; in ``row`` (three columns) and ``predict`` (a column) when given."""
+    b1, sl, b2 = row or st.columns([2.4, 6.2, 2.4], vertical_alignment="bottom")  # "◀ Previous" whole at 1024 px
     b1.button("◀ Previous", on_click=_back, args=(v.last,), key="prev", width="stretch", shortcut="Left",
               help="Or the left arrow key (PageUp on a clicker).")
     b2.button("Next ▶", on_click=_next, args=(v.last,), key="next", width="stretch", shortcut="Right",
@@ -89,12 +90,13 @@ def step_controls(v: views.TracesView) -> None:
         st.button("Next", on_click=_next, args=(v.last,), key="next_page", shortcut="PageDown")
     if v.last > 0:
         sl.slider(f"Step (0 … {v.last}): forward sweep first ({v.n + v.k} steps), then the reverse sweep "
-                  f"({v.n_reverse} adjoint updates)", 0, v.last, key="step")
+                  f"({v.n_reverse} adjoint updates)", 0, v.last, key="step",
+                  label_visibility="collapsed" if predict is not None else "visible")
     st.session_state["_predict_target"] = v.upcoming
     said = st.session_state.get("_predict_said")
     if v.upcoming is None and said is None:
         return
-    p1, p2 = st.columns([4, 6], vertical_alignment="bottom")
+    p1, p2 = (predict, predict) if predict is not None else st.columns([4, 6], vertical_alignment="bottom")
     if v.upcoming is not None:
         p1.text_input(f"Predict {v.upcoming[0]}, then press Next", key="predict", max_chars=40,
                       placeholder="e.g. -0.284", help="Checked to the precision you type (-0.28 is right for "
@@ -122,7 +124,15 @@ def body(c: _sidebar.Ctx) -> None:
     _url.setting("view", VIEWS[0], str, lambda v: v in VIEWS)
     shown_outs = [pretty_names(y, outs) for y in outs]
 
-    col1, col2, col3 = st.columns([2, 2, 2])
+    # Presentation mode: a fixed layout that puts the step walk and the graph on the first screen (1024 x 768):
+    # the seed and view settings folded into a popover beside Previous and Next, the prediction beside the step.
+    present = _frame.presenting()
+    if present:
+        row = st.columns([2.4, 5.2, 2.4, 2.2], vertical_alignment="bottom")
+        box = row[3].popover("Seed, view", icon=":material/tune:", width="stretch")
+        col1, col2, col3 = box, box, box
+    else:
+        col1, col2, col3 = st.columns([2, 2, 2])
     col1.selectbox("Seed direction for the tangent trace (ẋ)", seed_options, key="seed",
                    format_func=lambda s: "ẋ = (1, 1, …)" if s == views.ALL_ONES else f"ẋ = e({s}): ∂/∂{s}",
                    help="Forward mode computes the derivative along this direction in one pass.")
@@ -155,11 +165,18 @@ def body(c: _sidebar.Ctx) -> None:
         st.session_state["step"] = v.position
     _url.note("step", v.position)
 
-    st.markdown("### Step through the sweeps")
-    step_controls(v)
-    _frame.show(v.now, lambda now: st.info(f"**{md(now[0])}** — {md(now[1])}", icon=":material/arrow_forward:"))
+    if present:
+        now_at, predict_at = st.columns([6.5, 3.5])
+        step_controls(v, row[:3], predict_at)
+    else:
+        st.markdown("### Step through the sweeps")
+        step_controls(v)
+        now_at = st.container()
+    with now_at:
+        _frame.show(v.now, lambda now: st.info(f"**{md(now[0])}** — {md(now[1])}", icon=":material/arrow_forward:"))
 
-    g, wcol = st.columns([7, 2] if _frame.presenting() else [5, 2])
+    # presentation mode: the graph the page's whole width, the list and results under it
+    g, wcol = (st.container(), st.container()) if present else st.columns([5, 2])
     # The right-hand column is sent first: the browser lays out the graph in the same thread that draws
     # what follows it, so the results then appear before the graph's layout is done (about 0.25 s sooner).
     with wcol:
