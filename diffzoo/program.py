@@ -754,7 +754,7 @@ class Program:
         t = _Tracer(self, x)
         outs = t.run()
         n, k = len(x), len(t.prims)
-        steps = _Steps(n, t.prims, t.args, t.act)
+        steps = _Steps(n, t.prims, t.args, t.act, t.runs)
         wl = WengertList(self.inputs, steps, tuple(outs), origins=_Origins(t.marks, n, k),  # type: ignore[arg-type]
                          guards=tuple(t.guards), program=self)
         wl.__dict__["_traced"] = (tuple(x), t.vals)
@@ -919,56 +919,73 @@ class _NoTemplate(Exception):
     """The expression is too large for generated code."""
 
 
-def _template(s: Assign, names: tuple[str, ...], kinds: tuple[int, ...],
-              loop_names: set[str]) -> Callable[..., Any] | None:
-    """Generated code for one assignment and one pattern of what its names hold (a factory over a trace's lists).
+def _template(s: Assign, names: tuple[str, ...], kinds: tuple[int, ...], loop_names: set[str]) -> tuple | None:
+    """Generated code for one assignment and one pattern of what its names hold, or None.
 
     ``kinds`` says, per name read (``names``): 3 a loop variable's value, 2 an active variable, 1 an inactive
     one, 0 a constant. For that pattern every decision the closures take per step is known at once: which
     operations fold into constants, which are steps, and each step's activity and operands. So the code
     computes the values as plain float arithmetic through the table's scalar functions (the operators for
-    + - * / and unary -, which compute the same floats) and appends the statement's steps together. It
-    declines (returns None, and the closures run the statement, raising the precise error if there is one)
-    where the pattern does not hold, a value is not finite or raises, a constant operand makes an identity
-    (``y * 0``, ``y ^ 0``), two names hold the same variable under ``-`` or ``/``, or the steps would pass
-    the limit. The text holds only generated names and numbers; the program's names, constants and the
-    table's functions are in the namespace it runs in.
+    + - * / and unary -, which compute the same floats), appends the values, primitives and activities
+    together, and records one *run* ``(b, entry, operands...)``: its first step ``b`` and what its names
+    held. It declines (returns None, and the closures run the statement, raising the precise error if there
+    is one) where the pattern does not hold, a value is not finite or raises, a constant operand makes an
+    identity (``y * 0``, ``y ^ 0``), two names hold the same variable under ``-`` or ``/``, or the steps would
+    pass the limit.
+
+    The entry is ``(make, reverse, operands, k)``: ``make`` binds the forward code to a trace's lists;
+    ``reverse`` is the reverse sweep over a run's k steps, with the very operations and order of
+    :func:`adjoints`; ``operands`` gives the steps' operand tuples when they are read. The text holds only
+    generated names and numbers; the program's names, constants and the table's functions are in the
+    namespace it runs in.
     """
     ns: dict[str, Any] = {"__builtins__": {}, "isfinite": math.isfinite, "Const": Const, "len": len, "type": type,
-                          "int": int, "float": float, "ValueError": ValueError, "ArithmeticError": ArithmeticError}
+                          "int": int, "float": float, "ValueError": ValueError, "ArithmeticError": ArithmeticError,
+                          "FLOATS": FLOATS, "nan": math.nan}
     slot = {nm: i for i, nm in enumerate(names)}
-    code: list[str] = []
+    fields = ["b", "_"]  # the run's record
+    head: list[str] = []
     for i, (nm, kind) in enumerate(zip(names, kinds)):
         ns[f"N{i}"] = nm
+        fields.append(f"o{i}")
         if kind == 3:
-            code += [f"k{i} = ints.get(N{i})", f"if k{i} is None: return None", f"o{i} = kconst.get(k{i})",
-                     f"if o{i} is None: o{i} = kconst[k{i}] = Const(float(k{i}))", f"x{i} = o{i}.value"]
+            head += [f"o{i} = ints.get(N{i})", f"if o{i} is None: return None", f"x{i} = float(o{i})"]
             continue
         if nm in loop_names:
-            code.append(f"if N{i} in ints: return None")
-        code.append(f"o{i} = env.get(N{i})")
+            head.append(f"if N{i} in ints: return None")
+        head.append(f"o{i} = env.get(N{i})")
         if kind == 0:
-            code += [f"if type(o{i}) is not Const: return None", f"x{i} = o{i}.value"]
+            head += [f"if type(o{i}) is not Const: return None", f"x{i} = o{i}.value"]
         else:
-            code += [f"if type(o{i}) is not int or {'not ' if kind == 2 else ''}act[o{i} + off]: return None",
+            head += [f"if type(o{i}) is not int or {'not ' if kind == 2 else ''}act[o{i} + off]: return None",
                      f"x{i} = vals[o{i} + off]"]
+    code: list[str] = []
     values: list[str] = []  # every value computed (steps and folded constants): their sum must be finite
-    steps: list[tuple[Primitive, str, int, str]] = []  # (primitive, operands' code, act, value)
+    # A step: (primitive, operands, act, value's name); an operand: a dict of what it is and its code.
+    steps: list[tuple[Primitive, list[dict[str, Any]], int, str]] = []
     size = [0]
-    Op = tuple[bool, bool, str, str, Any]  # (a variable?, active?, value's code, operand's code, leaf name)
 
-    def leaf(nm: str) -> Op:
-        i = slot[nm]
-        return kinds[i] in (1, 2), kinds[i] == 2, f"x{i}", f"o{i}", nm
+    def leaf(nm: str) -> dict[str, Any]:
+        i, kind = slot[nm], kinds[slot[nm]]
+        if kind == 3:
+            return {"var": False, "active": False, "x": f"x{i}", "obj": f"kc(o{i})", "back": f"float(o{i})",
+                    "name": nm}
+        if kind == 0:
+            return {"var": False, "active": False, "x": f"x{i}", "obj": f"o{i}", "back": f"o{i}.value",
+                    "check": True, "name": nm}
+        return {"var": True, "active": kind == 2, "x": f"x{i}", "obj": f"o{i}", "back": f"vals[o{i} + off]",
+                "slot": f"o{i} + off", "check": True, "name": nm}
 
-    def node(e: Expr) -> Op:
+    def node(e: Expr) -> dict[str, Any]:
         size[0] += 1
         if size[0] > _TEMPLATE_NODES:
             raise _NoTemplate
         if e.op == "const":
+            if not math.isfinite(e.value):
+                raise _NoTemplate
             c = len(ns)
             ns[f"K{c}"], ns[f"V{c}"] = Const(e.value, e.name), e.value
-            return False, False, f"V{c}", f"K{c}", None
+            return {"var": False, "active": False, "x": f"V{c}", "obj": f"K{c}", "back": f"V{c}"}
         if e.op == "var":
             return leaf(e.name)
         prim = PRIMITIVES[e.op]
@@ -976,9 +993,9 @@ def _template(s: Assign, names: tuple[str, ...], kinds: tuple[int, ...],
             raise _NoTemplate
         return apply(prim, [node(a) for a in e.args])
 
-    def apply(prim: Primitive, ops: list[Op]) -> Op:
+    def apply(prim: Primitive, ops: list[dict[str, Any]]) -> dict[str, Any]:
         v = f"v{len(values)}"
-        xs = [o[2] for o in ops]
+        xs = [o["x"] for o in ops]
         if prim.name in _INFIX:
             code.append(f"{v} = {xs[0]} {_INFIX[prim.name]} {xs[1]}")
         elif prim.name == "neg":
@@ -987,24 +1004,29 @@ def _template(s: Assign, names: tuple[str, ...], kinds: tuple[int, ...],
             ns[f"F_{prim.name}"] = prim.scalar
             code.append(f"{v} = F_{prim.name}({', '.join(xs)})")
         values.append(v)
-        if not any(o[0] for o in ops):  # constants only: folded
-            return False, False, v, f"Const({v})", None
-        active = not prim.piecewise_constant and any(o[0] and o[1] for o in ops)
+        if not any(o["var"] for o in ops):  # constants only: folded (recorded if a step uses it)
+            return {"var": False, "active": False, "x": v, "obj": f"Const({v})", "folded": v}
+        active = not prim.piecewise_constant and any(o["var"] and o["active"] for o in ops)
         if active and len(ops) == 2:
-            (va, _, xa, oa, na), (vb, _, xb, ob, nb) = ops
-            if prim.name in ("sub", "div") and va and vb and na is not None and nb is not None:
-                if na == nb:
+            a, b = ops
+            if prim.name in ("sub", "div") and a["var"] and b["var"] and a.get("name") and b.get("name"):
+                if a["name"] == b["name"]:
                     active = False  # y - y, y / y
                 else:
-                    code.append(f"if {oa} == {ob}: return None")
+                    code.append(f"if {a['obj']} == {b['obj']}: return None")
             if active and prim.name == "mul":
-                code.extend(f"if {x} == 0: return None" for is_var, x in ((va, xa), (vb, xb)) if not is_var)
-            if active and prim.name == "pow" and not vb:
-                code.append(f"if {xb} == 0: return None")
+                code.extend(f"if {o['x']} == 0: return None" for o in ops if not o["var"])
+            if active and prim.name == "pow" and not b["var"]:
+                code.append(f"if {b['x']} == 0: return None")
+        for o in ops:
+            if "folded" in o and "back" not in o:
+                fields.append(f"c{len(fields)}")
+                code.append(f"{fields[-1]} = {o['folded']}")
+                o["obj"], o["back"] = f"Const({fields[-1]})", fields[-1]
         j = len(steps)
-        operands = "(" + ", ".join(o[3] for o in ops) + ("," if len(ops) == 1 else "") + ")"
-        steps.append((prim, operands, sum(o[0] for o in ops) if active else 0, v))
-        return True, active, v, f"(b + {j})" if j else "b", None
+        steps.append((prim, ops, sum(o["var"] for o in ops) if active else 0, v))
+        return {"var": True, "active": active, "x": v, "obj": f"b + {j}", "back": f"vals[b + off + {j}]",
+                "slot": f"b + off + {j}"}
 
     try:
         root = node(s.expr)
@@ -1012,22 +1034,60 @@ def _template(s: Assign, names: tuple[str, ...], kinds: tuple[int, ...],
             root = apply(PRIMITIVES[_AUG[s.op]], [leaf(s.target), root])
     except _NoTemplate:
         return None
-    ns["P"] = tuple(st[0] for st in steps)
-    ns["A"] = tuple(st[2] for st in steps)
-    ns["T"] = s.target
-    lines = ["def make(vals, act, prims_extend, args_extend, act_extend, vals_extend, env, ints, kconst, off, most):",
-             "    def run():", "        try:"]
-    lines += [f"            {ln}" for ln in code]
-    lines += ["        except (ValueError, ArithmeticError):", "            return None"]
+    k = len(steps)
+    ns["P"], ns["A"], ns["NONE"], ns["T"] = tuple(st[0] for st in steps), tuple(st[2] for st in steps), (None,) * k, \
+        s.target
+    fwd = ["def make(vals, act, prims_extend, args_extend, act_extend, vals_extend, runs_append, env, ints, kconst, "
+           "off, most):", "    def run():", "        try:"]
+    fwd += [f"            {ln}" for ln in head + code]
+    fwd += ["        except (ValueError, ArithmeticError):", "            return None"]
     if values:
-        lines.append(f"        if not isfinite({' + '.join(values)}): return None")
+        fwd.append(f"        if not isfinite({' + '.join(values)}): return None")
     if steps:
-        lines += ["        b = len(vals) - off", f"        if b + {len(steps) - 1} > most: return None",
-                  f"        vals_extend(({', '.join(st[3] for st in steps)},))", "        prims_extend(P)",
-                  "        act_extend(A)", f"        args_extend(({', '.join(st[1] for st in steps)},))"]
-    lines += [f"        env[T] = {root[3]}", "        return True", "    return run"]
-    exec(compile("\n".join(lines), "<diffzoo trace>", "exec"), ns)  # noqa: S102 - generated text, see above
-    return ns["make"]
+        fwd += ["        b = len(vals) - off", f"        if b + {k - 1} > most: return None",
+                f"        vals_extend(({', '.join(st[3] for st in steps)},))", "        prims_extend(P)",
+                "        act_extend(A)", "        args_extend(NONE)",
+                f"        runs_append((b, E, {', '.join(fields[2:])},))"]
+    obj = root["obj"]
+    if obj.startswith("kc("):  # a loop variable's value itself: its shared constant
+        obj = f"kconst.get({obj[3:-1]}) or kconst.setdefault({obj[3:-1]}, Const(float({obj[3:-1]})))"
+    fwd += [f"        env[T] = {obj}", "        return True", "    return run"]
+    # The reverse sweep over the run's steps, last first: as adjoints() does for each step and argument.
+    rev = ["def reverse(bar, need, vals, off, fail, rec):", f"    {', '.join(fields)} = rec"]
+    for j in range(k - 1, -1, -1):
+        prim, ops, act, _ = steps[j]
+        if not act:
+            continue
+        rules = _rules(prim)
+        rev += [f"    s = b + off + {j}", "    if need[s]:", "        g = bar[s]"]
+        for p, o in enumerate(ops):
+            if not (o["var"] and o["active"]):
+                continue
+            r = rules[p]
+            if type(r) is float:
+                c = len(ns)
+                ns[f"D{c}"] = r
+                rev.append(f"        d = D{c}")
+            elif type(r) is int:
+                rev.append(f"        d = {ops[r]['back']}")
+                if ops[r].get("check") or ops[r]["back"].startswith("vals"):
+                    rev.append(f"        if d - d: fail(b + {j}, {p})")
+            else:
+                c = len(ns)
+                ns[f"R{c}"] = r
+                args = ", ".join(x["back"] for x in ops)
+                rev += ["        try:", f"            d = float(R{c}(FLOATS, vals[s], {args}))",
+                        "        except (ValueError, ArithmeticError):", "            d = nan",
+                        f"        if d - d: fail(b + {j}, {p})"]
+            rev += [f"        bar[{o['slot']}] += g * d", f"        need[{o['slot']}] = True"]
+    rev.append("    return None")
+    ops_text = ", ".join("(" + ", ".join(o["obj"] for o in st[1]) + ("," if len(st[1]) == 1 else "") + ")"
+                         for st in steps)
+    opsf = ["def operands(rec, kc):", f"    {', '.join(fields)} = rec",
+            f"    return ({ops_text}{',' if k == 1 else ''})"]
+    exec(compile("\n".join(fwd + rev + opsf), "<diffzoo trace>", "exec"), ns)  # noqa: S102 - generated, see above
+    ns["E"] = (ns["make"], ns["reverse"], ns["operands"], k)
+    return ns["E"]
 
 
 def _names_read(s: Assign) -> tuple[str, ...]:
@@ -1077,6 +1137,7 @@ class _Tracer:
         self.kconst: dict[int, Const] = {}  # a loop variable's value as a constant, one object per value
         self.compiled: dict[int, Callable[[], Operand]] = {}  # expression node (by id) -> its closure
         self.names_read: dict[int, tuple[str, ...]] = {}
+        self.runs: list[tuple[Any, ...]] = []  # (first step, template entry, operands...) per generated-code run
         self.bound: dict[tuple[int, tuple[int, ...]], Callable[[], Any]] = {}  # generated code bound to this trace
 
     # -- origins and errors
@@ -1326,9 +1387,9 @@ class _Tracer:
                 made[key] = _template(s, names, key[1], self.loop_names)
             if made[key] is None:
                 return None
-            run = self.bound[key] = made[key](self.vals, self.act, self.prims.extend, self.args.extend,
-                                              self.act.extend, self.vals.extend, self.env, self.ints, self.kconst,
-                                              self.n - 1, self.limits.steps)
+            run = self.bound[key] = made[key][0](self.vals, self.act, self.prims.extend, self.args.extend,
+                                                 self.act.extend, self.vals.extend, self.runs.append, self.env,
+                                                 self.ints, self.kconst, self.n - 1, self.limits.steps)
         return run
 
     def for_(self, s: For) -> Callable[[], None]:
@@ -1408,11 +1469,30 @@ def _loop_names(body: Sequence[Any]) -> set[str]:
 
 class _Steps(Sequence):
     """A traced list's steps, kept as the tracer's compact record and made :class:`Step` objects when first read
-    (a sweep reads the record itself: tracing and differentiating need no object per step)."""
+    (a sweep reads the record itself: tracing and differentiating need no object per step). The operands of
+    the steps that generated code recorded (``runs``) are None in ``raw`` until they are read."""
 
-    def __init__(self, n: int, prims: list[Primitive], args: list[tuple[Operand, ...]], act: list[Any]):
-        self.n, self.prims, self.args, self.act = n, prims, args, act
+    def __init__(self, n: int, prims: list[Primitive], raw: list[Any], act: list[Any], runs: list[tuple[Any, ...]]):
+        self.n, self.prims, self.raw, self.act, self.runs = n, prims, raw, act, runs
         self._steps: tuple[Step, ...] | None = None
+        self._filled = not runs
+
+    @property
+    def args(self) -> list[tuple[Operand, ...]]:
+        """Every step's operands (those of the runs written in when first read)."""
+        if not self._filled:
+            consts: dict[int, Const] = {}
+
+            def kc(k: int) -> Const:
+                c = consts.get(k)
+                if c is None:
+                    c = consts[k] = Const(float(k))
+                return c
+            for rec in self.runs:
+                b, entry = rec[0], rec[1]
+                self.raw[b - 1:b - 1 + entry[3]] = entry[2](rec, kc)
+            self._filled = True
+        return self.raw
 
     def all(self) -> tuple[Step, ...]:
         if self._steps is None:
@@ -1611,8 +1691,12 @@ def adjoints(wl: WengertList, vals: Sequence[float], ybar: Sequence[float]) -> l
     As the adjoint program does, it visits only the steps a weighted output depends on, and evaluates a
     partial only along a step and argument that vary; an infinite or undefined partial there is refused.
     """
-    prims, args, act = _record(wl)
+    steps = wl.steps
     n, off = wl.n, wl.n - 1
+    if isinstance(steps, _Steps) and steps.n == n:  # a trace's record: the runs of generated code sweep themselves
+        prims, args, act, runs = steps.prims, steps.raw, steps.act, steps.runs
+    else:
+        (prims, args, act), runs = _record(wl), []
     size = n + len(prims)
     bar = [0.0] * size
     need = [False] * size
@@ -1621,7 +1705,22 @@ def adjoints(wl: WengertList, vals: Sequence[float], ybar: Sequence[float]) -> l
             bar[o + off] += w
             need[o + off] = True
     isfinite, nan = math.isfinite, math.nan
-    for s in range(size - 1, n - 1, -1):
+
+    def fail(k: int, j: int) -> None:
+        raise _no_partial(wl, k, j)
+
+    ri = len(runs) - 1
+    stop = runs[ri][0] + runs[ri][1][3] - 1 + off if runs else -1  # the last step of the last run not swept
+    s = size
+    while s > n:
+        s -= 1
+        if s == stop:
+            rec = runs[ri]
+            rec[1][1](bar, need, vals, off, fail, rec)
+            s -= rec[1][3] - 1
+            ri -= 1
+            stop = runs[ri][0] + runs[ri][1][3] - 1 + off if ri >= 0 else -1
+            continue
         if not need[s] or not act[s]:
             continue
         g = bar[s]
