@@ -600,7 +600,7 @@ def memory_figure(df: pd.DataFrame) -> Figure:
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("iterations")
-        ax.grid(True, alpha=0.3, which="both")
+        ax.grid(True, alpha=0.3)
         ax.legend(fontsize=_pt(10), framealpha=0.9)
     return fig
 

@@ -42,6 +42,7 @@ GROUP_WINDOW = 8  # iteration groups listed around the current one
 ROWS_PER_GROUP = 40  # rows of one group shown (the CSV has them all)
 SWEEP_POINTS = 241  # points of the kinks-and-jumps plot
 MEMORY_COUNTS = (10, 30, 100, 300, 1000)
+FIGURE_DPI = 120  # a 8-10 inch figure at 960-1200 pixels: sharp in the page's column, half the time of 182 dpi
 SOURCE_COLUMNS = 30  # characters of a source line beside its generated code (cut with …; the source is above)
 ASCENT_STEPS = 6
 ASCENT_RATE = 0.005
@@ -75,7 +76,7 @@ def example_named(name: str) -> Example | None:
 
 def numbered(text: str, current: int | None = None) -> str:
     """The program with line numbers, the line ``current`` marked with ``▶``."""
-    lines = text.split("\n")
+    lines = text.rstrip("\n").split("\n")
     w = len(str(len(lines)))
     return "\n".join(f"{'▶' if k == current else ' '} {k:>{w}} │ {ln}" for k, ln in enumerate(lines, start=1))
 
@@ -423,7 +424,7 @@ def sweep(text: str, point: tuple[float, ...], i: int = 0, radius: float = 1.0, 
     frame = pd.DataFrame({name: xs, "f": fs, "AD derivative": ds})
     marks = [(b.at, b.kind) for b in bounds if b.kind != "seam"]
     fig = plots.program_sweep_figure(xs, np.array(fs), np.array(ds), marks, x0[i], name)
-    png = plots.to_png(fig)
+    png = plots.to_png(fig, FIGURE_DPI)
     return Sweep(name, frame, tuple(bounds), png, lambda: plots.to_svg(
         plots.program_sweep_figure(xs, np.array(fs), np.array(ds), marks, x0[i], name)), unresolved, smooth)
 
@@ -526,7 +527,7 @@ def memory(text: str, point: tuple[float, ...], counts: tuple[int, ...] = MEMORY
     if f.program is None:
         raise ValueError("the memory profile is of a program with a loop")
     df = pd.DataFrame(lc.memory_profile(f.program, list(point), list(counts)))
-    return Memory(df, plots.to_png(plots.memory_figure(df)), lambda: plots.to_svg(plots.memory_figure(df)))
+    return Memory(df, plots.to_png(plots.memory_figure(df), FIGURE_DPI), lambda: plots.to_svg(plots.memory_figure(df)))
 
 
 # --- projectile: gradient ascent on the angle ------------------------------------------------------------
@@ -553,7 +554,8 @@ def ascent(text: str, start: float, steps: int = ASCENT_STEPS, rate: float = ASC
                      "d(range)/d(angle)": g})
         a = a + rate * g
     df = pd.DataFrame(rows)
-    return Ascent(df, plots.to_png(plots.ascent_figure(df)), lambda: plots.to_svg(plots.ascent_figure(df)), rate)
+    return Ascent(df, plots.to_png(plots.ascent_figure(df), FIGURE_DPI), lambda: plots.to_svg(plots.ascent_figure(df)),
+                  rate)
 
 
 # --- the view -------------------------------------------------------------------------------------------
@@ -574,10 +576,10 @@ class ProgramView:
     graph: Part[str]
     collapsed: bool
     methods: Part[Methods]
-    sweep: Part[Sweep]
+    sweep: Callable[[], Part[Sweep]]  # the heavier parts are computed when the page reaches them
     code: Part[Generated]
-    memory: Part[Memory]
-    ascent: Part[Ascent] | None  # the projectile only
+    memory: Callable[[], Part[Memory]]
+    ascent: Callable[[], Part[Ascent]] | None  # the projectile only
     swell_link: bool  # the logistic map: point at the Symbolic page's swell chart
     downloads: tuple[Download, ...]
 
@@ -652,27 +654,39 @@ def program_view(text: str, point: tuple[float, ...], *, position: int = 0, wrt:
     collapsed = g.ok and g.get()[1]
     graph_part = Part(g.what, g.value[0], g.error) if g.ok else Part(g.what, error=g.error, reason=g.reason)
     meth = part("the derivatives by every method", lambda: cache(methods, text, point))
-    sw = part("f and its AD derivative across a range", lambda: cache(sweep, text, point, wrt, float(radius))) \
-        if n else left_out("f across a range", "The program has no inputs.")
+    def sw() -> Part[Sweep]:
+        if not n:
+            return left_out("f across a range", "The program has no inputs.")
+        return part("f and its AD derivative across a range", lambda: cache(sweep, text, point, wrt, float(radius)))
+
     if f.program is None:
         reason = "An expression has no loops: the Traces page shows its generated code."
         code: Part[Generated] = left_out("the generated code", reason)
-        mem: Part[Memory] = left_out("the memory trade-off", "An expression has no loop whose iterations could grow.")
+        mem_out: Part[Memory] = left_out("the memory trade-off", "An expression has no loop whose iterations could "
+                                         "grow.")
     elif importlib.util.find_spec("diffzoo.loopcode") is None:
         code = left_out("the generated code", f"Not shown here: {NO_COMPILER} yet (diffzoo/loopcode.py), so the "
                         "primal, JVP and VJP programs that keep the loops cannot be generated.")
-        mem = left_out("the memory trade-off", f"Not shown here: {NO_COMPILER} yet, and the memory profile "
+        mem_out = left_out("the memory trade-off", f"Not shown here: {NO_COMPILER} yet, and the memory profile "
                        "(values stored and time against the iteration count) is measured on its code.")
     else:
         code = part("the generated code", lambda: cache(generated, text))
-        mem = part("the memory trade-off", lambda: cache(memory, text, point))
-        if isinstance(mem.error, ValueError) and "no for loop" in str(mem.error):
-            mem = left_out("the memory trade-off", "Not shown for this program: the memory profile runs it with a "
-                           "for loop over range(N) made longer and longer, and this program has no such loop (its "
-                           "loops are while loops, or it has none). The Taylor-sin, logistic-map, projectile and "
-                           "log-sum-exp examples have one.")
+        mem_out = None
     projectile = f.program is not None and f.program.name == "projectile" and n == 1
-    asc = part("gradient ascent on the angle", lambda: cache(ascent, text, point[0])) if projectile else None
+    def mem() -> Part[Memory]:
+        if mem_out is not None:
+            return mem_out
+        got: Part[Memory] = part("the memory trade-off", lambda: cache(memory, text, point))
+        if isinstance(got.error, ValueError) and "no for loop" in str(got.error):
+            return left_out("the memory trade-off", "Not shown for this program: the memory profile runs it with a "
+                            "for loop over range(N) made longer and longer, and this program has no such loop (its "
+                            "loops are while loops, or it has none). The Taylor-sin, logistic-map, projectile and "
+                            "log-sum-exp examples have one.")
+        return got
+
+    def asc() -> Part[Ascent]:
+        return part("gradient ascent on the angle", lambda: cache(ascent, text, point[0]))
+
     logistic = f.program is not None and f.program.name == "logistic"
     value = tuple(float(v) for v in wl.output_values(t.vals))
 
@@ -685,7 +699,8 @@ def program_view(text: str, point: tuple[float, ...], *, position: int = 0, wrt:
         gen = code.get()
         files += [Download(f"{k} (.py)", src, f"{k.lower()}.py", "text/x-python") for k, src in gen.sources.items()]
     return ProgramView(text, tuple(f.variables), point, len(wl.steps), value, Part("the current step", nw),
-                       numbered(text, nw.line), trace, graph_part, collapsed, meth, sw, code, mem, asc, logistic,
+                       numbered(text, nw.line), trace, graph_part, collapsed, meth, sw, code, mem,
+                       asc if projectile else None, logistic,
                        tuple(files))
 
 

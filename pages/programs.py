@@ -140,17 +140,17 @@ def body(_: _sidebar.Ctx) -> None:
     if n > 1:
         k1.selectbox("Move the input", list(range(n)), key="p_wrt", format_func=lambda i: f.variables[i])
     k2.select_slider("Range: the input ± r", list(RADII), key="p_radius", format_func=lambda r: f"r = {r:g}")
-    _frame.show(v.sweep, draw_sweep)
+    _frame.show(v.sweep(), draw_sweep)
 
     st.markdown("### 4. The generated code (loops kept)")
     _frame.show(v.code, draw_code)
 
     st.markdown("### 5. Memory: reverse mode's tape against forward mode's live values")
-    _frame.show(v.memory, draw_memory)
+    _frame.show(v.memory(), draw_memory)
 
     if v.ascent is not None:
         st.markdown("### 6. Gradient ascent to the best angle")
-        _frame.show(v.ascent, draw_ascent)
+        _frame.show(v.ascent(), draw_ascent)
     if v.swell_link:
         st.markdown("### 6. Expression swell")
         st.page_link("pages/symbolic.py", label="The Symbolic page's swell chart: the logistic map's derivative "

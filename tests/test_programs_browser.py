@@ -2,7 +2,7 @@
 
 It opens /programs on the Taylor-series sin example, checks that no part shows an exception and that the page never
 scrolls sideways, steps the walk with Next (the marked source line moves to line 6, the address says p_step=1), and
-saves the screenshot assets/screenshots/programs.png.
+saves the screenshot assets/screenshots/programs.png (the walk, after that step).
 """
 
 from __future__ import annotations
@@ -52,10 +52,13 @@ def test_programs_page_fits_1024_pixels_and_steps(server, browser):
         assert main[0] <= main[1] + 1, main  # the page never scrolls sideways
         body = page.inner_text('[data-testid="stMain"]')
         assert "The derivative by every method" in body and "0.8775825618903728" in body  # cos(0.5)
-        page.screenshot(path=str(SHOT))
         page.get_by_role("button", name="Next ▶").click()
         page.wait_for_function("() => document.body.innerText.includes('▶ 6 │')", timeout=30_000)
         _settle(page)
+        page.get_by_text("1. Step through the sweeps").scroll_into_view_if_needed()
+        page.evaluate("""() => { const m = document.querySelector('[data-testid="stMain"]'); m.scrollBy(0, 330); }""")
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(SHOT))
         assert "p_step=1" in page.evaluate("document.location.search")
         assert not page.query_selector('[data-testid="stException"]')
     finally:

@@ -40,7 +40,7 @@ def test_newton_sqrt_derivative(x):
 def test_step_function_ad_zero_and_the_jump_said():
     v = pv.program_view(EX["step_jump.dz"].text, (0.0,), radius=1.0)
     assert _gradient(v, "forward") == 0.0 and _gradient(v, "reverse") == 0.0
-    s = v.sweep.get()
+    s = v.sweep().get()
     jumps = [b for b in s.boundaries if b.kind == "jump"]
     assert len(jumps) == 1 and jumps[0].jump == 1.0 and abs(jumps[0].at) < 1e-12  # 0 -> 1 at x = 0
     assert jumps[0].slopes == (0.0, 0.0)
@@ -50,7 +50,7 @@ def test_step_function_ad_zero_and_the_jump_said():
 
 
 def test_piecewise_kink_slopes():
-    s = pv.program_view(EX["piecewise_kink.dz"].text, (0.5,), radius=1.0).sweep.get()
+    s = pv.program_view(EX["piecewise_kink.dz"].text, (0.5,), radius=1.0).sweep().get()
     (b,) = s.boundaries
     assert b.kind == "kink" and b.at == pytest.approx(1.0, abs=1e-12)
     assert b.slopes == pytest.approx((2.0, -1.0), abs=1e-9)  # d(x²)/dx at 1 and d(2 - x)/dx
@@ -98,7 +98,7 @@ def test_compiler_parts_fail_alone_or_show_code():
         assert pv.NO_COMPILER in v.code.reason or pv.NO_COMPILER in str(v.code.error)
     else:
         assert set(v.code.get().sources) == {"primal", "JVP", "VJP"}
-    assert v.trace.ok and v.graph.ok and v.methods.ok and v.sweep.ok and v.swell_link
+    assert v.trace.ok and v.graph.ok and v.methods.ok and v.sweep().ok and v.swell_link
 
 
 # --- the page ------------------------------------------------------------------------------------------
