@@ -92,13 +92,29 @@ def test_projectile_ascent_against_central_differences():
     assert a.frame["range"].iloc[-1] > a.frame["range"].iloc[0]  # ascent climbs
 
 
-def test_compiler_parts_fail_alone_or_show_code():
+def test_without_the_compiler_its_parts_say_so_alone(monkeypatch):
+    real = pv.importlib.util.find_spec
+    monkeypatch.setattr(pv.importlib.util, "find_spec",
+                        lambda name, *a: None if name == "diffzoo.loopcode" else real(name, *a))
     v = pv.program_view(EX["logistic_map.dz"].text, (0.2, 3.7))
-    if not v.code.ok:
-        assert pv.NO_COMPILER in v.code.reason or pv.NO_COMPILER in str(v.code.error)
-    else:
-        assert set(v.code.get().sources) == {"primal", "JVP", "VJP"}
+    assert pv.NO_COMPILER in v.code.reason and pv.NO_COMPILER in v.memory().reason
     assert v.trace.ok and v.graph.ok and v.methods.ok and v.sweep().ok and v.swell_link
+
+
+def test_generated_code_beside_its_source_and_the_memory_trade_off():
+    pytest.importorskip("diffzoo.loopcode")
+    text = EX["taylor_sin.dz"].text
+    v = pv.program_view(text, (0.5,))
+    gen = v.code.get()
+    assert set(gen.sources) == {"primal", "JVP", "VJP"}
+    beside = gen.side_by_side("VJP")
+    # the reverse sweep runs the loop backwards, beside the source's for loop (line 5)
+    assert any(ln.startswith("  5 ") and "reversed(range(1, 12))" in ln for ln in beside.split("\n")), beside
+    assert {d.name for d in v.downloads} >= {"primal.py", "jvp.py", "vjp.py", "taylor_sin.dz", "program-trace.csv"}
+    m = v.memory().get().shown()
+    # the tape grows with the iterations (one pushed term each), forward mode's live values stay put
+    assert list(m["reverse: tape"]) == list(m["iterations"])
+    assert m["forward: live"].nunique() == 1 and m["forward: live"].iloc[0] < 20
 
 
 # --- the page ------------------------------------------------------------------------------------------
