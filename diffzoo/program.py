@@ -755,7 +755,7 @@ class Program:
         outs = t.run()
         n, k = len(x), len(t.prims)
         steps = _Steps(n, t.prims, t.args, t.act, t.runs)
-        wl = WengertList(self.inputs, steps, tuple(outs), origins=_Origins(t.marks, n, k),  # type: ignore[arg-type]
+        wl = WengertList(self.inputs, steps, tuple(outs), origins=_Origins(t.marks, n, k, t.runs),  # type: ignore[arg-type]
                          guards=tuple(t.guards), program=self)
         wl.__dict__["_traced"] = (tuple(x), t.vals)
         wl.__dict__["_partials"] = (steps, sum(t.act[n:]))  # (WengertList.partial_count, without the steps)
@@ -943,23 +943,24 @@ def _template(s: Assign, names: tuple[str, ...], kinds: tuple[int, ...], loop_na
                           "int": int, "float": float, "ValueError": ValueError, "ArithmeticError": ArithmeticError,
                           "FLOATS": FLOATS, "nan": math.nan}
     slot = {nm: i for i, nm in enumerate(names)}
-    fields = ["b", "_"]  # the run's record
+    fields = ["b", "_", "_loops"]  # the run's record: first step, entry, loop iterations, operands
     head: list[str] = []
     for i, (nm, kind) in enumerate(zip(names, kinds)):
         ns[f"N{i}"] = nm
         fields.append(f"o{i}")
         if kind == 3:
-            head += [f"o{i} = ints.get(N{i})", f"if o{i} is None: return None", f"x{i} = float(o{i})"]
+            head += [f"o{i} = ints.get(N{i})", f"if o{i} is None: return fallback()", f"x{i} = float(o{i})"]
             continue
         if nm in loop_names:
-            head.append(f"if N{i} in ints: return None")
+            head.append(f"if N{i} in ints: return fallback()")
         head.append(f"o{i} = env.get(N{i})")
         if kind == 0:
-            head += [f"if type(o{i}) is not Const: return None", f"x{i} = o{i}.value"]
+            head += [f"if type(o{i}) is not Const: return fallback()", f"x{i} = o{i}.value"]
         else:
-            head += [f"if type(o{i}) is not int or {'not ' if kind == 2 else ''}act[o{i} + off]: return None",
+            head += [f"if type(o{i}) is not int or {'not ' if kind == 2 else ''}act[o{i} + off]: return fallback()",
                      f"x{i} = vals[o{i} + off]"]
     code: list[str] = []
+    post: list[str] = []  # conditions under which the closures must decide (identities), once values are known
     values: list[str] = []  # every value computed (steps and folded constants): their sum must be finite
     # A step: (primitive, operands, act, value's name); an operand: a dict of what it is and its code.
     steps: list[tuple[Primitive, list[dict[str, Any]], int, str]] = []
@@ -1013,11 +1014,11 @@ def _template(s: Assign, names: tuple[str, ...], kinds: tuple[int, ...], loop_na
                 if a["name"] == b["name"]:
                     active = False  # y - y, y / y
                 else:
-                    code.append(f"if {a['obj']} == {b['obj']}: return None")
+                    post.append(f"{a['obj']} == {b['obj']}")
             if active and prim.name == "mul":
-                code.extend(f"if {o['x']} == 0: return None" for o in ops if not o["var"])
+                post.extend(f"{o['x']} == 0" for o in ops if not o["var"])
             if active and prim.name == "pow" and not b["var"]:
-                code.append(f"if {b['x']} == 0: return None")
+                post.append(f"{b['x']} == 0")
         for o in ops:
             if "folded" in o and "back" not in o:
                 fields.append(f"c{len(fields)}")
@@ -1025,8 +1026,8 @@ def _template(s: Assign, names: tuple[str, ...], kinds: tuple[int, ...], loop_na
                 o["obj"], o["back"] = f"Const({fields[-1]})", fields[-1]
         j = len(steps)
         steps.append((prim, ops, sum(o["var"] for o in ops) if active else 0, v))
-        return {"var": True, "active": active, "x": v, "obj": f"b + {j}", "back": f"vals[b + off + {j}]",
-                "slot": f"b + off + {j}"}
+        return {"var": True, "active": active, "x": v, "obj": f"b + {j}", "back": f"vals[u + {j}]",
+                "slot": f"u + {j}"}
 
     try:
         root = node(s.expr)
@@ -1038,37 +1039,41 @@ def _template(s: Assign, names: tuple[str, ...], kinds: tuple[int, ...], loop_na
     ns["P"], ns["A"], ns["NONE"], ns["T"] = tuple(st[0] for st in steps), tuple(st[2] for st in steps), (None,) * k, \
         s.target
     fwd = ["def make(vals, act, prims_extend, args_extend, act_extend, vals_extend, runs_append, env, ints, kconst, "
-           "off, most):", "    def run():", "        try:"]
-    fwd += [f"            {ln}" for ln in head + code]
-    fwd += ["        except (ValueError, ArithmeticError):", "            return None"]
+           "off, most, tracer, fallback):", "    def run():"]
+    fwd += [f"        {ln}" for ln in head]
+    fwd += ["        ok = True", "        try:"] + [f"            {ln}" for ln in code or ["pass"]]
+    fwd += ["        except (ValueError, ArithmeticError):", "            ok = False"]
+    fwd.append(f"        if not ok{''.join(f' or {c}' for c in post)}: return fallback()")
     if values:
-        fwd.append(f"        if not isfinite({' + '.join(values)}): return None")
+        fwd += [f"        t = {' + '.join(values)}", "        if t - t: return fallback()"]
     if steps:
-        fwd += ["        b = len(vals) - off", f"        if b + {k - 1} > most: return None",
+        fwd += ["        b = len(vals) - off", f"        if b + {k - 1} > most: return fallback()",
                 f"        vals_extend(({', '.join(st[3] for st in steps)},))", "        prims_extend(P)",
                 "        act_extend(A)", "        args_extend(NONE)",
-                f"        runs_append((b, E, {', '.join(fields[2:])},))"]
+                f"        runs_append((b, E, tracer.loops, {', '.join(fields[3:])},))"]
     obj = root["obj"]
     if obj.startswith("kc("):  # a loop variable's value itself: its shared constant
         obj = f"kconst.get({obj[3:-1]}) or kconst.setdefault({obj[3:-1]}, Const(float({obj[3:-1]})))"
-    fwd += [f"        env[T] = {obj}", "        return True", "    return run"]
+    fwd += [f"        env[T] = {obj}", "    return run"]
     # The reverse sweep over the run's steps, last first: as adjoints() does for each step and argument.
-    rev = ["def reverse(bar, need, vals, off, fail, rec):", f"    {', '.join(fields)} = rec"]
+    rev = ["def reverse(bar, need, vals, off, fail, rec):", f"    {', '.join(fields)} = rec", "    u = b + off"]
     for j in range(k - 1, -1, -1):
         prim, ops, act, _ = steps[j]
         if not act:
             continue
         rules = _rules(prim)
-        rev += [f"    s = b + off + {j}", "    if need[s]:", "        g = bar[s]"]
+        rev += [f"    s = u + {j}", "    if need[s]:", "        g = bar[s]"]
         for p, o in enumerate(ops):
             if not (o["var"] and o["active"]):
                 continue
             r = rules[p]
-            if type(r) is float:
+            if type(r) is float:  # g * 1.0 is g and g * -1.0 is -g, bit for bit
                 c = len(ns)
                 ns[f"D{c}"] = r
-                rev.append(f"        d = D{c}")
-            elif type(r) is int:
+                rev += [f"        bar[{o['slot']}] {'+= g' if r == 1 else '-= g' if r == -1 else f'+= g * D{c}'}",
+                        f"        need[{o['slot']}] = True"]
+                continue
+            if type(r) is int:
                 rev.append(f"        d = {ops[r]['back']}")
                 if ops[r].get("check") or ops[r]["back"].startswith("vals"):
                     rev.append(f"        if d - d: fail(b + {j}, {p})")
@@ -1086,7 +1091,7 @@ def _template(s: Assign, names: tuple[str, ...], kinds: tuple[int, ...], loop_na
     opsf = ["def operands(rec, kc):", f"    {', '.join(fields)} = rec",
             f"    return ({ops_text}{',' if k == 1 else ''})"]
     exec(compile("\n".join(fwd + rev + opsf), "<diffzoo trace>", "exec"), ns)  # noqa: S102 - generated, see above
-    ns["E"] = (ns["make"], ns["reverse"], ns["operands"], k)
+    ns["E"] = (ns["make"], ns["reverse"], ns["operands"], k, s.line)
     return ns["E"]
 
 
@@ -1305,10 +1310,14 @@ class _Tracer:
         return lambda: not inner()
 
     # -- statements: a closure each
-    def block(self, body: Sequence[Any]) -> tuple[Callable[[], None], ...]:
-        return tuple(self.statement(s) for s in body)
+    def block(self, body: Sequence[Any]) -> list[Callable[[], None]]:
+        """The statements' closures, in a list where a hot assignment puts its generated code in its own place."""
+        out: list[Callable[[], None]] = []
+        for s in body:
+            out.append(self.statement(s, out, len(out)))
+        return out
 
-    def statement(self, s: Any) -> Callable[[], None]:
+    def statement(self, s: Any, home: list[Callable[[], None]], at: int) -> Callable[[], None]:
         tracer, vals, env, marks_append = self, self.vals, self.env, self.marks.append
         kind = type(s)
         if kind is Assign:
@@ -1325,17 +1334,14 @@ class _Tracer:
                         raise EvaluationError(f"'{target}' has no value yet, so '{op}' cannot update it",
                                               str(tracer.origin))
                     env[target] = app(env[target], v)
-            fast: list[Any] = [None, 0]  # the generated code for the operands seen last, and the runs so far
+            runs = [0]
 
-            def assign() -> None:
+            def assign() -> None:  # the closures' run; once hot, generated code runs in its place and falls back here
                 marks_append((len(vals), line, tracer.loops))
-                run = fast[0]
-                if run is not None and run() is not None:
-                    return
                 slow()
-                fast[1] += 1
-                if fast[1] >= _HOT:
-                    fast[0] = tracer.fast(s)
+                runs[0] += 1
+                if runs[0] >= _HOT:
+                    home[at] = tracer.fast(s, assign) or assign
             return assign
         if kind is For:
             return self.for_(s)
@@ -1363,7 +1369,7 @@ class _Tracer:
             raise _Return([f() for f in outs])
         return return_
 
-    def fast(self, s: Assign) -> Callable[[], Any] | None:
+    def fast(self, s: Assign, fallback: Callable[[], None]) -> Callable[[], Any] | None:
         """The generated code (:func:`_template`) for ``s`` and what its names hold now, bound to this trace."""
         names = self.names_read.get(id(s))
         if names is None:
@@ -1389,12 +1395,13 @@ class _Tracer:
                 return None
             run = self.bound[key] = made[key][0](self.vals, self.act, self.prims.extend, self.args.extend,
                                                  self.act.extend, self.vals.extend, self.runs.append, self.env,
-                                                 self.ints, self.kconst, self.n - 1, self.limits.steps)
+                                                 self.ints, self.kconst, self.n - 1, self.limits.steps, self, fallback)
         return run
 
     def for_(self, s: For) -> Callable[[], None]:
         tracer, ints, limits, body, name, line = self, self.ints, self.limits, self.block(s.body), s.var, s.line
         most = limits.total_iterations
+        innermost = not _loop_names(s.body) and not _has_while(s.body)
 
         def loop() -> None:
             bounds = [_int_bound(b, ints, line, "", limits) for b in s.bounds]
@@ -1403,6 +1410,22 @@ class _Tracer:
                 raise LimitError(f"line {line}: for {name} in range({', '.join(map(str, bounds))}) would run "
                                  f"{len(r):,} iterations; at most {limits.iterations:,} per loop")
             outer = tracer.loops
+            if innermost and tracer.total + len(r) <= most:  # no loop inside, no limit reached: counted at once
+                tracer.total += len(r)
+                if len(body) == 1:
+                    for k in r:
+                        ints[name] = k
+                        tracer.loops = outer + ((name, k),)
+                        body[0]()
+                else:
+                    for k in r:
+                        ints[name] = k
+                        tracer.loops = outer + ((name, k),)
+                        for st in body:
+                            st()
+                tracer.loops = outer
+                ints.pop(name, None)
+                return
             for k in r:
                 tracer.total += 1
                 if tracer.total > most:
@@ -1448,6 +1471,18 @@ class _Tracer:
         except _Return as r:
             return r.outs
         raise EvaluationError("the program ended without reaching return")  # (the parser requires one)
+
+
+def _has_while(body: Sequence[Any]) -> bool:
+    """Is there a while loop in ``body``, however deep?"""
+    for s in body:
+        if isinstance(s, While):
+            return True
+        if isinstance(s, For) and _has_while(s.body):
+            return True
+        if isinstance(s, If) and (any(_has_while(b) for _, _, b in s.branches) or _has_while(s.orelse or ())):
+            return True
+    return False
 
 
 def _loop_names(body: Sequence[Any]) -> set[str]:
@@ -1530,11 +1565,12 @@ class _Steps(Sequence):
 
 
 class _Origins(Sequence):
-    """A traced list's origins, one per step, built when first read from the tracer's marks (one shared
-    :class:`Origin` per statement run)."""
+    """A traced list's origins, one per step, built when first read from the tracer's marks and the runs of
+    generated code (one shared :class:`Origin` per statement run)."""
 
-    def __init__(self, marks: list[tuple[int, int, tuple[tuple[str, int], ...]]], n: int, k: int):
-        self.marks, self.n, self.k = marks, n, k
+    def __init__(self, marks: list[tuple[int, int, tuple[tuple[str, int], ...]]], n: int, k: int,
+                 runs: list[tuple[Any, ...]] = ()):  # type: ignore[assignment]
+        self.marks, self.n, self.k, self.runs = marks, n, k, runs
         self._origins: tuple[Origin, ...] | None = None
 
     def all(self) -> tuple[Origin, ...]:
@@ -1547,6 +1583,9 @@ class _Origins(Sequence):
             for (start, line, loops), end in zip(self.marks, ends):
                 if end > start:
                     out += [Origin(line, loops)] * (end - start)
+            for rec in self.runs:  # (first step, entry (.., k, line), loops, ...): a mark's steps end where one begins
+                b, entry = rec[0], rec[1]
+                out[b - 1:b - 1 + entry[3]] = [Origin(entry[4], rec[2])] * entry[3]
             self._origins = tuple(out)
         return self._origins
 
