@@ -1027,7 +1027,7 @@ def _template(s: Assign, names: tuple[str, ...], kinds: tuple[int, ...], loop_na
         j = len(steps)
         steps.append((prim, ops, sum(o["var"] for o in ops) if active else 0, v))
         return {"var": True, "active": active, "x": v, "obj": f"b + {j}", "back": f"vals[u + {j}]",
-                "slot": f"u + {j}"}
+                "slot": f"u + {j}", "step": j}
 
     try:
         root = node(s.expr)
@@ -1055,23 +1055,31 @@ def _template(s: Assign, names: tuple[str, ...], kinds: tuple[int, ...], loop_na
     if obj.startswith("kc("):  # a loop variable's value itself: its shared constant
         obj = f"kconst.get({obj[3:-1]}) or kconst.setdefault({obj[3:-1]}, Const(float({obj[3:-1]})))"
     fwd += [f"        env[T] = {obj}", "    return run"]
-    # The reverse sweep over the run's steps, last first: as adjoints() does for each step and argument.
+    # The reverse sweep over the run's steps, last first: as adjoints() does for each step and argument. Only the
+    # last step (the value assigned) is seen outside the run: the others' adjoints and marks live in locals, which
+    # start at 0.0 and add the same terms in the same order as the lists would.
     rev = ["def reverse(bar, need, vals, off, fail, rec):", f"    {', '.join(fields)} = rec", "    u = b + off"]
+    rev += [f"    a{j} = 0.0; n{j} = False" for j in range(k - 1) if steps[j][2]]
     for j in range(k - 1, -1, -1):
         prim, ops, act, _ = steps[j]
         if not act:
             continue
         rules = _rules(prim)
-        rev += [f"    s = u + {j}", "    if need[s]:", "        g = bar[s]"]
+        rev += [f"    s = u + {j}", "    if need[s]:", "        g = bar[s]"] if j == k - 1 else \
+            [f"    s = u + {j}", f"    if n{j}:", f"        g = a{j}"]
         for p, o in enumerate(ops):
             if not (o["var"] and o["active"]):
                 continue
             r = rules[p]
+            if "step" in o:
+                target, mark = f"a{o['step']}", f"n{o['step']}"
+            else:
+                target, mark = f"bar[{o['slot']}]", f"need[{o['slot']}]"
             if type(r) is float:  # g * 1.0 is g and g * -1.0 is -g, bit for bit
                 c = len(ns)
                 ns[f"D{c}"] = r
-                rev += [f"        bar[{o['slot']}] {'+= g' if r == 1 else '-= g' if r == -1 else f'+= g * D{c}'}",
-                        f"        need[{o['slot']}] = True"]
+                rev += [f"        {target} {'+= g' if r == 1 else '-= g' if r == -1 else f'+= g * D{c}'}",
+                        f"        {mark} = True"]
                 continue
             if type(r) is int:
                 rev.append(f"        d = {ops[r]['back']}")
@@ -1084,7 +1092,7 @@ def _template(s: Assign, names: tuple[str, ...], kinds: tuple[int, ...], loop_na
                 rev += ["        try:", f"            d = float(R{c}(FLOATS, vals[s], {args}))",
                         "        except (ValueError, ArithmeticError):", "            d = nan",
                         f"        if d - d: fail(b + {j}, {p})"]
-            rev += [f"        bar[{o['slot']}] += g * d", f"        need[{o['slot']}] = True"]
+            rev += [f"        {target} += g * d", f"        {mark} = True"]
     rev.append("    return None")
     ops_text = ", ".join("(" + ", ".join(o["obj"] for o in st[1]) + ("," if len(st[1]) == 1 else "") + ")"
                          for st in steps)
@@ -1748,44 +1756,45 @@ def adjoints(wl: WengertList, vals: Sequence[float], ybar: Sequence[float]) -> l
     def fail(k: int, j: int) -> None:
         raise _no_partial(wl, k, j)
 
-    ri = len(runs) - 1
-    stop = runs[ri][0] + runs[ri][1][3] - 1 + off if runs else -1  # the last step of the last run not swept
-    s = size
-    while s > n:
-        s -= 1
-        if s == stop:
-            rec = runs[ri]
-            rec[1][1](bar, need, vals, off, fail, rec)
-            s -= rec[1][3] - 1
-            ri -= 1
-            stop = runs[ri][0] + runs[ri][1][3] - 1 + off if ri >= 0 else -1
-            continue
-        if not need[s] or not act[s]:
-            continue
-        g = bar[s]
-        ops = args[s - n]
-        prim = prims[s - n]
-        rules = _RULES.get(id(prim))
-        rules = rules[1] if rules is not None else _rules(prim)
-        for j, a in enumerate(ops):
-            if type(a) is not int or not act[a + off]:
+    def sweep(top: int, bottom: int) -> None:
+        """The steps in slots top, top - 1, ..., bottom + 1, one at a time."""
+        for s in range(top, bottom, -1):
+            if not need[s] or not act[s]:
                 continue
-            r = rules[j]
-            t = type(r)
-            if t is float:
-                d = r
-            elif t is int:
-                b = ops[r]
-                d = vals[b + off] if type(b) is int else float(b.value)
-            else:
-                try:
-                    d = float(r(FLOATS, vals[s], *[vals[b + off] if type(b) is int else b.value for b in ops]))
-                except (ValueError, ArithmeticError):
-                    d = nan
-            if not isfinite(d):
-                raise _no_partial(wl, s - off, j)
-            bar[a + off] += g * d
-            need[a + off] = True
+            g = bar[s]
+            ops = args[s - n]
+            prim = prims[s - n]
+            rules = _RULES.get(id(prim))
+            rules = rules[1] if rules is not None else _rules(prim)
+            for j, a in enumerate(ops):
+                if type(a) is not int or not act[a + off]:
+                    continue
+                r = rules[j]
+                t = type(r)
+                if t is float:
+                    d = r
+                elif t is int:
+                    b = ops[r]
+                    d = vals[b + off] if type(b) is int else float(b.value)
+                else:
+                    try:
+                        d = float(r(FLOATS, vals[s], *[vals[b + off] if type(b) is int else b.value for b in ops]))
+                    except (ValueError, ArithmeticError):
+                        d = nan
+                if not isfinite(d):
+                    raise _no_partial(wl, s - off, j)
+                bar[a + off] += g * d
+                need[a + off] = True
+
+    top = size - 1
+    for rec in reversed(runs):  # a run of generated code sweeps its own steps; the steps between, one at a time
+        first = rec[0] + off
+        entry = rec[1]
+        if top >= first + entry[3]:
+            sweep(top, first + entry[3] - 1)
+        entry[1](bar, need, vals, off, fail, rec)
+        top = first - 1
+    sweep(top, n - 1)
     return bar[:n]
 
 
