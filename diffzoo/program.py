@@ -919,7 +919,8 @@ class _NoTemplate(Exception):
     """The expression is too large for generated code."""
 
 
-def _template(s: Assign, names: tuple[str, ...], kinds: tuple[int, ...], loop_names: set[str]) -> tuple | None:
+def _template(s: Assign, names: tuple[str, ...], kinds: tuple[int, ...], loop_names: set[str],
+              fixed: set[str]) -> tuple | None:
     """Generated code for one assignment and one pattern of what its names hold, or None.
 
     ``kinds`` says, per name read (``names``): 3 a loop variable's value, 2 an active variable, 1 an inactive
@@ -931,9 +932,9 @@ def _template(s: Assign, names: tuple[str, ...], kinds: tuple[int, ...], loop_na
     held. It declines (returns None, and the closures run the statement, raising the precise error if there
     is one) where the pattern does not hold, a value is not finite or raises, a constant operand makes an
     identity (``y * 0``, ``y ^ 0``), two names hold the same variable under ``-`` or ``/``, or the steps would
-    pass the limit.
+    pass the limit. An input the program never assigns (``fixed``) is read once per trace.
 
-    The entry is ``(make, reverse, operands, k)``: ``make`` binds the forward code to a trace's lists;
+    The entry is ``(make, reverse, operands, k, line)``: ``make`` binds the forward code to a trace's lists;
     ``reverse`` is the reverse sweep over a run's k steps, with the very operations and order of
     :func:`adjoints`; ``operands`` gives the steps' operand tuples when they are read. The text holds only
     generated names and numbers; the program's names, constants and the table's functions are in the
@@ -945,9 +946,13 @@ def _template(s: Assign, names: tuple[str, ...], kinds: tuple[int, ...], loop_na
     slot = {nm: i for i, nm in enumerate(names)}
     fields = ["b", "_", "_loops"]  # the run's record: first step, entry, loop iterations, operands
     head: list[str] = []
+    pre: list[str] = []  # once per trace
     for i, (nm, kind) in enumerate(zip(names, kinds)):
         ns[f"N{i}"] = nm
         fields.append(f"o{i}")
+        if nm in fixed and kind == 2:
+            pre += [f"o{i} = env[N{i}]", f"x{i} = vals[o{i} + off]"]
+            continue
         if kind == 3:
             head += [f"o{i} = ints.get(N{i})", f"if o{i} is None: return fallback()", f"x{i} = float(o{i})"]
             continue
@@ -1040,6 +1045,7 @@ def _template(s: Assign, names: tuple[str, ...], kinds: tuple[int, ...], loop_na
         s.target
     fwd = ["def make(vals, act, prims_extend, args_extend, act_extend, vals_extend, runs_append, env, ints, kconst, "
            "off, most, tracer, fallback):", "    def run():"]
+    fwd[1:1] = [f"    {ln}" for ln in pre]
     fwd += [f"        {ln}" for ln in head]
     fwd += ["        ok = True", "        try:"] + [f"            {ln}" for ln in code or ["pass"]]
     fwd += ["        except (ValueError, ArithmeticError):", "            ok = False"]
@@ -1147,6 +1153,7 @@ class _Tracer:
         self.total = 0
         self.env: dict[str, Operand] = {name: i + 1 - self.n for i, name in enumerate(program.inputs)}
         self.loop_names = _loop_names(program.body)
+        self.fixed = set(program.inputs) - self.loop_names - _assigned(program.body)  # inputs never assigned
         self.kconst: dict[int, Const] = {}  # a loop variable's value as a constant, one object per value
         self.compiled: dict[int, Callable[[], Operand]] = {}  # expression node (by id) -> its closure
         self.names_read: dict[int, tuple[str, ...]] = {}
@@ -1398,7 +1405,7 @@ class _Tracer:
             if key not in made:
                 if sum(1 for k in made if k[0] == id(s)) >= _TEMPLATE_KINDS:
                     return None
-                made[key] = _template(s, names, key[1], self.loop_names)
+                made[key] = _template(s, names, key[1], self.loop_names, self.fixed)
             if made[key] is None:
                 return None
             run = self.bound[key] = made[key][0](self.vals, self.act, self.prims.extend, self.args.extend,
@@ -1479,6 +1486,21 @@ class _Tracer:
         except _Return as r:
             return r.outs
         raise EvaluationError("the program ended without reaching return")  # (the parser requires one)
+
+
+def _assigned(body: Sequence[Any]) -> set[str]:
+    """The names assigned anywhere in ``body``."""
+    out: set[str] = set()
+    for s in body:
+        if isinstance(s, Assign):
+            out.add(s.target)
+        elif isinstance(s, For | While):
+            out |= _assigned(s.body)
+        elif isinstance(s, If):
+            for _, _, b in s.branches:
+                out |= _assigned(b)
+            out |= _assigned(s.orelse or ())
+    return out
 
 
 def _has_while(body: Sequence[Any]) -> bool:
