@@ -741,6 +741,12 @@ class Program:
     def m(self) -> int:
         return len(self.body[-1].outputs)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the tracer's generated code (made again when needed)."""
+        state = dict(self.__dict__)
+        state.pop("_templates", None)
+        return state
+
     def trace(self, point: Sequence[float]) -> WengertList:
         """Run the program at ``point`` (floats in input order), recording the path taken as a Wengert list.
 
@@ -1565,6 +1571,11 @@ class _Steps(Sequence):
                                     map(bool, self.act[self.n:])))
         return self._steps
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled with every operand written in and without the runs (their code is not picklable)."""
+        self.args  # noqa: B018 - fills the runs' operands in
+        return {**self.__dict__, "runs": []}
+
     def __len__(self) -> int:
         return len(self.prims)
 
@@ -1618,6 +1629,9 @@ class _Origins(Sequence):
                 out[b - 1:b - 1 + entry[3]] = [Origin(entry[4], rec[2])] * entry[3]
             self._origins = tuple(out)
         return self._origins
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_origins": self.all(), "runs": []}
 
     def __len__(self) -> int:
         return self.k
