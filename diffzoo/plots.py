@@ -24,6 +24,7 @@ from matplotlib.ticker import (
     FixedLocator,
     FuncFormatter,
     LogFormatterSciNotation,
+    LogLocator,
     MaxNLocator,
     NullFormatter,
     NullLocator,
@@ -44,8 +45,13 @@ def _pt(size: float) -> float:
     return size * TEXT_SCALE
 
 
-STYLE = {"font.size": _pt(14), "axes.titlesize": _pt(16), "axes.labelsize": _pt(15), "legend.fontsize": _pt(13),
-         "xtick.labelsize": _pt(11), "ytick.labelsize": _pt(11), "lines.linewidth": 2.4}
+#: The smallest text of any figure: tick labels, legends and notes (22.75 pt). At a 1024-pixel window with the sidebar
+#: open a figure is shown about 0.71 px a point or more (the numeric page's 10.5-inch figure 535 px wide:
+#: 535 / 10.5 / 72), so this is 16.1 px; fewer ticks keep their labels apart (``tests/test_projector_browser.py``
+#: measures every figure on every page, ``tests/test_plots.py`` the ticks' overlap).
+SMALLEST = _pt(13)
+STYLE = {"font.size": _pt(14), "axes.titlesize": _pt(14), "axes.labelsize": _pt(14), "legend.fontsize": SMALLEST,
+         "xtick.labelsize": SMALLEST, "ytick.labelsize": SMALLEST, "lines.linewidth": 2.4}
 # Figure sizes are chosen for the column each figure is shown in, so that the page scales fonts by
 # about 0.7-1.0 at a 1280-pixel window: a figure drawn wider than its column shrinks its text.
 
@@ -199,7 +205,7 @@ def error_figure(sweeps: Mapping[str, pd.DataFrame], best: pd.DataFrame | None =
         if current is not None:
             ax.axvline(current, color="black", linewidth=1.2, linestyle="--")
             ax.annotate("slider's h", (current, 1), xycoords=("data", "axes fraction"), xytext=(4, -16),
-                        textcoords="offset points", fontsize=_pt(12))
+                        textcoords="offset points", fontsize=SMALLEST)
         if exact:
             ax.axhline(zero_at, color="gray", linewidth=0.8)
         if not measured:
@@ -211,7 +217,7 @@ def error_figure(sweeps: Mapping[str, pd.DataFrame], best: pd.DataFrame | None =
         steps = steps[np.isfinite(steps) & (steps > 0)]
         if steps.size:  # every panel spans the same steps, drawn or not
             ax.set_xlim(steps.min() / 1.6, steps.max() * 1.6)
-        ax.xaxis.set_major_locator(FixedLocator([10.0**k for k in range(-16, 1, 4 if many else 2)]))
+        ax.xaxis.set_major_locator(FixedLocator([10.0**k for k in range(-16, 1, 8)]))
         ax.xaxis.set_minor_locator(FixedLocator([10.0**k for k in range(-16, 1)]))
         ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel("step h (ε)")
@@ -299,6 +305,9 @@ def lines_figure(df: pd.DataFrame, x: str, y: str, hue: str, title: str, xlabel:
     if logx:
         ax.set_xscale("log")
         _integer_ticks(ax.xaxis, df[x])
+        # Nine sizes 1 … 256 all labelled (tests/test_plots.py) only fit at the old size: 14.1 px at logistic
+        # regression's 348 px, not 16 (the compare page's half column, 259 px, would need the figure stacked).
+        ax.tick_params(axis="x", labelsize=_pt(11))
     if logy:
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)
@@ -323,7 +332,7 @@ def crossover_figure(df: pd.DataFrame) -> Figure:
     for a in range(len(ms)):
         for b in range(len(ns)):
             if np.isfinite(ratio[a, b]):
-                ax.text(b, a, f"{ratio[a, b]:.2g}×", ha="center", va="center", fontsize=_pt(12))
+                ax.text(b, a, f"{ratio[a, b]:.2g}×", ha="center", va="center", fontsize=SMALLEST)
     ax.set_xticks(range(len(ns)), [str(n) for n in ns])
     ax.set_yticks(range(len(ms)), [str(m) for m in ms])
     ax.set_xlabel("n inputs")
@@ -337,7 +346,7 @@ def crossover_figure(df: pd.DataFrame) -> Figure:
 @_styled
 def loss_figure(df: pd.DataFrame) -> Figure:
     """Gradient descent: loss (left axis) and gradient norm (right axis, log) against step."""
-    fig = _figure(8, 4.4)
+    fig = _figure(6.8, 4.4)  # shown 348 px wide at 1024 pixels: 22.75-pt ticks are 16.2 px
     ax = fig.add_subplot()
     ax.plot(df["step"], df["loss"], marker="o", color="#1f77b4", label="loss")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps are whole numbers: no tick at 2.5
@@ -375,7 +384,7 @@ def bar_figure(labels: Sequence[str], values: Sequence[float], title: str, xlabe
         for k, v in enumerate(values):
             if np.isfinite(v) and v > 0:
                 ax.annotate(time_label(v) if "second" in xlabel else f"{v:.3g}", (v, k), xytext=(4, 0),
-                            textcoords="offset points", va="center", fontsize=_pt(12))
+                            textcoords="offset points", va="center", fontsize=SMALLEST)
         ax.set_xlim(min(finite) / 1.5, max(finite) * 3)
     ax.set_xlabel(xlabel)
     ax.set_title(title)
@@ -425,7 +434,7 @@ def second_difference_figure(df: pd.DataFrame) -> Figure:
             floor = float(e[ok].min())
             ax.axhline(floor, color=c, linestyle="--", linewidth=1.0, alpha=0.7)
             ax.annotate(f"floor {floor:.0e}", (1, floor), xycoords=("axes fraction", "data"), xytext=(-4, 4),
-                        textcoords="offset points", ha="right", fontsize=_pt(12), color=c)
+                        textcoords="offset points", ha="right", fontsize=SMALLEST, color=c)
         hb = best.get(scheme, math.nan)
         if np.isfinite(hb) and hb > 0:
             k = int(np.argmin(np.abs(np.log(h) - np.log(hb))))
@@ -485,16 +494,18 @@ def taylor_figure(x: np.ndarray, f: np.ndarray, polys: np.ndarray, x0: float, ti
     else:  # a polynomial f: every p_k from its degree on is f itself, nothing to draw on a log axis
         low.set_ylim((tol or 1.0) / 1e6, (tol or 1.0) * 1e3)
         low.text(0.5, 0.3, "|pₖ − f| = 0 everywhere: f is a polynomial of degree ≤ 1 here", transform=low.transAxes,
-                 ha="center", fontsize=_pt(12), color="#444444")
+                 ha="center", fontsize=SMALLEST, color="#444444")
     if tol is not None:
         low.axhline(tol, color="#d62728", linewidth=1.2, linestyle="--")
         low.annotate("pₖ parts from f above this line", (1, tol), xycoords=("axes fraction", "data"),
-                     xytext=(-4, 4), textcoords="offset points", ha="right", fontsize=_pt(11), color="#d62728",
+                     xytext=(-4, 4), textcoords="offset points", ha="right", fontsize=SMALLEST, color="#d62728",
                      bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
     low.set_ylabel("|pₖ − f|")
     low.set_xlabel(name)
+    low.xaxis.set_major_locator(MaxNLocator(5))  # labels of SMALLEST text apart
+    low.yaxis.set_major_locator(LogLocator(numticks=6))
     top.set_title(title)
-    top.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=_pt(12))
+    top.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=SMALLEST)
     return fig
 
 
@@ -548,7 +559,7 @@ def newton_figure(X: np.ndarray, Y: np.ndarray, Z: np.ndarray, newton: pd.DataFr
     ax.set_xlabel(names[0])
     ax.set_ylabel(names[1])
     ax.set_title(title if len(title) <= 40 else title[:39] + "…", fontsize=_pt(14))
-    ax.legend(loc="lower right", framealpha=0.9, fontsize=_pt(11))
+    ax.legend(loc="lower right", framealpha=0.9, fontsize=SMALLEST)
     return fig
 
 
@@ -572,13 +583,14 @@ def program_sweep_figure(x: np.ndarray, f: np.ndarray, d: np.ndarray, marks: Seq
             ax.axvline(at, color="#d62728", linewidth=1.2, linestyle="--")
         if k < 4:
             top.annotate(kind, (at, 1), xycoords=("data", "axes fraction"), xytext=(4, -4), textcoords="offset points",
-                         ha="left", va="top", fontsize=_pt(11), color="#d62728")
+                         ha="left", va="top", fontsize=SMALLEST, color="#d62728")
     for ax in (top, low):
         ax.axvline(x0, color="gray", linewidth=1.0, linestyle=":")
         ax.grid(True, alpha=0.3)
     top.set_ylabel("f")
     low.set_ylabel("AD f′")
     low.set_xlabel(name)
+    low.xaxis.set_major_locator(MaxNLocator(6))  # labels of SMALLEST text apart
     return fig
 
 
@@ -601,7 +613,7 @@ def memory_figure(df: pd.DataFrame) -> Figure:
         ax.set_yscale("log")
         ax.set_xlabel("iterations")
         ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=_pt(10), framealpha=0.9)
+        ax.legend(fontsize=SMALLEST, framealpha=0.9)
     return fig
 
 
@@ -613,7 +625,7 @@ def ascent_figure(df: pd.DataFrame) -> Figure:
     ax.plot(df["angle"], df["range"], "o-", color=_CYCLE[0])
     for _, r in df.iterrows():
         ax.annotate(str(int(r["step"])), (r["angle"], r["range"]), xytext=(4, -12), textcoords="offset points",
-                    fontsize=_pt(10))
+                    fontsize=SMALLEST)
     ax.set_xlabel("angle (radians)")
     ax.set_ylabel("range")
     ax.grid(True, alpha=0.3)
