@@ -745,6 +745,7 @@ class Program:
         """Pickled without the tracer's generated code (made again when needed)."""
         state = dict(self.__dict__)
         state.pop("_templates", None)
+        state.pop("_templated", None)
         return state
 
     def trace(self, point: Sequence[float]) -> WengertList:
@@ -917,7 +918,8 @@ def _int_bound(e: Expr, ints: dict[str, int], line: int, where: str, limits: Pro
 
 _TEMPLATE_NODES = 200  # larger expressions (as trees) always take the closures
 _TEMPLATE_KINDS = 4  # operand patterns per statement given generated code; others take the closures
-_HOT = 8  # runs of a statement before it is given generated code
+_TEMPLATES = 32  # generated code per program at most (each costs a compile(): up to a few ms)
+_HOT = 32  # runs of a statement in one trace before code is generated for it (code made earlier is used at once)
 _INFIX = {"add": "+", "sub": "-", "mul": "*", "div": "/"}  # operator.add etc.: the table's scalar functions
 
 
@@ -1160,6 +1162,8 @@ class _Tracer:
         self.env: dict[str, Operand] = {name: i + 1 - self.n for i, name in enumerate(program.inputs)}
         self.loop_names = _loop_names(program.body)
         self.fixed = set(program.inputs) - self.loop_names - _assigned(program.body)  # inputs never assigned
+        self.made: dict[tuple[int, tuple[int, ...]], Any] = program.__dict__.setdefault("_templates", {})
+        self.templated: set[int] = program.__dict__.setdefault("_templated", set())  # statements with code made
         self.kconst: dict[int, Const] = {}  # a loop variable's value as a constant, one object per value
         self.compiled: dict[int, Callable[[], Operand]] = {}  # expression node (by id) -> its closure
         self.names_read: dict[int, tuple[str, ...]] = {}
@@ -1361,8 +1365,8 @@ class _Tracer:
                 marks_append((len(vals), line, tracer.loops))
                 slow()
                 runs[0] += 1
-                if runs[0] >= _HOT:
-                    home[at] = tracer.fast(s, assign) or assign
+                if runs[0] >= _HOT or id(s) in tracer.templated:
+                    home[at] = tracer.fast(s, assign, runs[0] >= _HOT) or assign
             return assign
         if kind is For:
             return self.for_(s)
@@ -1390,8 +1394,9 @@ class _Tracer:
             raise _Return([f() for f in outs])
         return return_
 
-    def fast(self, s: Assign, fallback: Callable[[], None]) -> Callable[[], Any] | None:
-        """The generated code (:func:`_template`) for ``s`` and what its names hold now, bound to this trace."""
+    def fast(self, s: Assign, fallback: Callable[[], None], make: bool) -> Callable[[], Any] | None:
+        """The generated code (:func:`_template`) for ``s`` and what its names hold now, bound to this trace
+        (and generated first if ``make`` and the program has room for it), or None."""
         names = self.names_read.get(id(s))
         if names is None:
             names = self.names_read[id(s)] = _names_read(s)
@@ -1407,11 +1412,13 @@ class _Tracer:
         key = (id(s), tuple(kinds))
         run = self.bound.get(key)
         if run is None:
-            made = self.p.__dict__.setdefault("_templates", {})
+            made = self.made
             if key not in made:
-                if sum(1 for k in made if k[0] == id(s)) >= _TEMPLATE_KINDS:
+                keys = list(made)  # (another thread may be adding to it)
+                if not make or len(keys) >= _TEMPLATES or sum(1 for k in keys if k[0] == id(s)) >= _TEMPLATE_KINDS:
                     return None
                 made[key] = _template(s, names, key[1], self.loop_names, self.fixed)
+                self.templated.add(id(s))
             if made[key] is None:
                 return None
             run = self.bound[key] = made[key][0](self.vals, self.act, self.prims.extend, self.args.extend,
