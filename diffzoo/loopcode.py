@@ -761,6 +761,21 @@ class LoopCode:
     line_map: dict[str, tuple[int | None, ...]]
     _fns: dict[str, Callable[..., Any]] = field(repr=False, compare=False)
 
+    def _fn(self, kind: str) -> Callable[..., Any]:
+        fn = self._fns.get(kind)
+        if fn is None:  # unpickled: compiled again from its text
+            fn = self._fns[kind] = _function(kind, getattr(self, f"{kind}_source"), self.program.limits)
+        return fn
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled as its texts and program, without the compiled functions (made again when first called)."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "_fns"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for k, v in state.items():
+            object.__setattr__(self, k, v)
+        object.__setattr__(self, "_fns", {})
+
     def _x(self, x: Sequence[float]) -> list[float]:
         x = [float(v) for v in x]
         if len(x) != len(self.program.inputs):
@@ -772,7 +787,7 @@ class LoopCode:
         """The outputs at ``x``."""
         x = self._x(x)
         try:
-            out, chk = self._fns["primal"](*x)
+            out, chk = self._fn("primal")(*x)
             if _finite(out, chk):
                 return [float(v) for v in out]
         except (ValueError, ArithmeticError, TypeError, NameError, _Interpret):
@@ -784,7 +799,7 @@ class LoopCode:
         """The outputs and their tangents ``J·ẋ`` at ``x``."""
         x, xdot = self._x(x), self._x(xdot)
         try:
-            out, dot, chk = self._fns["jvp"](*x, *xdot)
+            out, dot, chk = self._fn("jvp")(*x, *xdot)
             if _finite(out, chk + sum(dot)):
                 return [float(v) for v in out], [float(v) for v in dot]
         except (ValueError, ArithmeticError, TypeError, NameError, _Interpret):
@@ -804,7 +819,7 @@ class LoopCode:
         if len(w) != self.program.m:
             raise ValueError(f"expected {self.program.m} output weights, got {len(w)}")
         try:
-            out, bar, chk = self._fns["vjp"](*x, *w, _seen=seen)
+            out, bar, chk = self._fn("vjp")(*x, *w, _seen=seen)
             if _finite(out, chk + sum(bar)):
                 return [float(v) for v in out], [float(v) for v in bar]
         except (ValueError, ArithmeticError, TypeError, NameError, IndexError, _Interpret):
@@ -865,21 +880,25 @@ def _budget(limits: ProgramLimits, sweeps: int) -> dict[str, Callable[..., Any]]
     return {"range": checked, "_count": count, "_start": start}
 
 
+def _function(kind: str, text: str, limits: ProgramLimits) -> Callable[..., Any]:
+    """Our generated ``text`` compiled and run in the table's namespace: its function."""
+    ns = namespace("float")
+    ns.update({"reversed": reversed, "float": float, "list": list, "_ipow": _ipow, "_Interpret": _Interpret})
+    ns.update(_budget(limits, 2 if kind == "vjp" else 1))
+    exec(compile(text, f"<diffzoo {kind}>", "exec"), ns)  # noqa: S102 - our own text, see the module doc
+    return ns[text[4:text.index("(")]]
+
+
 def generate(program: Program) -> LoopCode:
     """The loop-keeping primal, JVP and VJP of ``program`` (a :class:`~diffzoo.program.Program`)."""
     cached = program.__dict__.get("_loopcode")
-    if cached is not None and cached.program is program and cached._fns["body"] is program.body:
+    if cached is not None and cached.program is program and cached._fns.get("body") is program.body:
         return cached
     g = _Gen(program)
     outs = {"primal": _primal(g), "jvp": _jvp(g), "vjp": _vjp(g)}
     fns: dict[str, Callable[..., Any]] = {"body": program.body}  # type: ignore[dict-item]
     for kind, o in outs.items():
-        ns = namespace("float")
-        ns.update({"reversed": reversed, "float": float, "list": list, "_ipow": _ipow, "_Interpret": _Interpret})
-        ns.update(_budget(program.limits, 2 if kind == "vjp" else 1))
-        exec(compile(o.text(), f"<diffzoo {kind}>", "exec"), ns)  # noqa: S102 - our own text, see the module doc
-        suffix = {"primal": "", "jvp": "_jvp", "vjp": "_vjp"}[kind]
-        fns[kind] = ns[g.fname + suffix]
+        fns[kind] = _function(kind, o.text(), program.limits)
     code = LoopCode(program, outs["primal"].text(), outs["jvp"].text(), outs["vjp"].text(),
                     {k: o.map() for k, o in outs.items()}, fns)
     program.__dict__["_loopcode"] = code

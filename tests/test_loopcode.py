@@ -269,6 +269,19 @@ def test_differentiate_compiled_runs_the_loop_code_with_the_paths_warnings():
     assert r.details["vjp"] == dz.differentiate(text, [0.2, 3.7], "reverse", ybar=[2.0]).details["vjp"]
 
 
+def test_a_program_with_its_code_pickles():
+    # Streamlit's caches pickle programs: the generated functions are left out and compiled again from their text
+    import pickle
+
+    prog = parse_program((ASSETS / "logistic_map.dz").read_text())
+    code = loopcode.generate(prog)
+    prog2 = pickle.loads(pickle.dumps(prog))
+    code2 = pickle.loads(pickle.dumps(code))
+    assert code2.vjp_source == code.vjp_source
+    assert code2.vjp([0.2, 3.7], [1.0]) == code.vjp([0.2, 3.7], [1.0])
+    assert loopcode.generate(prog2).jvp([0.2, 3.7], [1.0, 0.0]) == code.jvp([0.2, 3.7], [1.0, 0.0])
+
+
 def test_generated_vjp_reads_as_an_adjoint_program():
     code = loopcode.generate(parse_program("def f(x):\n    y = 0\n    for k in range(3):\n"
                                            "        y = 0.5 * y + sin(x * k)\n    return y"))
