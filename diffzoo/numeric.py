@@ -346,6 +346,15 @@ def _check(scheme: str, st: _Stencil, h: float, f0: np.ndarray, noise: np.ndarra
         return ((up / scale - f0 / scale) + (down / scale - f0 / scale)) * r, (2 * st.noise + 2 * noise) / scale * r
 
     with np.errstate(all="ignore"):
+        # An output a hundred million times smaller than the largest, over the stencil, does not hold the step back
+        # (tanh(y) - y at y = 1e-300 beside tanh(y) + x): its estimate's error is measured against the others'.
+        size_k = np.maximum(np.abs(f0), np.abs(d[0]) * h)
+        tiny = size_k < 1e-8 * size_k.max()
+        keep = ~tiny if tiny.any() and not tiny.all() else np.ones(len(f0), dtype=bool)
+
+        def gap(a: np.ndarray) -> np.ndarray:
+            return np.where(keep, a, 0.0)
+
         s = [second(k) for k in range(2)] if even else []
 
         def allowed(values: list[np.ndarray], rounding: list[np.ndarray]) -> np.ndarray:
@@ -353,11 +362,11 @@ def _check(scheme: str, st: _Stencil, h: float, f0: np.ndarray, noise: np.ndarra
             return TRUST * (rounding[0] + rounding[1]) + 4 * np.spacing(big)
 
         da = allowed(d, dn)
-        ratio = _passes((np.abs(d[0] - d[1]), None), da, _ORDER[scheme])
+        ratio = _passes((gap(np.abs(d[0] - d[1])), None), da, _ORDER[scheme])
         if even:
             sv, sn = [v for v, _ in s], [n for _, n in s]
             sa = allowed(sv, sn)
-            ratio = max(ratio, _passes((np.abs(sv[0] - sv[1]), None), sa, 2))
+            ratio = max(ratio, _passes((gap(np.abs(sv[0] - sv[1])), None), sa, 2))
         if ratio <= 1 or not math.isfinite(ratio):
             return d[0], ratio
         h4 = step(xi, hs[1] / 2, relative=False)
@@ -372,11 +381,13 @@ def _check(scheme: str, st: _Stencil, h: float, f0: np.ndarray, noise: np.ndarra
         with np.errstate(all="ignore"):
             extrapolated = d[1] + (d[1] - d[0]) / (shrink - 1)  # (2^p d(h/2) - d(h)) / (2^p - 1), no overflow
         size = np.abs(f0) / max(abs(xi), 1.0)
-        most = ACCURATE * np.where(extrapolated != 0, np.abs(extrapolated), np.where(size > 0, size, 1.0))
-        ratio = _passes((np.abs(d[0] - d[1]), np.abs(d[1] - d[2])), da, _ORDER[scheme], most)
+        # an extrapolation that cancels to rounding (|E| ~ 1e-16 |d(h)|) has found a derivative of 0, as an exact 0 has
+        found = np.abs(extrapolated) > 1e-8 * np.abs(d[0])
+        most = ACCURATE * np.where(found, np.abs(extrapolated), np.where(size > 0, size, 1.0))
+        ratio = _passes((gap(np.abs(d[0] - d[1])), gap(np.abs(d[1] - d[2]))), da, _ORDER[scheme], most)
         if even:
             sv.append(second(2)[0])
-            ratio = max(ratio, _passes((np.abs(sv[0] - sv[1]), np.abs(sv[1] - sv[2])), sa, 2))
+            ratio = max(ratio, _passes((gap(np.abs(sv[0] - sv[1])), gap(np.abs(sv[1] - sv[2]))), sa, 2))
     return d[0], ratio
 
 
@@ -677,6 +688,9 @@ def choose_step(wl: WengertList, point: Sequence[float], i: int, scheme: str, f0
             cap = want = H / 10  # the stencil left f's domain: stay inside it from now on
             continue
         scale = np.max(np.abs(np.vstack([y0, *ys])), axis=0)
+        # An output a hundred million times smaller than the largest (tanh(y) - y near 0, beside tanh(y) + x) may
+        # want ever smaller steps, relative to its own size; the others set the step, where its error is small.
+        vanishing = scale < 1e-8 * scale.max()
         scale = np.where(scale > 0, scale, 1.0)
         u = [y / scale for y in ys]
         rel_noise = np.maximum(base / scale, np.maximum(ROUNDING, np.spacing(scale) / scale / 4))  # no underflow
@@ -689,6 +703,8 @@ def choose_step(wl: WengertList, point: Sequence[float], i: int, scheme: str, f0
                 diff = np.abs(u[1] - 2 * u[0] + y0 / scale)
                 ratio = np.where(diff > 0, 2 * np.sqrt(rel_noise / diff), math.inf)
                 curvature = diff / (H * H) * scale
+        if vanishing.any() and not vanishing.all():
+            ratio = np.where(vanishing, math.inf, ratio)
         k = int(np.argmin(ratio))
         r, h = float(ratio[k]), float(ratio[k]) * H
         eps_f, curv = float(rel_noise[k] * scale[k]), float(curvature[k])

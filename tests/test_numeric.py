@@ -359,3 +359,15 @@ def test_a_step_below_the_spacing_of_floats_is_refused(x, eps, scheme):
     # the chosen step is never that small, even where the function cannot be resolved at all
     r = dz.differentiate("sin(x)", [x], method="numeric", scheme=scheme if scheme != "richardson" else "central")
     assert all(x + h != x and x - h != x for h in r.details["steps"])
+
+
+@pytest.mark.parametrize("y", [0.0, 6.5779544393409066e-254, 2.2250738585e-313])
+def test_an_output_that_vanishes_does_not_hold_the_others_step_back(y):
+    # f = (tanh(y) tanh(cos(sin(tanh y))) + x, tanh(y) - y) at (1, y ~ 0): the second output is 0 to the last bit
+    # and wants ever smaller steps (its values shrink with h). ∂f_1/∂y = tanh(cos(sin 0)) = tanh(1) = 0.7615941559557649
+    # (closed form; reverse mode gives the same) must still come from a sound step, and ∂f_2/∂y = 1 - 1 = 0.
+    r = dz.differentiate("tanh(y)*tanh(cos(sin(tanh(y)))) + x, tanh(y) - y", {"x": 1.0, "y": y}, "numeric",
+                         variables=["x", "y"])
+    assert r.jacobian[0, 1] == pytest.approx(math.tanh(1.0), rel=1e-8, abs=0)
+    assert abs(r.jacobian[1, 1]) < 1e-9
+    assert r.details["estimates"][1].h > 1e-8
