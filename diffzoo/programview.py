@@ -705,10 +705,19 @@ def program_view(text: str, point: tuple[float, ...], *, position: int = 0, wrt:
 
 
 def trace_latex(t: _Traced) -> str:
-    """The primal trace as a LaTeX document, each row with its source line and iteration."""
+    """The primal trace as a LaTeX document (plain ``pdflatex`` compiles it), each row with its source line and
+    loop iterations."""
+    from . import fmt
     from .traces import primal_table
 
-    return primal_table(t.wl, t.vals).latex_document()
+    table = primal_table(t.wl, t.vals)
+    where = ["input"] * t.wl.n + [str(o) for o in (t.wl.origins or ())]
+    lines = [r"\begin{array}{llll}", rf"\multicolumn{{4}}{{l}}{{\text{{{fmt.latex_text(table.title)}}}}} \\ \hline"]
+    for r, w in zip(table.rows, where + [""] * (len(table.rows) - len(where))):
+        where_tex = rf"\text{{{fmt.latex_text(w)}}}"
+        lines.append(rf"{r.name_latex} &= {r.rule_latex} &= {fmt.latex_number(r.value)} & {where_tex} \\")
+    lines.append(r"\end{array}")
+    return fmt.document(rf"\[ {chr(10).join(lines)} \]")
 
 
 __all__ = ["Example", "examples", "example_named", "numbered", "Now", "now", "collapse", "collapsed_dot",

@@ -80,6 +80,8 @@ def test_walk_marks_the_source_line():
     assert [ln for ln in v1.source.split("\n") if ln.startswith("▶")] == ["▶ 6 │         s += term"]
     v2 = pv.program_view(text, (0.5,), position=2)  # v_2 = -v_0: the next statement, line 7
     assert v2.now.get().line == 7
+    tex = next(d for d in v2.downloads if d.name == "program-trace.tex").data()
+    assert tex.isascii() and r"v_{1} &= 0 + v_{0} &= 0.5 & \text{line 6 (k = 1)} \\" in tex  # x = 0.5, k = 1
 
 
 def test_projectile_ascent_against_central_differences():
