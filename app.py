@@ -33,9 +33,12 @@ st.session_state["_page"] = page.url_path
 st.sidebar.markdown("### Function and point")
 _sidebar.sidebar()
 _frame.presentation_controls()  # presentation mode, font size, theme: the sidebar's foot, or the page's top row
-if page.url_path == "logreg":  # say so where the function is, not only in the page's text
-    st.sidebar.info("The logistic-regression page uses its own generated data set, not this function.",
-                    icon=":material/info:")
+#: Pages that do not read the sidebar's function: say so where the function is, not only in the page's text.
+OWN_INPUT = {"logreg": "The logistic-regression page uses its own generated data set, not this function.",
+             "practice": "The Practice page draws its own exercises (level and set on the page), not this function.",
+             "programs": "The Programs page differentiates the program in its own code box, not this function."}
+if page.url_path in OWN_INPUT:
+    st.sidebar.info(OWN_INPUT[page.url_path], icon=":material/info:")
 page.run()
 _url.flush_url(points_set=_sidebar.ctx().function is not None, write=not arrived)
 # The parsed function lives in the shared, byte-bounded cache; a session (kept two minutes after its tab
