@@ -744,8 +744,8 @@ class Program:
     def __getstate__(self) -> dict[str, Any]:
         """Pickled without the tracer's generated code (made again when needed)."""
         state = dict(self.__dict__)
-        state.pop("_templates", None)
-        state.pop("_templated", None)
+        for key in ("_templates", "_templated", "_tracers"):
+            state.pop(key, None)
         return state
 
     def trace(self, point: Sequence[float]) -> WengertList:
@@ -758,14 +758,23 @@ class Program:
         x = [float(v) for v in point]
         if len(x) != len(self.inputs):
             raise ValueError(f"expected {len(self.inputs)} input values, got {len(x)}")
-        t = _Tracer(self, x)
-        outs = t.run()
+        pool = self.__dict__.setdefault("_tracers", [])
+        try:
+            t = pool.pop()  # a tracer no other thread is using
+        except IndexError:
+            t = _Tracer(self)
+        t.start(x)
+        outs = t.run()  # (a tracer that raised is not used again)
         n, k = len(x), len(t.prims)
-        steps = _Steps(n, t.prims, t.args, t.act, t.runs)
-        wl = WengertList(self.inputs, steps, tuple(outs), origins=_Origins(t.marks, n, k, t.runs),  # type: ignore[arg-type]
+        runs = t.runs[:]
+        steps = _Steps(n, t.prims[:], t.args[:], t.act[:], runs)
+        wl = WengertList(self.inputs, steps, tuple(outs), origins=_Origins(t.marks[:], n, k, runs),  # type: ignore[arg-type]
                          guards=tuple(t.guards), program=self)
-        wl.__dict__["_traced"] = (tuple(x), t.vals)
-        wl.__dict__["_partials"] = (steps, sum(t.act[n:]))  # (WengertList.partial_count, without the steps)
+        wl.__dict__["_traced"] = (tuple(x), t.vals[:])
+        wl.__dict__["_partials"] = (steps, sum(steps.act[n:]))  # (WengertList.partial_count, without the steps)
+        t.start([])  # (holds no trace's lists while it waits)
+        if len(pool) < 2:
+            pool.append(t)
         return wl
 
     def mp_run(self, point: Sequence[Any], guards: Sequence[Guard] | None = None, dps: int = 50) -> list[Any]:
@@ -1144,14 +1153,17 @@ class _Tracer:
     which the origins are built when they are read. An operation on constants alone folds into a
     :class:`Const`; the identities ``y - y``, ``y / y``, ``y * 0`` and ``y ^ 0`` are inactive steps, as in
     ``WengertList.from_exprs``.
+
+    A tracer is kept by its program and used again (:meth:`start` empties its lists, which the closures hold,
+    and the trace copies them out), so that a short loop does not pay for the compiling every time.
     """
 
-    def __init__(self, program: Program, x: list[float]):
+    def __init__(self, program: Program):
         self.p = program
         self.limits = program.limits
-        self.n = len(x)
-        self.vals: list[float] = list(x)
-        self.act: list[Any] = [True] * self.n
+        self.n = len(program.inputs)
+        self.vals: list[float] = []
+        self.act: list[Any] = []
         self.prims: list[Primitive] = []
         self.args: list[tuple[Operand, ...]] = []
         self.marks: list[tuple[int, int, tuple[tuple[str, int], ...]]] = []
@@ -1159,7 +1171,7 @@ class _Tracer:
         self.loops: tuple[tuple[str, int], ...] = ()
         self.ints: dict[str, int] = {}
         self.total = 0
-        self.env: dict[str, Operand] = {name: i + 1 - self.n for i, name in enumerate(program.inputs)}
+        self.env: dict[str, Operand] = {}
         self.loop_names = _loop_names(program.body)
         self.fixed = set(program.inputs) - self.loop_names - _assigned(program.body)  # inputs never assigned
         self.made: dict[tuple[int, tuple[int, ...]], Any] = program.__dict__.setdefault("_templates", {})
@@ -1168,7 +1180,24 @@ class _Tracer:
         self.compiled: dict[int, Callable[[], Operand]] = {}  # expression node (by id) -> its closure
         self.names_read: dict[int, tuple[str, ...]] = {}
         self.runs: list[tuple[Any, ...]] = []  # (first step, template entry, operands...) per generated-code run
-        self.bound: dict[tuple[int, tuple[int, ...]], Callable[[], Any]] = {}  # generated code bound to this trace
+        self.bound: dict[tuple[int, tuple[int, ...]], Callable[[], Any]] = {}  # generated code bound to this tracer
+        self.body: list[Callable[[], None]] | None = None
+        self.slots: list[tuple[list[Callable[[], None]], int, Callable[[], None]]] = []  # each assignment's place
+
+    def start(self, x: list[float]) -> None:
+        """Empty the record for a trace at ``x`` (in place: the closures hold these lists)."""
+        for lst in (self.vals, self.act, self.prims, self.args, self.marks, self.guards, self.runs):
+            lst.clear()
+        self.vals += x
+        self.act += [True] * self.n
+        self.env.clear()
+        self.env.update({name: i + 1 - self.n for i, name in enumerate(self.p.inputs)})
+        self.ints.clear()
+        self.loops = ()
+        self.total = 0
+        self.bound.clear()  # (generated code reads the inputs when it is bound)
+        for home, at, assign in self.slots:
+            home[at] = assign
 
     # -- origins and errors
     @property
@@ -1367,6 +1396,7 @@ class _Tracer:
                 runs[0] += 1
                 if runs[0] >= _HOT or id(s) in tracer.templated:
                     home[at] = tracer.fast(s, assign, runs[0] >= _HOT) or assign
+            self.slots.append((home, at, assign))
             return assign
         if kind is For:
             return self.for_(s)
@@ -1492,9 +1522,10 @@ class _Tracer:
         return loop
 
     def run(self) -> list[Operand]:
-        body = self.block(self.p.body)
+        if self.body is None:
+            self.body = self.block(self.p.body)
         try:
-            for st in body:
+            for st in self.body:
                 st()
         except _Return as r:
             return r.outs
