@@ -1391,6 +1391,11 @@ class _Tracer:
             runs = [0]
 
             def assign() -> None:  # the closures' run; once hot, generated code runs in its place and falls back here
+                if home[at] is assign and id(s) in tracer.templated:  # code made in an earlier trace may fit now
+                    run = tracer.fast(s, assign, False)
+                    if run is not None:
+                        home[at] = run
+                        return run()
                 marks_append((len(vals), line, tracer.loops))
                 slow()
                 runs[0] += 1
