@@ -766,14 +766,16 @@ class Program:
         t.start(x)
         outs = t.run()  # (a tracer that raised is not used again)
         n, k = len(x), len(t.prims)
-        runs = t.runs[:]
-        steps = _Steps(n, t.prims[:], t.args[:], t.act[:], runs)
-        wl = WengertList(self.inputs, steps, tuple(outs), origins=_Origins(t.marks[:], n, k, runs),  # type: ignore[arg-type]
+        keep = k <= 4096 and len(pool) < 2  # a long trace takes the tracer's lists (compiling again costs less)
+        copy: Callable[[list[Any]], list[Any]] = list.copy if keep else lambda lst: lst
+        runs = copy(t.runs)
+        steps = _Steps(n, copy(t.prims), copy(t.args), copy(t.act), runs)
+        wl = WengertList(self.inputs, steps, tuple(outs), origins=_Origins(copy(t.marks), n, k, runs),  # type: ignore[arg-type]
                          guards=tuple(t.guards), program=self)
-        wl.__dict__["_traced"] = (tuple(x), t.vals[:])
+        wl.__dict__["_traced"] = (tuple(x), copy(t.vals))
         wl.__dict__["_partials"] = (steps, sum(steps.act[n:]))  # (WengertList.partial_count, without the steps)
-        t.start([])  # (holds no trace's lists while it waits)
-        if len(pool) < 2:
+        if keep:
+            t.start([])  # (holds no trace's lists while it waits)
             pool.append(t)
         return wl
 
