@@ -29,7 +29,11 @@ from: ``origins[k]`` is the step's :class:`Origin` (source line and the loop ite
 ``(("k", 3),)`` or ``(("while@4", 2),)``), ``guards`` every branch decision as a :class:`Guard` (the
 comparison's text, its two values, the outcome and the margin), and ``program`` the program itself, so
 that numeric differences can run it again at x ± h and see a guard flip. Every method then works on
-that list as it is (``Function.at(x)`` is the path as a function).
+that list as it is (``Function.at(x)`` is the path as a function). For speed the tracer compiles the program
+into closures once (:class:`_Tracer`), an assignment run often gets generated straight-line code that appends
+its steps at once and sweeps them in reverse (:func:`_template`), and the list keeps the compact record,
+making :class:`~diffzoo.wengert.Step` and :class:`Origin` objects only when they are read; the steps, values,
+origins, guards, errors and derivatives are the same, bit for bit.
 
 For the loop-keeping compiler (part 2), the AST keeps every statement's line and its expressions as
 ``Expr`` trees (targets by name; ``For`` bounds as integer ``Expr`` trees over loop variables), and a
