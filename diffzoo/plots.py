@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import io
 import math
+import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -67,9 +68,53 @@ def _styled(build: Callable[..., Figure]) -> Callable[..., Figure]:
     @functools.wraps(build)
     def wrapper(*args: Any, **kwargs: Any) -> Figure:
         with matplotlib.rc_context(STYLE):
-            return build(*args, **kwargs)
+            return _wrap_overflowing(build(*args, **kwargs))
 
     return wrapper
+
+
+def _legend_below(fig: Figure, handles: Sequence[Any], names: Sequence[str], most: int = 4, **kw: Any) -> Any:
+    """A legend under the panels, in as many columns (up to ``most``) as fit the figure's width."""
+    renderer = fig._get_renderer()
+    for n in range(min(most, len(names)), 0, -1):
+        leg = fig.legend(handles, names, loc="outside lower center", ncols=n, frameon=False, **kw)
+        if n == 1 or leg.get_window_extent(renderer).width <= 0.98 * fig.bbox.width:
+            return leg
+        leg.remove()
+    return None
+
+
+def _headings(fig: Figure) -> list[Any]:
+    """The texts a figure may have too long to fit: its suptitle, and each axes' titles and axis labels."""
+    out = [fig._suptitle] if fig._suptitle is not None else []
+    for ax in fig.axes:
+        out += [ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label]
+    return [t for t in out if t.get_visible() and t.get_text().strip()]
+
+
+def _wrap_overflowing(fig: Figure) -> Figure:
+    """Break over two or more lines any title or axis label that would run past the figure's edge (and be cut off
+    in the PNG): projector-sized text does not shrink to fit, it wraps, at spaces, and the layout makes room."""
+    for _ in range(3):
+        fig.draw_without_rendering()
+        renderer = fig._get_renderer()
+        box = fig.bbox
+        wrapped = False
+        for t in _headings(fig):
+            b = t.get_window_extent(renderer)
+            vertical = b.height > b.width and "\n" not in t.get_text()
+            room = box.height if vertical else box.width
+            needed = b.height if vertical else b.width
+            inside = b.x0 >= box.x0 and b.x1 <= box.x1 and b.y0 >= box.y0 and b.y1 <= box.y1
+            if inside or " " not in t.get_text():
+                continue
+            lines = t.get_text().split("\n")
+            width = max(8, int(max(map(len, lines)) * min(0.9 * room / needed, 0.9)))
+            t.set_text("\n".join(textwrap.fill(line, width, break_long_words=False) for line in lines))
+            wrapped = True
+        if not wrapped:
+            break
+    return fig
 
 
 def color(name: str, k: int = 0) -> str:
@@ -157,7 +202,8 @@ def error_figure(sweeps: Mapping[str, pd.DataFrame], best: pd.DataFrame | None =
     """
     labels = list(sweeps)
     many = len(labels) > 1
-    fig = _figure(12.5 if many else 10.5, 5.6)
+    # 10.5 inches, one panel or two, the legend under them: shown 535 px wide at 1024 pixels, 22.75-pt text is 16.1 px.
+    fig = _figure(10.5, 6.6)
     axes = fig.subplots(1, len(labels), sharey=True, squeeze=False)[0] if labels else [fig.add_subplot()]
     # Every y value drawn is read against the measured errors; an error of exactly 0 is drawn as a tick
     # a little below the least positive one (a log axis has no 0).
@@ -225,7 +271,7 @@ def error_figure(sweeps: Mapping[str, pd.DataFrame], best: pd.DataFrame | None =
         ax.grid(True, which="major", alpha=0.3)
         if many:
             ax.set_title(label)
-    axes[0].set_ylabel("absolute error |estimate − AD value|")
+    axes[0].set_ylabel("absolute error\n|estimate − AD value|")
     heading = title or "Error of each finite-difference scheme against the step"
     if many:
         fig.suptitle(heading)
@@ -246,7 +292,7 @@ def error_figure(sweeps: Mapping[str, pd.DataFrame], best: pd.DataFrame | None =
         handles.append(Line2D([], [], marker="D", markersize=12, linestyle="none", markerfacecolor="none",
                               markeredgewidth=2.5, markeredgecolor="gray"))
         names.append("default step (chosen for f)")
-    axes[-1].legend(handles, names, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, handlelength=3)
+    _legend_below(fig, handles, names, handlelength=3)
     return fig
 
 
@@ -456,8 +502,7 @@ def second_difference_figure(df: pd.DataFrame) -> Figure:
     handles = [Line2D([], [], color="gray", marker="o", markerfacecolor="white"), Line2D([], [], color="gray",
                linestyle=":"), Line2D([], [], color="gray", marker="*", markersize=15, markeredgecolor="black",
                                       linestyle="none"), Line2D([], [], color="gray", linestyle="--")]
-    fig.legend(handles, ["measured error", "model: truncation + rounding", "model's best step",
-                         "least error measured (floor)"], loc="outside lower center", ncols=2, frameon=False)
+    _legend_below(fig, handles, ["measured error", "error model", "model's best step", "floor (least error)"], most=2)
     return fig
 
 
@@ -531,7 +576,8 @@ def higher_cost_figure(df: pd.DataFrame, name: str) -> Figure:
         ax.set_ylabel("operations")
         ax.set_title(title, fontsize=_pt(14))
         ax.grid(True, which="major", alpha=0.3)
-        ax.legend(frameon=False)
+    handles = [*a.get_lines(), *b.get_lines()]  # under the panels, a column for each: inside, they covered curves
+    _legend_below(fig, handles, [h.get_label() for h in handles], most=2)
     return fig
 
 
@@ -614,7 +660,8 @@ def memory_figure(df: pd.DataFrame) -> Figure:
         ax.set_yscale("log")
         ax.set_xlabel("iterations")
         ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=SMALLEST, framealpha=0.9)
+    # One legend under both panels (inside, it covered part of a curve): each mode has one colour and dash in both.
+    _legend_below(fig, left.get_lines(), ["reverse: tape, one sweep", "forward: live values, one pass"])
     return fig
 
 

@@ -1,0 +1,135 @@
+"""Every figure of :mod:`diffzoo.plots` keeps its text inside itself: issue 13, A (nothing clipped).
+
+Each figure function in ``plots.__all__`` is drawn with small inputs shaped like the pages' (the titles the
+pages give, the sizes they measure), and every visible text artist's window extent (after a draw, from the
+figure's own renderer) must lie inside the figure's extent: a title wider than the figure, a y label taller
+than it, or a legend pushed past its edge would be cut off in the PNG. The memory figure's legend must also
+cover no curve.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.text import Text
+
+from diffzoo import higherview, plots, views
+
+SURVEY = "ln(x1) + x1*x2 - sin(x2)"
+
+
+def _scaling() -> pd.DataFrame:
+    ns = [2, 4, 8, 16, 32, 64, 128, 256]
+    return pd.DataFrame({"n": ns * 3, "seconds": np.logspace(-5, -2, 24),
+                         "method": ["reverse"] * 8 + ["forward"] * 8 + ["numeric"] * 8})
+
+
+def _taylor() -> Figure:
+    x = np.linspace(1.0, 3.0, 101)
+    polys = np.array([np.log(2) + (x - 2) / 2 - k * (x - 2) ** 2 / 8 for k in (0, 1, 1, 1)])
+    return plots.taylor_figure(x, np.log(x), polys, 2.0, "f along x1", "x1", 1e-3)
+
+
+def _newton() -> Figure:
+    X, Y = np.meshgrid(np.linspace(-2, 2, 41), np.linspace(-1, 3, 41))
+    Z = (1 - X) ** 2 + 100 * (Y - X**2) ** 2
+    path = pd.DataFrame({"x": [-1.2, -1.0, 0.5, 1.0], "y": [1.0, 0.9, 0.2, 1.0]})
+    return plots.newton_figure(X, Y, Z, path, path, ("x", "y"), higherview.ROSENBROCK)
+
+
+def _memory() -> Figure:
+    it = np.array([10, 30, 100, 300, 1000])
+    return plots.memory_figure(pd.DataFrame({"iterations": it, "reverse_tape_values": 6 * it + 3,
+                                             "forward_live_values": np.full(5, 8), "reverse_seconds": 2e-6 * it,
+                                             "forward_seconds": 1.5e-6 * it}))
+
+
+def _higher_cost() -> Figure:
+    k = np.arange(1, 7)
+    return plots.higher_cost_figure(pd.DataFrame({"k": k, "tree ops": 4.0**k, "shared ops": 3.0 * k,
+                                                  "duals_ops": 2.0**k * 5, "taylor_ops": 5.0 * k**2}), "x1")
+
+
+FIGURES: dict[str, Callable[[], Figure]] = {
+    "error_figure": lambda: views.numeric_figure(SURVEY, (2.0, 5.0), 0, 0, "float64", -6, True, ""),
+    "error_figure (both)": lambda: views.numeric_figure(SURVEY, (2.0, 5.0), 0, 0, "both", -6, True, ""),
+    "swell_figure": lambda: views.figure("swell", views.swell_sizes("logistic map l_n", 6)),
+    "lines_figure": lambda: views.figure("lines", _scaling(), "n", "seconds", "method",
+                                         "Time for the full gradient against n", "n inputs", "seconds"),
+    "crossover_figure": lambda: views.figure("crossover", pd.DataFrame(
+        {"n": [1, 16, 1, 16], "m": [1, 1, 16, 16], "forward_s": [1.0, 16.0, 1.0, 16.0],
+         "reverse_s": [1.0, 1.0, 16.0, 16.0]})),
+    "loss_figure": lambda: views.figure("loss", views.descent(100, 3, 0, 0.5, 10)),
+    "bar_figure": lambda: views.figure("bar", pd.DataFrame(
+        {"method": ["symbolic", "numeric", "forward", "reverse", "reverse (compiled)"],
+         "median_s": [3e-4, 5e-5, 2e-5, 2.5e-5, 8e-6]}), "Median time for the full derivative", "seconds (log scale)"),
+    "second_difference_figure": lambda: plots.second_difference_figure(higherview.sweep_frame(SURVEY, (2.0, 5.0), 0,
+                                                                                              0, 1)),
+    "taylor_figure": _taylor,
+    "higher_cost_figure": _higher_cost,
+    "newton_figure": _newton,
+    "program_sweep_figure": lambda: plots.program_sweep_figure(
+        np.linspace(-1, 1, 41), np.abs(np.linspace(-1, 1, 41)), np.sign(np.linspace(-1, 1, 41)), [(0.0, "kink")],
+        0.5, "x"),
+    "memory_figure": _memory,
+    "ascent_figure": lambda: plots.ascent_figure(pd.DataFrame({"step": range(4), "angle": [0.3, 0.5, 0.7, 0.78],
+                                                               "range": [5.6, 8.4, 9.9, 10.2]})),
+}
+
+
+def test_every_figure_function_is_drawn_here():
+    made = {name.split(" ")[0] for name in FIGURES}
+    assert made == {n for n in plots.__all__ if n.endswith("_figure")}
+
+
+def renderer_of(fig: Figure):
+    """The figure drawn on an Agg canvas (a Figure made without pyplot has none that draws), and its renderer."""
+    FigureCanvasAgg(fig).draw()
+    return fig.canvas.get_renderer()
+
+
+def undrawn_tick_labels(fig: Figure) -> set[int]:
+    """The labels of ticks outside their axis's view: an axis keeps them, but neither draws nor places them."""
+    out = set()
+    for ax in fig.axes:
+        for axis in ax._axis_map.values():
+            lo, hi = sorted(axis.get_view_interval())
+            for tick in [*axis.get_major_ticks(), *axis.get_minor_ticks()]:
+                loc = tick.get_loc()
+                if loc is None or not lo - 1e-9 * abs(hi - lo) <= loc <= hi + 1e-9 * abs(hi - lo):
+                    out |= {id(tick.label1), id(tick.label2)}
+    return out
+
+
+def drawn_texts(fig: Figure):
+    renderer = renderer_of(fig)
+    skip = undrawn_tick_labels(fig)
+    for t in fig.findobj(Text):
+        if t.get_visible() and t.get_text().strip() and id(t) not in skip:
+            yield t, t.get_window_extent(renderer)
+
+
+@pytest.mark.parametrize("name", list(FIGURES))
+def test_no_text_is_clipped(name):
+    fig = FIGURES[name]()
+    box = fig.bbox  # the whole figure in display pixels
+    outside = [(t.get_text()[:40], tuple(np.round(b.extents, 1))) for t, b in drawn_texts(fig)
+               if b.x0 < box.x0 - 0.5 or b.y0 < box.y0 - 0.5 or b.x1 > box.x1 + 0.5 or b.y1 > box.y1 + 0.5]
+    assert not outside, (name, tuple(box.extents), outside)
+
+
+def test_the_memory_legend_covers_no_curve():
+    # It sat inside the axes over the forward curve; every legend is now outside both panels.
+    fig = _memory()
+    renderer = renderer_of(fig)
+    legends = [*fig.legends, *(a.get_legend() for a in fig.axes if a.get_legend() is not None)]
+    assert legends
+    for leg in legends:
+        lb = leg.get_window_extent(renderer)
+        for ax in fig.axes:
+            assert not lb.overlaps(ax.get_window_extent(renderer)), (lb, ax.get_window_extent(renderer))
