@@ -28,7 +28,6 @@ from matplotlib.ticker import (
     LogLocator,
     MaxNLocator,
     NullFormatter,
-    NullLocator,
 )
 
 COLORS = {"forward": "#1f77b4", "backward": "#17becf", "central": "#2ca02c", "complex": "#d62728",
@@ -325,18 +324,22 @@ def swell_figure(df: pd.DataFrame, title: str = "") -> Figure:
 
 
 def _integer_ticks(axis: Any, values: Any) -> None:
-    """Ticks at the measured sizes themselves (1, 2, 4, ..., 256), written as integers, and no minor labels.
+    """Ticks at the measured sizes themselves (1, 2, 4, ..., 256), at most five labelled, written as integers.
 
     A log axis's own labels over 1 to 256 are "2×10⁰ 3×10⁰ 4×10⁰ ...", which run into each other; sizes
-    that are whole numbers read better as such. At most about ten ticks are kept (every other one beyond).
+    that are whole numbers read better as such. At projector size (:data:`SMALLEST`) five labels fit a figure
+    shown 259 px wide: every other size (1, 4, 16, 64, 256), counted from the largest, is labelled, the others
+    are unlabelled minor ticks.
     """
     v = sorted({float(t) for t in np.asarray(values, dtype=float) if np.isfinite(t) and t > 0})
     if not v or not all(t.is_integer() for t in v):
         return
-    stride = max(1, math.ceil(len(v) / 10))
-    axis.set_major_locator(FixedLocator(v[::stride]))
+    stride = max(1, math.ceil(len(v) / 5))
+    labelled = v[::-1][::stride][::-1]
+    axis.set_major_locator(FixedLocator(labelled))
     axis.set_major_formatter(FuncFormatter(lambda t, _: f"{t:,.0f}"))
-    axis.set_minor_locator(NullLocator())
+    axis.set_minor_locator(FixedLocator([t for t in v if t not in labelled]))
+    axis.set_minor_formatter(NullFormatter())
 
 
 @_styled
@@ -352,9 +355,6 @@ def lines_figure(df: pd.DataFrame, x: str, y: str, hue: str, title: str, xlabel:
     if logx:
         ax.set_xscale("log")
         _integer_ticks(ax.xaxis, df[x])
-        # Nine sizes 1 … 256 all labelled (tests/test_plots.py) only fit at the old size: 14.1 px at logistic
-        # regression's 348 px, not 16 (the compare page's half column, 259 px, would need the figure stacked).
-        ax.tick_params(axis="x", labelsize=_pt(11))
     if logy:
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)

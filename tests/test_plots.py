@@ -13,6 +13,7 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.image import imread
 
 import diffzoo as dz
@@ -134,19 +135,28 @@ def test_stars_mark_the_fitted_bottom_not_a_lucky_zero():
     assert 1e-9 <= star.get_ydata()[0] <= 1e-7
 
 
-def test_scaling_chart_ticks_are_integers_and_do_not_overlap():
+@pytest.mark.parametrize("sizes", [[1, 2, 4, 8, 16, 32, 64, 128, 256], [2, 4, 8, 16, 32, 64, 128, 256], [2, 4, 8, 16]])
+def test_scaling_chart_ticks_are_integers_and_do_not_overlap(sizes):
     # Issue 10, C23: a log x axis over d = 1..256 got minor labels "2x10^0 3x10^0 4x10^0 ..." that ran
-    # into each other. The ticks are the measured sizes themselves, labelled as plain integers.
-    df = pd.DataFrame({"d": [1, 2, 4, 8, 16, 32, 64, 128, 256] * 2, "seconds": np.logspace(-5, -2, 18),
-                       "method": ["reverse"] * 9 + ["forward"] * 9})
+    # into each other. The ticks are the measured sizes themselves, labelled as plain integers. Issue 13, A:
+    # at projector size (plots.SMALLEST) every other size is labelled, at most five, from the largest down
+    # (1, 4, 16, 64, 256 for nine sizes, the logistic-regression page's; 4 ... 256 for the compare page's 2 ... 256).
+    n = len(sizes)
+    df = pd.DataFrame({"d": sizes * 2, "seconds": np.logspace(-5, -2, 2 * n),
+                       "method": ["reverse"] * n + ["forward"] * n})
     fig = plots.lines_figure(df, "d", "seconds", "method", "t", "d features", "seconds")
-    fig.canvas.draw()
+    FigureCanvasAgg(fig).draw()
     ax = fig.axes[0]
-    labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
-    assert labels == ["1", "2", "4", "8", "16", "32", "64", "128", "256"]
+    shown = [t for t in ax.get_xticklabels() if t.get_text()]
+    labels = [int(t.get_text()) for t in shown]  # integers, or this raises
+    assert labels == (sizes if n <= 5 else sizes[::-1][::2][::-1])
+    assert 3 <= len(labels) <= 5
+    assert labels[-1] == max(sizes) and labels[0] <= sizes[1]  # the labels span the measured range
+    assert sorted(ax.get_xticks(minor=True)) == [s for s in sizes if s not in labels]  # the rest marked, unlabelled
     assert not [t for t in ax.get_xticklabels(minor=True) if t.get_text()]
-    boxes = [t.get_window_extent() for t in ax.get_xticklabels() if t.get_text()]
-    assert all(a.x1 < b.x0 for a, b in itertools.pairwise(boxes))  # no two labels overlap
+    assert all(t.get_fontsize() == pytest.approx(plots.SMALLEST) for t in shown)
+    boxes = [t.get_window_extent() for t in shown]
+    assert all(a.x1 + 10 < b.x0 for a, b in itertools.pairwise(boxes))  # no two labels overlap, or nearly touch
 
 
 def test_gradient_descent_steps_are_whole_numbers():
