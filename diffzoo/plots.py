@@ -48,8 +48,8 @@ def _pt(size: float) -> float:
 #: The smallest text of any figure: tick labels, legends and notes (22.75 pt). At a 1024-pixel window with the sidebar
 #: open a figure is shown about 0.71 px a point or more (the numeric page's 10.5-inch figure 535 px wide:
 #: 535 / 10.5 / 72), so this is 16.1 px; fewer ticks keep their labels apart (``tests/test_projector_browser.py``
-#: measures the figures the numeric, symbolic, logistic-regression and programs pages show, ``tests/test_plots.py``
-#: the ticks' overlap).
+#: measures the figures the numeric (one precision and both), symbolic, logistic-regression, programs and compare
+#: pages show, ``tests/test_plots.py`` the ticks' overlap, ``tests/test_figures_fit.py`` that no text is cut off).
 SMALLEST = _pt(13)
 STYLE = {"font.size": _pt(14), "axes.titlesize": _pt(14), "axes.labelsize": _pt(14), "legend.fontsize": SMALLEST,
          "xtick.labelsize": SMALLEST, "ytick.labelsize": SMALLEST, "lines.linewidth": 2.4}

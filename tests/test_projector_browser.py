@@ -138,18 +138,30 @@ def test_the_numeric_legend_is_at_least_16_px(browser, server, screen):
         ctx.close()
 
 
+#: The pages measured, with the query that shows their figures: the numeric page's one and two panels ("both"
+#: precisions), and the compare page's three measurements (pressed below; n up to 16 keeps the scaling quick).
+MEASURED = [("numeric", ""), ("numeric", "?prec=both"), ("symbolic", ""), ("logreg", ""), ("programs", ""),
+            ("compare", "?scale_n=16")]
+COMPARE_BUTTONS = ["measure", "scale", "cross"]  # timings, scaling, crossover: a figure each
+
+
 @pytest.mark.parametrize("screen", list(SCREENS))
-@pytest.mark.parametrize("path", ["numeric", "symbolic", "logreg", "programs"])
-def test_every_figures_text_is_at_least_16_px(browser, server, screen, path):
-    ctx, page = open_page(browser, server, screen, path)
+@pytest.mark.parametrize("path,query", MEASURED)
+def test_every_figures_text_is_at_least_16_px(browser, server, screen, path, query):
+    ctx, page = open_page(browser, server, screen, path, query)
     try:
+        for key in COMPARE_BUTTONS if path == "compare" else []:
+            page.click(f".st-key-{key} button")
+            settle(page, 180)
         page.wait_for_selector('[data-testid="stImage"] img', timeout=90_000)
         figures = page.evaluate(FIGURES)
-        assert figures
+        assert len(figures) >= (3 if path == "compare" else 1), figures
         for f in figures:  # px of the smallest text = pt x dots per inch / 72 x (displayed / natural pixels)
             assert f["dpi"], f  # matplotlib writes the PNG's dots per inch
             px = plots.SMALLEST * f["dpi"] / 72 * f["shown"] / f["natural"]
-            assert px >= 16, (f, px)  # numeric at 1024: 22.75 pt x 114.3 / 72 x 535 / 1200 = 16.1 px (13.6 before)
+            # numeric at 1024: 22.75 pt x 114.3 / 72 x 535 / 1200 = 16.1 px (13.6 before), with both precisions
+            # the same (13.5 px at 12.5 inches before); compare's figures at full width (12.4 px in half columns)
+            assert px >= 16, (f, px)
     finally:
         ctx.close()
 
