@@ -109,7 +109,8 @@ def _wrap_overflowing(fig: Figure) -> Figure:
                 continue
             lines = t.get_text().split("\n")
             width = max(8, int(max(map(len, lines)) * min(0.9 * room / needed, 0.9)))
-            t.set_text("\n".join(textwrap.fill(line, width, break_long_words=False) for line in lines))
+            t.set_text("\n".join(textwrap.fill(line, width, break_long_words=False, break_on_hyphens=False)
+                                  for line in lines))
             wrapped = True
         if not wrapped:
             break
@@ -202,7 +203,7 @@ def error_figure(sweeps: Mapping[str, pd.DataFrame], best: pd.DataFrame | None =
     labels = list(sweeps)
     many = len(labels) > 1
     # 10.5 inches, one panel or two, the legend under them: shown 535 px wide at 1024 pixels, 22.75-pt text is 16.1 px.
-    fig = _figure(10.5, 6.6)
+    fig = _figure(10.5, 7.0 if many else 6.4)
     axes = fig.subplots(1, len(labels), sharey=True, squeeze=False)[0] if labels else [fig.add_subplot()]
     # Every y value drawn is read against the measured errors; an error of exactly 0 is drawn as a tick
     # a little below the least positive one (a log axis has no 0).
@@ -270,7 +271,7 @@ def error_figure(sweeps: Mapping[str, pd.DataFrame], best: pd.DataFrame | None =
         ax.grid(True, which="major", alpha=0.3)
         if many:
             ax.set_title(label)
-    axes[0].set_ylabel("absolute error\n|estimate − AD value|")
+    axes[0].set_ylabel("error |estimate − AD|")
     heading = title or "Error of each finite-difference scheme against the step"
     if many:
         fig.suptitle(heading)
@@ -279,18 +280,19 @@ def error_figure(sweeps: Mapping[str, pd.DataFrame], best: pd.DataFrame | None =
     handles, names = axes[0].get_legend_handles_labels()
     if exact:
         handles.append(Line2D([], [], color="gray", marker="|", markersize=10, linestyle="none"))
-        names.append("error exactly 0")
+        names.append("exactly 0")
     if model:
         handles.append(Line2D([], [], color="gray", linestyle=":", linewidth=1.4))
-        names.append("model: truncation + rounding")
+        names.append("error model")
     if best is not None and len(best):
         handles.append(Line2D([], [], color="gray", marker="*", markersize=15, linestyle="none",
                               markeredgecolor="black"))
-        names.append("best step (fitted V)")
+        names.append("best step")
     if default is not None and len(default):
         handles.append(Line2D([], [], marker="D", markersize=12, linestyle="none", markerfacecolor="none",
                               markeredgewidth=2.5, markeredgecolor="gray"))
-        names.append("default step (chosen for f)")
+        names.append("default step")
+    # Under the panels, in short words (the page's caption says what each mark means): three columns fit.
     _legend_below(fig, handles, names, handlelength=3)
     return fig
 
@@ -361,7 +363,7 @@ def lines_figure(df: pd.DataFrame, x: str, y: str, hue: str, title: str, xlabel:
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend(frameon=False)
+    _legend_below(fig, ax.get_lines(), [ln.get_label() for ln in ax.get_lines()], most=3)  # inside, it hid curves
     return fig
 
 
@@ -379,7 +381,9 @@ def crossover_figure(df: pd.DataFrame) -> Figure:
     for a in range(len(ms)):
         for b in range(len(ns)):
             if np.isfinite(ratio[a, b]):
-                ax.text(b, a, f"{ratio[a, b]:.2g}×", ha="center", va="center", fontsize=SMALLEST)
+                r = ratio[a, b]  # at most four characters, to fit a cell at projector size: 25×, 1.4×, 1/16
+                ax.text(b, a, f"{r:.2g}×" if r >= 1 else f"1/{1 / r:.2g}", ha="center", va="center",
+                        fontsize=SMALLEST)
     ax.set_xticks(range(len(ns)), [str(n) for n in ns])
     ax.set_yticks(range(len(ms)), [str(m) for m in ms])
     ax.set_xlabel("n inputs")
@@ -405,8 +409,8 @@ def loss_figure(df: pd.DataFrame) -> Figure:
     ax2.set_yscale("log")
     ax2.set_ylabel("‖gradient‖ (log)", color="#d62728")
     lines = ax.get_lines()[:1] + ax2.get_lines()[:1]
-    ax.legend(lines, [ln.get_label() for ln in lines], loc="upper right", frameon=False)
-    ax.set_title("Gradient descent with reverse-mode gradients")
+    _legend_below(fig, lines, [ln.get_label() for ln in lines], most=2)  # inside, it covered the curves
+    ax.set_title("Gradient descent")  # the page's heading says the gradients are reverse mode's
     return fig
 
 

@@ -133,3 +133,17 @@ def test_the_memory_legend_covers_no_curve():
         lb = leg.get_window_extent(renderer)
         for ax in fig.axes:
             assert not lb.overlaps(ax.get_window_extent(renderer)), (lb, ax.get_window_extent(renderer))
+
+
+def test_crossover_cells_keep_their_numbers_apart():
+    # At projector size "0.064×" ran into its neighbours (the compare page, 5 x 5 cells, n and m 1 ... 16); a ratio
+    # below 1 is now written as a fraction, 1/16, so no cell's number reaches the next: ratios from 1/10 to 25.
+    ns = [1, 2, 4, 8, 16]
+    df = pd.DataFrame([{"n": n, "m": m, "forward_s": n * 1e-5, "reverse_s": m * 1e-5 * 0.64} for n in ns for m in ns])
+    fig = plots.crossover_figure(df)
+    renderer = renderer_of(fig)
+    cells = list(fig.axes[0].texts)
+    assert len(cells) == 25 and {"1/10", "1/1.3", "25×"} <= {t.get_text() for t in cells}  # 0.098, 0.78, 25
+    boxes = [t.get_window_extent(renderer) for t in cells]
+    for k, a in enumerate(boxes):
+        assert not [b for b in boxes[k + 1:] if a.overlaps(b)], cells[k].get_text()
