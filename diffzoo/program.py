@@ -779,7 +779,8 @@ class Program:
         wl.__dict__["_traced"] = (tuple(x), copy(t.vals))
         wl.__dict__["_partials"] = (steps, sum(steps.act[n:]))  # (WengertList.partial_count, without the steps)
         if keep:
-            t.start([])  # (holds no trace's lists while it waits)
+            for lst in (t.vals, t.act, t.prims, t.args, t.marks, t.guards, t.runs):
+                lst.clear()  # (holds no trace's lists while it waits)
             pool.append(t)
         return wl
 
@@ -1397,11 +1398,6 @@ class _Tracer:
             runs = [0]
 
             def assign() -> None:  # the closures' run; once hot, generated code runs in its place and falls back here
-                if home[at] is assign and id(s) in tracer.templated:  # code made in an earlier trace may fit now
-                    run = tracer.fast(s, assign, False)
-                    if run is not None:
-                        home[at] = run
-                        return run()
                 marks_append((len(vals), line, tracer.loops))
                 slow()
                 runs[0] += 1
