@@ -73,44 +73,59 @@ def _styled(build: Callable[..., Figure]) -> Callable[..., Figure]:
 
 
 def _legend_below(fig: Figure, handles: Sequence[Any], names: Sequence[str], most: int = 4, **kw: Any) -> Any:
-    """A legend under the panels, in as many columns (up to ``most``) as fit the figure's width."""
+    """A legend under the panels, in as many columns (up to ``most``) as fit the figure's width; the figure grows
+    by the legend's height, so that the panels keep theirs."""
     renderer = fig._get_renderer()
     for n in range(min(most, len(names)), 0, -1):
         leg = fig.legend(handles, names, loc="outside lower center", ncols=n, frameon=False, **kw)
-        if n == 1 or leg.get_window_extent(renderer).width <= 0.98 * fig.bbox.width:
+        box = leg.get_window_extent(renderer)
+        if n == 1 or box.width <= 0.98 * fig.bbox.width:
+            fig.set_figheight(fig.get_figheight() + box.height / fig.dpi)
             return leg
         leg.remove()
     return None
 
 
-def _headings(fig: Figure) -> list[Any]:
-    """The texts a figure may have too long to fit: its suptitle, and each axes' titles and axis labels."""
-    out = [fig._suptitle] if fig._suptitle is not None else []
+def _headings(fig: Figure) -> list[tuple[Any, Any]]:
+    """The texts a figure may have too long to fit, each with the axes it is centred on (None: the figure): its
+    suptitle, and each axes' titles and axis labels."""
+    out = [(fig._suptitle, None)] if fig._suptitle is not None else []
     for ax in fig.axes:
-        out += [ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label]
-    return [t for t in out if t.get_visible() and t.get_text().strip()]
+        out += [(t, ax) for t in (ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label)]
+    return [(t, ax) for t, ax in out if t.get_visible() and t.get_text().strip()]
+
+
+def _balanced(line: str, fraction: float) -> str:
+    """``line`` wrapped at spaces into lines of at most ``fraction`` of its length, as even as they can be (not a
+    long line and a short last word)."""
+    most = max(8, int(len(line) * fraction))
+    count = len(textwrap.wrap(line, most, break_long_words=False, break_on_hyphens=False))
+    for width in range(math.ceil(len(line) / count), most + 1):
+        wrapped = textwrap.wrap(line, width, break_long_words=False, break_on_hyphens=False)
+        if len(wrapped) <= count:
+            return "\n".join(wrapped)
+    return "\n".join(textwrap.wrap(line, most, break_long_words=False, break_on_hyphens=False))
 
 
 def _wrap_overflowing(fig: Figure) -> Figure:
     """Break over two or more lines any title or axis label that would run past the figure's edge (and be cut off
-    in the PNG): projector-sized text does not shrink to fit, it wraps, at spaces, and the layout makes room."""
+    in the PNG): projector-sized text does not shrink to fit, it wraps, at spaces, and the layout makes room.
+    The room is what the figure leaves on both sides of the text's centre (an axes' title is centred on it)."""
     for _ in range(3):
         fig.draw_without_rendering()
         renderer = fig._get_renderer()
         box = fig.bbox
         wrapped = False
-        for t in _headings(fig):
+        for t, ax in _headings(fig):
             b = t.get_window_extent(renderer)
-            vertical = b.height > b.width and "\n" not in t.get_text()
-            room = box.height if vertical else box.width
-            needed = b.height if vertical else b.width
-            inside = b.x0 >= box.x0 and b.x1 <= box.x1 and b.y0 >= box.y0 and b.y1 <= box.y1
-            if inside or " " not in t.get_text():
+            if (b.x0 >= box.x0 and b.x1 <= box.x1 and b.y0 >= box.y0 and b.y1 <= box.y1) or " " not in t.get_text():
                 continue
-            lines = t.get_text().split("\n")
-            width = max(8, int(max(map(len, lines)) * min(0.9 * room / needed, 0.9)))
-            t.set_text("\n".join(textwrap.fill(line, width, break_long_words=False, break_on_hyphens=False)
-                                  for line in lines))
+            vertical = b.height > b.width and "\n" not in t.get_text()
+            centre = (ax.get_window_extent(renderer) if ax is not None else box).get_points().mean(axis=0)
+            k = 1 if vertical else 0
+            room = 2 * min(centre[k] - box.get_points()[0][k], box.get_points()[1][k] - centre[k])
+            needed = b.height if vertical else b.width
+            t.set_text("\n".join(_balanced(line, min(0.95 * room / needed, 0.9)) for line in t.get_text().split("\n")))
             wrapped = True
         if not wrapped:
             break
@@ -203,7 +218,7 @@ def error_figure(sweeps: Mapping[str, pd.DataFrame], best: pd.DataFrame | None =
     labels = list(sweeps)
     many = len(labels) > 1
     # 10.5 inches, one panel or two, the legend under them: shown 535 px wide at 1024 pixels, 22.75-pt text is 16.1 px.
-    fig = _figure(10.5, 7.0 if many else 6.4)
+    fig = _figure(10.5, 5.6)  # and the legend's height
     axes = fig.subplots(1, len(labels), sharey=True, squeeze=False)[0] if labels else [fig.add_subplot()]
     # Every y value drawn is read against the measured errors; an error of exactly 0 is drawn as a tick
     # a little below the least positive one (a log axis has no 0).
@@ -381,9 +396,10 @@ def crossover_figure(df: pd.DataFrame) -> Figure:
     for a in range(len(ms)):
         for b in range(len(ns)):
             if np.isfinite(ratio[a, b]):
-                r = ratio[a, b]  # at most four characters, to fit a cell at projector size: 25×, 1.4×, 1/16
-                ax.text(b, a, f"{r:.2g}×" if r >= 1 else f"1/{1 / r:.2g}", ha="center", va="center",
-                        fontsize=SMALLEST)
+                r = ratio[a, b]  # at most five characters, to fit a cell at projector size: 25×, 1.4×, 1/16, 1/1.3
+                inv = f"{1 / r:.2g}"
+                ax.text(b, a, f"{r:.2g}×" if r >= 1 else "1×" if inv == "1" else f"1/{inv}", ha="center",
+                        va="center", fontsize=SMALLEST)
     ax.set_xticks(range(len(ns)), [str(n) for n in ns])
     ax.set_yticks(range(len(ms)), [str(m) for m in ms])
     ax.set_xlabel("n inputs")

@@ -121,6 +121,9 @@ def test_no_text_is_clipped(name):
     outside = [(t.get_text()[:40], tuple(np.round(b.extents, 1))) for t, b in drawn_texts(fig)
                if b.x0 < box.x0 - 0.5 or b.y0 < box.y0 - 0.5 or b.x1 > box.x1 + 0.5 or b.y1 > box.y1 + 0.5]
     assert not outside, (name, tuple(box.extents), outside)
+    small = {t.get_text()[:30]: t.get_fontsize() for t, _ in drawn_texts(fig)
+             if t.get_fontsize() < plots.SMALLEST - 1e-9}
+    assert not small, small  # and none made to fit by shrinking it below the projector's least size
 
 
 def test_the_memory_legend_covers_no_curve():
