@@ -99,9 +99,11 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
 
     import bench_api
+    import bench_hessian
     import bench_numeric
     import bench_scalar
     import bench_symbolic
+    import bench_taylor
 
     info = machine() + [f"process: {pinned}; BLAS threads: {os.environ['OPENBLAS_NUM_THREADS']}; "
                         f"clock: {'process CPU time' if args.clock == 'cpu' else 'wall (perf_counter)'}; "
@@ -130,9 +132,13 @@ def main(argv: list[str] | None = None) -> int:
     section("bench_numeric: default steps against a 50-digit reference")
     rows += [("numeric", g) for g in bench_numeric.run()]
 
+    section("bench_hessian: Hessian-vector products and full Hessians against the gradient (issue #12)")
+    rows += [("hessian", g) for g in bench_hessian.run(sizes[:3], 3 if args.quick else 7, args.clock,
+                                                       processes=1 if args.quick else 3)]
+
     section("bench_taylor: Taylor mode against plain Python f and nested duals (issue #12)")
-    rows += [("taylor", g) for g in __import__("bench_taylor").run(sizes[:3], 3 if args.quick else 7, args.clock,
-                                                                   processes=1 if args.quick else 3)]
+    rows += [("taylor", g) for g in bench_taylor.run(sizes[:3], 3 if args.quick else 7, args.clock,
+                                                     processes=1 if args.quick else 3)]
 
     section("summary (Markdown)")
     print("Command: `python benchmarks/run_all.py" + (" --quick" if args.quick else "")
