@@ -701,3 +701,45 @@ def ascent_figure(df: pd.DataFrame) -> Figure:
 
 
 __all__ += ["program_sweep_figure", "memory_figure", "ascent_figure"]
+
+
+@_styled
+def program_error_figure(df: pd.DataFrame, name: str, x0: float) -> Figure:
+    """A traced program's finite-difference error against the step h (log-log), one curve per scheme; the steps
+    whose stencil takes another path than ``x0`` (``other_path``) marked with red crosses. An error of exactly 0
+    has no place on a log axis and is left out (not clipped)."""
+    fig = _figure(9.0, 5.0)
+    ax = fig.subplots()
+    handles, names, shown = [], [], []
+    for k, (scheme, g) in enumerate(df.groupby("scheme", sort=False)):
+        g = g.sort_values("eps")
+        err = g["error"].to_numpy(float)
+        err = np.where(np.isfinite(err) & (err > 0), err, np.nan)
+        dash, mark, start = _scheme_style(str(scheme), k)
+        (line,) = ax.plot(g["eps"], err, linestyle=dash, marker=mark, markevery=(start, MARK_EVERY),
+                          color=color(str(scheme), k))
+        handles.append(line)
+        names.append(str(scheme))
+        shown.append(err)
+        if "other_path" in g:
+            flip = g["other_path"].to_numpy(bool)
+            ax.plot(g["eps"][flip], err[flip], "x", color="#d62728", markersize=11, markeredgewidth=2.4)
+    errs = _finite_positive(np.concatenate(shown)) if shown else np.array([])
+    lo, hi = _log_limits(errs)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_ylim(lo, hi)
+    _decade_ticks(ax, lo, hi)
+    ax.set_xlabel("step h")
+    ax.set_ylabel("|error| against reverse mode")
+    ax.set_title(f"Finite differences at {name} = {x0:.6g}")
+    ax.grid(True, which="major", alpha=0.3)
+    if "other_path" in df and df["other_path"].any():
+        handles.append(Line2D([], [], linestyle="none", marker="x", color="#d62728", markersize=11,
+                              markeredgewidth=2.4))
+        names.append(f"another path at {name} ± h")
+    _legend_below(fig, handles, names)
+    return fig
+
+
+__all__ += ["program_error_figure"]

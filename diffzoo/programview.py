@@ -530,6 +530,159 @@ def memory(text: str, point: tuple[float, ...], counts: tuple[int, ...] = MEMORY
     return Memory(df, plots.to_png(plots.memory_figure(df), FIGURE_DPI), lambda: plots.to_svg(plots.memory_figure(df)))
 
 
+# --- numeric differences against the step, guard flips marked ------------------------------------------
+
+
+STEP_SCHEMES = ("central", "forward")
+
+
+@dataclass(frozen=True)
+class StepErrors:
+    """Central and forward differences of output 1 along one input at every step h, against reverse mode's
+    derivative; ``other_path`` marks the steps whose stencil point x ± h takes another path than x."""
+
+    input: str
+    at: float
+    reference: float
+    frame: pd.DataFrame  # numeric.error_sweep's: scheme, eps, estimate, error, ..., other_path
+    first_flip: float | None  # the smallest step h whose stencil takes another path
+    flip: str | None  # how that stencil point's path differs, in words (its line named)
+    png: bytes
+    svg: Callable[[], bytes]
+
+    def sentence(self) -> str:
+        if self.first_flip is None:
+            return (f"No stencil point {self.input} ± h, for h from 1e-16 to 1, takes another path than "
+                    f"{self.input} = {self.at:.6g}: every difference differentiates the same branches as AD, and the "
+                    "error falls with h (truncation) until rounding makes it rise again.")
+        return (f"From h = {self.first_flip:.3g} a stencil point {self.input} ± h {self.flip}: the difference "
+                "straddles a branch boundary (red crosses), so it measures the jump or kink there, not the "
+                "derivative of the path AD differentiates, and its error no longer falls with h.")
+
+    def csv(self) -> str:
+        return self.frame.to_csv(index=False)
+
+
+def step_errors(text: str, point: tuple[float, ...], i: int = 0) -> StepErrors:
+    """``numeric.error_sweep`` of the path at ``point`` (central and forward differences, output 1 along input
+    ``i``), against reverse mode's derivative there."""
+    from . import numeric, plots
+
+    f = parse(text)
+    x = list(point)
+    g = f.at(x)
+    reference = float(differentiate(g, x, "reverse").jacobian[0, i])
+    df = numeric.error_sweep(g.wengert, x, reference, i=i, output=0, schemes=STEP_SCHEMES)
+    first = flip = None
+    if "other_path" in df and df["other_path"].any():
+        first = float(df.loc[df["other_path"], "eps"].min())
+        for sign in (1.0, -1.0):
+            p = list(x)
+            p[i] = x[i] + sign * first
+            try:
+                flip = program.path_difference(g.wengert, f.at(p).wengert)
+            except (EvaluationError, LimitError, ValueError, ArithmeticError):
+                continue
+            if flip is not None:
+                break
+        flip = flip or "takes another path"
+    name = f.variables[i]
+    return StepErrors(name, x[i], reference, df, first, flip,
+                      plots.to_png(plots.program_error_figure(df, name, x[i]), FIGURE_DPI),
+                      lambda: plots.to_svg(plots.program_error_figure(df, name, x[i])))
+
+
+# --- symbolic swell as the iterations grow --------------------------------------------------------------
+
+
+SWELL_COUNTS = (1, 2, 4, 8, 16)
+NO_SCALABLE_LOOP = "no for loop"
+
+
+@dataclass(frozen=True)
+class LoopSwell:
+    """The symbolic gradient of the traced path, written out as a tree and shared, as the first for loop runs
+    N times."""
+
+    frame: pd.DataFrame  # n, f Wengert length, derivative tree ops, derivative shared ops
+    png: bytes
+    svg: Callable[[], bytes]
+    stopped: bool  # the counts were cut short by the time budget
+
+    def growth(self) -> str:
+        """How the written-out tree grows: "exponentially" when its growth rate per doubling of N itself keeps
+        growing, else "polynomially (about N^p)" with p the last doubling's exponent."""
+        d = self.frame[self.frame["derivative tree ops"] > 0]
+        t, n = d["derivative tree ops"].to_numpy(float), d["n"].to_numpy(float)
+        if len(d) < 3:
+            return "too little to tell how"
+        slopes = np.log(t[1:] / t[:-1]) / np.log(n[1:] / n[:-1])
+        if slopes[-1] > 1.5 * max(slopes[-2], 1.0) and slopes[-1] > 4:
+            return "exponentially"
+        return f"polynomially (about N^{slopes[-1]:.1f})"
+
+    def per_iteration(self) -> list[float]:
+        """The shared DAG's operations added per added iteration, between neighbouring counts."""
+        d = self.frame
+        s, n = d["derivative shared ops"].to_numpy(float), d["n"].to_numpy(float)
+        return list(np.diff(s) / np.diff(n))
+
+    def sentence(self) -> str:
+        d = self.frame
+        a, b = d.iloc[0], d.iloc[-1]
+        cut = " (larger N were not built: past the time budget)" if self.stopped else ""
+        if int(b["derivative tree ops"]) == 0:
+            return (f"Up to N = {int(b['n'])} iterations the traced path's derivative is a constant: written out it "
+                    "has no operations, so there is no swell to show at these N (the output does not yet depend "
+                    "on the inputs through the loop).")
+        inc = self.per_iteration()
+        linear = len(inc) >= 2 and inc[-1] <= 1.25 * max(inc[-2], 1.0)
+        shared = (f"linearly, about {inc[-1]:.3g} operations per added iteration" if linear else
+                  "faster than linearly")
+        return (f"From N = {int(a['n'])} to {int(b['n'])} iterations{cut}, the symbolic derivative of the traced path "
+                f"written out as a tree grows from {int(a['derivative tree ops']):,} to "
+                f"{int(b['derivative tree ops']):,} operations, {self.growth()}, while with its equal parts shared "
+                f"(a DAG, as AD keeps it) it grows from {int(a['derivative shared ops']):,} to "
+                f"{int(b['derivative shared ops']):,}: {shared}.")
+
+
+def loop_swell(text: str, point: tuple[float, ...], counts: tuple[int, ...] = SWELL_COUNTS,
+               budget: float = 0.5) -> LoopSwell:
+    """For N in ``counts`` (stopping once ``budget`` seconds have passed): the program with its first for loop
+    over a constant range scaled to N iterations (``loopcode.scaled``, as the memory profile), traced at
+    ``point``, and the sizes of its path's symbolic gradient (``swell.expression_sizes``)."""
+    import time
+
+    from . import plots
+    from .swell import expression_sizes
+    from .symbolic import derive_all
+
+    lc = compiler()
+    f = parse(text)
+    if f.program is None:
+        raise ValueError("the swell with the iterations is of a program with a for loop")
+    rows, start, stopped = [], time.perf_counter(), False
+    for k, n in enumerate(counts):
+        if k and time.perf_counter() - start > budget:
+            stopped = True
+            break
+        wl = lc.scaled(f.program, n).trace(list(point))
+        outs = list(program.path_exprs(wl))
+        grads = [d for v in f.variables for d in derive_all(outs[:1], v)]
+        sizes = expression_sizes(grads)
+        rows.append({"n": n, "f Wengert length": len(wl.steps), "derivative tree ops": sizes["tree"],
+                     "derivative shared ops": sizes["shared"]})
+    df = pd.DataFrame(rows)
+    title = "Symbolic swell of the traced path"
+
+    def fig() -> Any:
+        out = plots.swell_figure(df, title)
+        out.axes[0].xaxis.label.set_text("N (iterations of the first for loop)")
+        return out
+
+    return LoopSwell(df, plots.to_png(fig(), FIGURE_DPI), lambda: plots.to_svg(fig()), stopped)
+
+
 # --- projectile: gradient ascent on the angle ------------------------------------------------------------
 
 
@@ -582,6 +735,8 @@ class ProgramView:
     ascent: Callable[[], Part[Ascent]] | None  # the projectile only
     swell_link: bool  # the logistic map: point at the Symbolic page's swell chart
     downloads: tuple[Download, ...]
+    step_errors: Callable[[], Part[StepErrors]]  # numeric differences against h, guard flips marked
+    loop_swell: Callable[[], Part[LoopSwell]]  # the symbolic derivative's size as the first for loop grows
 
 
 @dataclass(frozen=True)
@@ -684,6 +839,27 @@ def program_view(text: str, point: tuple[float, ...], *, position: int = 0, wrt:
                             "log-sum-exp examples have one.")
         return got
 
+    def errs() -> Part[StepErrors]:
+        if not n:
+            return left_out("differences against the step", "The program has no inputs.")
+        return part("differences against the step", lambda: cache(step_errors, text, point, wrt))
+
+    def swl() -> Part[LoopSwell]:
+        what = "the symbolic swell with the iterations"
+        if f.program is None:
+            return left_out(what, "An expression has no loop whose iterations could grow: the Symbolic page shows "
+                            "expression swell.")
+        if importlib.util.find_spec("diffzoo.loopcode") is None:
+            return left_out(what, f"Not shown here: {NO_COMPILER} yet, and the loop is made longer by it "
+                            "(loopcode.scaled).")
+        got: Part[LoopSwell] = part(what, lambda: cache(loop_swell, text, point))
+        if isinstance(got.error, ValueError) and NO_SCALABLE_LOOP in str(got.error):
+            return left_out(what, "Not shown for this program: the swell is measured by running its first for loop "
+                            "over a constant range(N) N = 1, 2, 4, 8, 16 times, and this program has no such loop "
+                            "(a while loop runs as often as its condition says, which depends on the inputs, so "
+                            "its iterations cannot be set).")
+        return got
+
     def asc() -> Part[Ascent]:
         return part("gradient ascent on the angle", lambda: cache(ascent, text, point[0]))
 
@@ -701,7 +877,7 @@ def program_view(text: str, point: tuple[float, ...], *, position: int = 0, wrt:
     return ProgramView(text, tuple(f.variables), point, len(wl.steps), value, Part("the current step", nw),
                        numbered(text, nw.line), trace, graph_part, collapsed, meth, sw, code, mem,
                        asc if projectile else None, logistic,
-                       tuple(files))
+                       tuple(files), errs, swl)
 
 
 def trace_latex(t: _Traced) -> str:
@@ -722,4 +898,6 @@ def trace_latex(t: _Traced) -> str:
 
 __all__ = ["Example", "examples", "example_named", "numbered", "Now", "now", "collapse", "collapsed_dot",
            "Collapsed", "methods", "Methods", "sweep", "Sweep", "Boundary", "generated", "Generated", "memory",
-           "Memory", "ascent", "Ascent", "ProgramView", "program_view", "trace_frame", "groups", "NO_COMPILER"]
+           "Memory",
+           "step_errors", "StepErrors", "loop_swell", "LoopSwell", "ascent", "Ascent",
+           "ProgramView", "program_view", "trace_frame", "groups", "NO_COMPILER"]

@@ -148,11 +148,17 @@ def body(_: _sidebar.Ctx) -> None:
     st.markdown("### 5. Memory: reverse mode's tape against forward mode's live values")
     _frame.show(v.memory(), draw_memory)
 
+    st.markdown("### 6. Numeric differences against the step, where a guard flips")
+    _frame.show(v.step_errors(), draw_step_errors)
+
+    st.markdown("### 7. Symbolic swell as the iterations grow")
+    _frame.show(v.loop_swell(), draw_loop_swell)
+
     if v.ascent is not None:
-        st.markdown("### 6. Gradient ascent to the best angle")
+        st.markdown("### 8. Gradient ascent to the best angle")
         _frame.show(v.ascent(), draw_ascent)
     if v.swell_link:
-        st.markdown("### 6. Expression swell")
+        st.markdown("### 8. Expression swell by family")
         st.page_link("pages/symbolic.py", label="The Symbolic page's swell chart: the logistic map's derivative "
                      "written out grows with every iteration", icon=":material/functions:")
         st.caption("Traced, each iteration adds three steps; written out as one expression, the derivative of the "
@@ -244,6 +250,24 @@ def draw_memory(m: pv.Memory) -> None:
                          "time of one reverse sweep and one forward pass (logarithmic axes).")
     st.markdown(md(m.sentence()))
     st.table(m.shown(), hide_index=True)
+
+
+def draw_step_errors(s: pv.StepErrors) -> None:
+    _render.figure_block(s.png, s.svg, "program-step-errors", f"Central and forward differences of f along "
+                         f"{s.input}, their error against reverse mode's derivative ({s.reference:.15g}) at each step "
+                         "h (logarithmic axes; an error of exactly 0 is left out). Red crosses: steps whose stencil "
+                         "point takes another path than the point.")
+    st.markdown(md(s.sentence()))
+    _render.downloads([("Errors (CSV)", s.csv, "program-step-errors.csv", "text/csv")], key="step_errors")
+
+
+def draw_loop_swell(w: pv.LoopSwell) -> None:
+    st.markdown(md(w.sentence()))
+    c1, c2 = st.columns([1, 2])
+    c1.table(w.frame.rename(columns={"n": "N", "f Wengert length": "steps traced"}), hide_index=True)
+    with c2:
+        _render.figure_block(w.png, w.svg, "program-loop-swell", "Operations of the path's symbolic gradient against "
+                             "N (logarithmic y): written out as a tree, and with equal parts shared.")
 
 
 def draw_ascent(a: pv.Ascent) -> None:

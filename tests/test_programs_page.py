@@ -155,3 +155,73 @@ def test_next_moves_the_highlighted_line():
     no_exception(at)
     assert [m[:4] for m in marked()] == ["▶ 7 "]
     assert at.slider(key="p_step").value == 2
+
+
+# --- differences against the step; symbolic swell with the iterations -------------------------------------
+
+
+def test_step_errors_mark_the_flips_of_the_step_function_near_its_jump():
+    x = 5e-4  # within 1e-3 of the jump at 0
+    v = pv.program_view(EX["step_jump.dz"].text, (x,))
+    s = v.step_errors().get()
+    assert s.reference == 0.0  # AD: the branch y = 1 taken has derivative 0
+    df = s.frame
+    # the stencil's lower point x - h crosses 0 exactly when h > x (central only; forward's x + h stays right)
+    expected = (df["scheme"] == "central") & (df["eps"] > x)
+    assert (df["other_path"] == expected).all()
+    flipped = df[df["other_path"]]
+    assert flipped["error"].to_numpy() == pytest.approx(1 / (2 * flipped["eps"].to_numpy()), rel=1e-12)  # jump 1 / 2h
+    assert s.first_flip == pytest.approx(df.loc[expected, "eps"].min()) and s.first_flip > x
+    assert "line 3" in s.sentence() and "if x > 0" in s.sentence()  # the step function's if, line 3 of its file
+    legend = [t.get_text() for leg in pv_figure(s).legends for t in leg.get_texts()]
+    assert "another path at x ± h" in legend
+
+
+def pv_figure(s: pv.StepErrors):
+    from diffzoo import plots
+
+    return plots.program_error_figure(s.frame, s.input, s.at)
+
+
+def test_step_errors_of_taylor_sin_take_no_other_path():
+    x = 0.5
+    s = pv.program_view(EX["taylor_sin.dz"].text, (x,)).step_errors().get()
+    assert not s.frame["other_path"].any() and s.first_flip is None
+    assert s.reference == pytest.approx(math.cos(x), abs=1e-12)
+    assert "No stencil point" in s.sentence()
+    # central differences' truncation error h²/6 |sin'''(x)| = h²/6 cos x at h near 1e-3 (closed form)
+    c = s.frame[(s.frame["scheme"] == "central")]
+    row = c.iloc[(c["eps"] - 1e-3).abs().argmin()]
+    assert row["error"] == pytest.approx(row["eps"] ** 2 / 6 * math.cos(x), rel=0.01)
+    assert not any(t.get_text().startswith("another path") for leg in pv_figure(s).legends for t in leg.get_texts())
+
+
+def test_loop_swell_of_taylor_sin():
+    pytest.importorskip("diffzoo.loopcode")
+    w = pv.program_view(EX["taylor_sin.dz"].text, (0.5,)).loop_swell().get()
+    d = w.frame
+    assert list(d["n"]) == [1, 2, 4, 8, 16]
+    assert list(d["f Wengert length"]) == [5 * n for n in d["n"]]  # the loop body is 5 primitives (s +=: 1, term: 4)
+    tree, shared = d["derivative tree ops"].to_numpy(), d["derivative shared ops"].to_numpy()
+    assert all(a <= b for a, b in zip(tree, tree[1:])) and tree[-1] > 20 * shared[-1]  # the tree swells
+    # shared grows at most linearly: each doubling of N (from the first with any operation: N = 1's derivative is
+    # the constant 1) at most doubles it, within a factor 2; measured 9, 29, 69, 149 (about 10 N - 11)
+    n = d["n"].to_numpy()
+    assert shared[0] == 0 and all(shared[1:] > 0)
+    assert all(shared[j + 1] / shared[j] <= 2 * n[j + 1] / n[j] for j in range(1, len(n) - 1))
+    # and per added iteration it adds a constant number of operations (no N² term)
+    inc = w.per_iteration()
+    assert max(inc[1:]) <= 1.25 * min(inc[1:])
+    assert "polynomially" in w.sentence() and "linearly" in w.sentence()
+
+
+def test_loop_swell_of_the_logistic_map_is_exponential():
+    pytest.importorskip("diffzoo.loopcode")
+    w = pv.loop_swell(EX["logistic_map.dz"].text, (0.2, 3.7), counts=(1, 2, 4, 8))
+    assert "exponentially" in w.sentence()
+
+
+def test_loop_swell_says_why_not_for_a_while_loop():
+    pytest.importorskip("diffzoo.loopcode")
+    p = pv.program_view(EX["newton_sqrt.dz"].text, (2.0,)).loop_swell()
+    assert not p.ok and "while loop" in p.reason and "range(N)" in p.reason
