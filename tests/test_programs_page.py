@@ -7,6 +7,7 @@ central differences for the projectile's d(range)/d(angle).
 
 from __future__ import annotations
 
+import importlib.util
 import math
 
 import pytest
@@ -225,3 +226,22 @@ def test_loop_swell_says_why_not_for_a_while_loop():
     pytest.importorskip("diffzoo.loopcode")
     p = pv.program_view(EX["newton_sqrt.dz"].text, (2.0,)).loop_swell()
     assert not p.ok and "while loop" in p.reason and "range(N)" in p.reason
+
+
+@pytest.mark.parametrize("file, x", [("step_jump.dz", 5e-4), ("taylor_sin.dz", 0.5)])
+def test_step_error_and_swell_figures_keep_their_text_inside(file, x):
+    # test_figures_fit's check (every text inside the figure, none below plots.SMALLEST) on this page's two figures
+    from test_figures_fit import drawn_texts
+
+    from diffzoo import plots
+
+    s = pv.step_errors(EX[file].text, (x,))
+    figs = [pv_figure(s)]
+    if file == "taylor_sin.dz" and importlib.util.find_spec("diffzoo.loopcode") is not None:
+        figs.append(plots.swell_figure(pv.loop_swell(EX[file].text, (x,)).frame, "Symbolic swell of the traced path"))
+    for fig in figs:
+        box = fig.bbox
+        texts = list(drawn_texts(fig))
+        assert not [t.get_text() for t, b in texts if b.x0 < box.x0 - 0.5 or b.y0 < box.y0 - 0.5
+                    or b.x1 > box.x1 + 0.5 or b.y1 > box.y1 + 0.5]
+        assert all(t.get_fontsize() >= plots.SMALLEST - 1e-9 for t, _ in texts)
