@@ -730,6 +730,10 @@ def program_error_figure(df: pd.DataFrame, name: str, x0: float) -> Figure:
     ax.set_yscale("log")
     ax.set_ylim(lo, hi)
     _decade_ticks(ax, lo, hi)
+    if len(df):  # every step swept, even where the error is exactly 0 (no point drawn there)
+        ax.set_xlim(float(df["eps"].min()) / 2, float(df["eps"].max()) * 2)
+    ax.xaxis.set_major_locator(LogLocator(numticks=6))  # a label every few decades, apart at SMALLEST
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("step h")
     ax.set_ylabel("|error| against reverse mode")
     ax.set_title(f"Finite differences at {name} = {x0:.6g}")

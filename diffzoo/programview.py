@@ -653,6 +653,8 @@ def loop_swell(text: str, point: tuple[float, ...], counts: tuple[int, ...] = SW
     ``point``, and the sizes of its path's symbolic gradient (``swell.expression_sizes``)."""
     import time
 
+    import matplotlib
+
     from . import plots
     from .swell import expression_sizes
     from .symbolic import derive_all
@@ -673,11 +675,13 @@ def loop_swell(text: str, point: tuple[float, ...], counts: tuple[int, ...] = SW
         rows.append({"n": n, "f Wengert length": len(wl.steps), "derivative tree ops": sizes["tree"],
                      "derivative shared ops": sizes["shared"]})
     df = pd.DataFrame(rows)
-    title = "Symbolic swell of the traced path"
-
     def fig() -> Any:
-        out = plots.swell_figure(df, title)
-        out.axes[0].xaxis.label.set_text("N (iterations of the first for loop)")
+        out = plots.swell_figure(df, "Swell of the path's derivative")
+        ax = out.axes[0]
+        ax.xaxis.label.set_text("N (iterations of the first for loop)")
+        with matplotlib.rc_context(plots.STYLE):  # its legend under the axes, where it covers no curve
+            ax.get_legend().remove()
+            plots._legend_below(out, ax.get_lines(), [ln.get_label() for ln in ax.get_lines()], most=1)
         return out
 
     return LoopSwell(df, plots.to_png(fig(), FIGURE_DPI), lambda: plots.to_svg(fig()), stopped)
