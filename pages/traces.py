@@ -29,15 +29,21 @@ INTRO = (
 VIEWS = ("Tables", "Mathematics")
 
 
-def show_table(t: views.ShownTable, fetch: Callable[[], TraceTable]) -> None:
-    """A trace as a table (or mathematics), a window of it when long, with CSV and LaTeX downloads.
-
-    ``fetch`` gets the table again when a download is asked for: a download holds the cache's key, never
-    the table, so a closed session keeps no megabytes alive (issue 10, A10)."""
+def table_header(t: views.ShownTable) -> None:
+    """A trace's title, and which rows are shown when it is long."""
     st.subheader(t.title)
     if t.windowed:
         st.caption(f"Rows {t.rows[0] + 1}–{t.rows[1]} of {t.total}, around the current step "
                    "(all rows: the switch above the tables, or the CSV).")
+
+
+def show_table(t: views.ShownTable, fetch: Callable[[], TraceTable], header: bool = True) -> None:
+    """A trace as a table (or mathematics), a window of it when long, with CSV and LaTeX downloads.
+
+    ``fetch`` gets the table again when a download is asked for: a download holds the cache's key, never
+    the table, so a closed session keeps no megabytes alive (issue 10, A10)."""
+    if header:
+        table_header(t)
     if t.latex is not None:
         st.latex(t.latex)
     else:
@@ -51,6 +57,31 @@ def show_table(t: views.ShownTable, fetch: Callable[[], TraceTable]) -> None:
         st.table(t.frame.style.apply(paint, axis=1), hide_index=True)  # type: ignore[union-attr]
     _render.downloads([("CSV", lambda: fetch().to_csv(), f"{t.key}.csv", "text/csv"),
                        ("LaTeX", lambda: fetch().latex_document(), f"{t.key}.tex", "text/x-tex")], key=t.key)
+
+
+def show_pair(primal: views.ShownTable, tangent: views.ShownTable, fetch_primal: Callable[[], TraceTable],
+              fetch_tangent: Callable[[], TraceTable]) -> None:
+    """The primal and tangent traces as one table, as the survey's Table 2 is: row k of one is row k of the other
+    on any screen (two tables side by side drift apart as soon as one cell wraps)."""
+    st.subheader(f"{primal.title} | {tangent.title}")
+    if primal.windowed:
+        st.caption(f"Rows {primal.rows[0] + 1}–{primal.rows[1]} of {primal.total}, around the current step "
+                   "(all rows: the switch above the tables, or the CSV).")
+    left = primal.frame
+    right = tangent.frame.drop(columns=["now"]).rename(columns={"variable": "tangent variable",
+                                                                 "rule": "tangent rule", "value": "tangent"})
+    both = pd.concat([left, right], axis=1)
+
+    def paint(row: pd.Series) -> list[str]:
+        on = row.name == primal.current
+        return [f"background-color: {HL}; font-weight: 700" if on else "" for _ in row]
+
+    st.table(both.style.apply(paint, axis=1), hide_index=True)  # type: ignore[union-attr]
+    _render.downloads([("Primal CSV", lambda: fetch_primal().to_csv(), f"{primal.key}.csv", "text/csv"),
+                       ("Primal LaTeX", lambda: fetch_primal().latex_document(), f"{primal.key}.tex", "text/x-tex"),
+                       ("Tangent CSV", lambda: fetch_tangent().to_csv(), f"{tangent.key}.csv", "text/csv"),
+                       ("Tangent LaTeX", lambda: fetch_tangent().latex_document(), f"{tangent.key}.tex",
+                        "text/x-tex")], key=f"{primal.key}-{tangent.key}")
 
 
 def _move(delta: int, last: int) -> None:
@@ -198,11 +229,14 @@ def body(c: _sidebar.Ctx) -> None:
         _url.note("allrows", bool(every))
         st.toggle("Show every row of the tables", key="allrows")
     st.markdown("### Forward mode: primal and tangent traces (the survey's Table 2)")
-    a, b = st.columns(2)
-    with a, _frame.part("the primal trace"):
-        show_table(v.primal, fetch("primal"))
-    with b:
-        _frame.show(v.tangent, lambda t: show_table(t, fetch("tangent")))
+    if v.tangent.ok and v.primal.latex is None and len(v.primal.frame) == len(v.tangent.value.frame):
+        show_pair(v.primal, v.tangent.value, fetch("primal"), fetch("tangent"))
+    else:  # mathematics, or a tangent trace that failed: side by side, each on its own
+        a, b = st.columns(2)
+        with a, _frame.part("the primal trace"):
+            show_table(v.primal, fetch("primal"))
+        with b:
+            _frame.show(v.tangent, lambda t: show_table(t, fetch("tangent")))
     st.markdown("### Reverse mode: the adjoint trace (the survey's Table 3, read top-down)")
     _frame.show(v.adjoint, lambda t: show_table(t, fetch("adjoint")))
     st.caption("Each adjoint update adds v̄ₖ · ∂vₖ/∂vⱼ to v̄ⱼ: a variable used twice is updated twice. "

@@ -88,22 +88,22 @@ def _marked_rows(at: AppTest) -> list[tuple[int, int]]:
 
 def test_step_control_walks_forward_then_reverse():
     at = open_page("pages/traces.py")
-    assert _marked_rows(at) == [(0, 0), (1, 0)]  # primal and tangent row v_-1
+    assert _marked_rows(at) == [(0, 0)]  # row v_-1 of the primal | tangent table
     at.button(key="next").click().run()
-    assert _marked_rows(at) == [(0, 1), (1, 1)]
+    assert _marked_rows(at) == [(0, 1)]
     assert "v₀ = x2" in at.info[0].value
     at.slider(key="step").set_value(6).run()  # v_5 = v_4 - v_3, the last forward step
-    assert _marked_rows(at) == [(0, 6), (1, 6)]
+    assert _marked_rows(at) == [(0, 6)]
     assert "11.652" in at.info[0].value
     at.button(key="next").click().run()  # first adjoint row: the seed
-    assert _marked_rows(at) == [(2, 0)]
+    assert _marked_rows(at) == [(1, 0)]
     at.slider(key="step").set_value(15).run()  # last update: v̄_-1 += v̄_1 / v_-1 = 5.5
-    assert _marked_rows(at) == [(2, 8)]
+    assert _marked_rows(at) == [(1, 8)]
     assert "5.5" in at.info[0].value
     at.button(key="next").click().run()  # stays at the end
     assert at.slider(key="step").value == 15
     at.button(key="prev").click().run()
-    assert _marked_rows(at) == [(2, 7)]
+    assert _marked_rows(at) == [(1, 7)]
     assert "1.716" in at.info[0].value  # v̄_0 = v̄_0 + v̄_2 * v_-1
     assert at.query_params["step"] in (["14"], "14")
 
@@ -557,7 +557,8 @@ def test_a_graph_that_cannot_be_drawn_leaves_the_rest_of_the_traces_page(text):
     no_exception(at)
     assert not [e for e in at.error if "Something went wrong" in e.value]
     assert any("not drawn" in c.value for c in at.caption)  # the graph says in a sentence why it is missing
-    assert len(at.table) == 3 and [t.label for t in at.tabs] == ["primal", "forward (JVP)", "reverse (VJP)"]
+    # two tables: primal | tangent as one (the survey's Table 2), and the adjoint trace
+    assert len(at.table) == 2 and [t.label for t in at.tabs] == ["primal", "forward (JVP)", "reverse (VJP)"]
     # The primal trace's x row: 0.5, as typed; the tables and the code are all there.
     assert at.table[0].value["value"].iloc[0] == "0.5"
     at.toggle(key="whole").set_value(False).run()  # the local view draws around the current step
@@ -606,7 +607,7 @@ def test_vector_outputs_are_subscripted_on_the_traces_page():
     text = page_text(at)
     assert "y_1" not in text and "y\\_1" not in text
     assert "y\u0307₁, y\u0307₂" in text and "y₁" in at.table[0].value["variable"].to_list()
-    assert "y\u0307₁" in at.table[1].value["variable"].to_list()  # the dot over the y, not over the 1
+    assert "y\u0307₁" in at.table[0].value["tangent variable"].to_list()  # the dot over the y, not over the 1
 
 
 def test_errors_on_pages_write_subscripts():

@@ -10,6 +10,7 @@ cover no curve.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,7 +19,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from diffzoo import higherview, plots, views
+from diffzoo import higherview, plots, programview, views
+
+ROOT = Path(__file__).resolve().parent.parent
 
 SURVEY = "ln(x1) + x1*x2 - sin(x2)"
 
@@ -56,6 +59,8 @@ def _higher_cost() -> Figure:
 
 
 FIGURES: dict[str, Callable[[], Figure]] = {
+    "program_error_figure": lambda: plots.program_error_figure(
+        programview.step_errors((ROOT / "assets/programs/step_jump.dz").read_text(), (5e-4,)).frame, "x", 5e-4),
     "error_figure": lambda: views.numeric_figure(SURVEY, (2.0, 5.0), 0, 0, "float64", -6, True, ""),
     "error_figure (both)": lambda: views.numeric_figure(SURVEY, (2.0, 5.0), 0, 0, "both", -6, True, ""),
     "swell_figure": lambda: views.figure("swell", views.swell_sizes("logistic map l_n", 6)),
