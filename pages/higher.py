@@ -199,7 +199,7 @@ def trace_part(w: hv.HVPWalk, names: list[str]) -> None:
     c1.selectbox("Seed e_i: the input i", list(range(len(names))), key="h_seed", format_func=lambda i: names[i])
     c2.markdown(f"**Rows:** f's sweep ({w.n_forward}), then the reverse sweep ({w.n_reverse}), then the outputs: "
                 "f, ∇f and their tangents, column i of H.")
-    b1, sl, b2 = st.columns([2.4, 6.2, 2.4], vertical_alignment="bottom")  # "◀ Previous" whole at 1024 px
+    b1, sl, b2 = st.columns([3, 5, 3], vertical_alignment="bottom")  # "◀ Previous" whole at 1024 px and 125 %
     b1.button("◀ Previous", on_click=_move, args=(-1, w.last), key="h_prev", width="stretch")
     b2.button("Next ▶", on_click=_move, args=(1, w.last), key="h_next", width="stretch")
     if int(st.session_state.get("h_step", 0)) != w.position:

@@ -118,7 +118,7 @@ def body(_: _sidebar.Ctx) -> None:
         st.caption(f"{v.steps:,} steps traced at this point; f = {md(value)}.")
 
     st.markdown("### 1. Step through the sweeps")
-    b1, sl, b2 = st.columns([2.4, 6.2, 2.4], vertical_alignment="bottom")
+    b1, sl, b2 = st.columns([3, 5, 3], vertical_alignment="bottom")
     b1.button("◀ Previous", on_click=_move, args=(-1, nw.last), key="p_prev", width="stretch")
     b2.button("Next ▶", on_click=_move, args=(1, nw.last), key="p_next", width="stretch")
     if nw.last > 0:

@@ -77,11 +77,17 @@ def show_pair(primal: views.ShownTable, tangent: views.ShownTable, fetch_primal:
         return [f"background-color: {HL}; font-weight: 700" if on else "" for _ in row]
 
     st.table(both.style.apply(paint, axis=1), hide_index=True)  # type: ignore[union-attr]
-    _render.downloads([("Primal CSV", lambda: fetch_primal().to_csv(), f"{primal.key}.csv", "text/csv"),
-                       ("Primal LaTeX", lambda: fetch_primal().latex_document(), f"{primal.key}.tex", "text/x-tex"),
-                       ("Tangent CSV", lambda: fetch_tangent().to_csv(), f"{tangent.key}.csv", "text/csv"),
-                       ("Tangent LaTeX", lambda: fetch_tangent().latex_document(), f"{tangent.key}.tex",
-                        "text/x-tex")], key=f"{primal.key}-{tangent.key}")
+    a, b = st.columns(2)
+    with a:
+        st.caption("Primal trace")
+        _render.downloads([("CSV", lambda: fetch_primal().to_csv(), f"{primal.key}.csv", "text/csv"),
+                           ("LaTeX", lambda: fetch_primal().latex_document(), f"{primal.key}.tex", "text/x-tex")],
+                          key=primal.key)
+    with b:
+        st.caption("Tangent trace")
+        _render.downloads([("CSV", lambda: fetch_tangent().to_csv(), f"{tangent.key}.csv", "text/csv"),
+                           ("LaTeX", lambda: fetch_tangent().latex_document(), f"{tangent.key}.tex", "text/x-tex")],
+                          key=tangent.key)
 
 
 def _move(delta: int, last: int) -> None:
@@ -111,7 +117,7 @@ def _back(last: int) -> None:
 def step_controls(v: views.TracesView, row: Sequence[Any] | None = None, predict: Any = None) -> None:
     """Previous and Next (arrow keys; a presenter's clicker sends PageUp/PageDown), the step slider, and a box
     to predict the value Next reveals; in ``row`` (three columns) and ``predict`` (a column) when given."""
-    b1, sl, b2 = row or st.columns([2.4, 6.2, 2.4], vertical_alignment="bottom")  # "◀ Previous" whole at 1024 px
+    b1, sl, b2 = row or st.columns([3, 5, 3], vertical_alignment="bottom")  # "◀ Previous" whole at 1024 px
     b1.button("◀ Previous", on_click=_back, args=(v.last,), key="prev", width="stretch", shortcut="Left",
               help="Or the left arrow key (PageUp on a clicker).")
     b2.button("Next ▶", on_click=_next, args=(v.last,), key="next", width="stretch", shortcut="Right",
@@ -258,11 +264,11 @@ def draw_graph(dot: str, local: bool, name: str) -> None:
                "the edge its adjoint flows along). Dashed box: no derivative needed. “?”: not computed yet."
                + more)
     theme = str(st.session_state.get("theme", "light"))
-    _render.downloads([("Graph (SVG)", lambda: graph.export(dot, "svg", theme), f"graph-{name}.svg", "image/svg+xml"),
-                       ("Graph (PNG)", lambda: graph.export(dot, "png", theme), f"graph-{name}.png", "image/png"),
-                       ("Graph (DOT)", dot, f"graph-{name}.dot", "text/vnd.graphviz")], key="graph")
-    st.caption("The SVG and PNG are diffzoo's own layout of the same graph at this step (the page's is the "
-               "browser's Graphviz), for slides.")
+    _render.downloads([("SVG", lambda: graph.export(dot, "svg", theme), f"graph-{name}.svg", "image/svg+xml"),
+                       ("PNG", lambda: graph.export(dot, "png", theme), f"graph-{name}.png", "image/png"),
+                       ("DOT", dot, f"graph-{name}.dot", "text/vnd.graphviz")], key="graph")
+    st.caption("The graph at this step, for slides: SVG and PNG in diffzoo's own layout of it (the page's is the "
+               "browser's Graphviz), DOT as the page draws it.")
 
 
 def draw_list(v: views.TracesView) -> None:

@@ -37,7 +37,8 @@ OVERFLOW = """() => {
                    + '[data-testid="stTable"], [data-testid="stGraphVizChart"]')]
         .filter(e => e.getBoundingClientRect().width > 0 && !scrolls(e))
         .filter(e => e.getBoundingClientRect().right > edge + 1
-                     || (e.tagName === 'BUTTON' && e.scrollWidth > e.clientWidth + 1))
+                     || (e.tagName === 'BUTTON' && [e, ...e.querySelectorAll('*')]
+                         .some(c => c.scrollWidth > c.clientWidth + 1)))  // a label cut short with an ellipsis too
         .map(e => (e.dataset.testid || e.tagName) + ':' + (e.innerText || '').slice(0, 30));
     const doc = document.documentElement;
     return {doc: doc.scrollWidth, view: doc.clientWidth, over};
