@@ -526,6 +526,10 @@ def second_difference_figure(df: pd.DataFrame) -> Figure:
     return fig
 
 
+#: The largest axis limit a figure sets: f and its gaps near the overflow edge (exp at 709.7) stay drawable.
+_BIG = float(np.finfo(float).max) / 4
+
+
 @_styled
 def taylor_figure(x: np.ndarray, f: np.ndarray, polys: np.ndarray, x0: float, title: str, name: str,
                   tol: float | None = None) -> Figure:
@@ -537,8 +541,8 @@ def taylor_figure(x: np.ndarray, f: np.ndarray, polys: np.ndarray, x0: float, ti
     fin = f[np.isfinite(f)]
     if fin.size:
         lo, hi = float(fin.min()), float(fin.max())
-        pad = 0.25 * (hi - lo) if hi > lo else max(1.0, abs(hi)) * 0.5
-        top.set_ylim(lo - pad, hi + pad)
+        pad = 0.5 * (hi / 2 - lo / 2) if hi > lo else max(1.0, abs(hi)) * 0.5  # (hi - lo) / 4, no overflow near 1e308
+        top.set_ylim(max(lo - pad, -_BIG), min(hi + pad, _BIG))
     cmap = matplotlib.colormaps["viridis"]
     k = len(polys)
     gaps = []
@@ -556,7 +560,7 @@ def taylor_figure(x: np.ndarray, f: np.ndarray, polys: np.ndarray, x0: float, ti
     low.set_yscale("log")
     allg = np.concatenate(gaps) if gaps else np.zeros(0)
     if allg.size:
-        low.set_ylim(max(float(allg.min()), 1e-17), max(float(allg.max()), tol or 0.0) * 10)
+        low.set_ylim(max(float(allg.min()), 1e-17), min(max(float(allg.max()), tol or 0.0) * 10, _BIG))
     else:  # a polynomial f: every p_k from its degree on is f itself, nothing to draw on a log axis
         low.set_ylim((tol or 1.0) / 1e6, (tol or 1.0) * 1e3)
         low.text(0.5, 0.3, "|pₖ − f| = 0 everywhere: f is a polynomial of degree ≤ 1 here", transform=low.transAxes,

@@ -221,3 +221,13 @@ def test_bad_d_expression_shows_a_caret_and_keeps_the_text():
     metrics = {m.label: m.value for m in at.metric}
     # x and y are not the sidebar's variables (x1, x2), so they take 1: d/dx [x · x] = 2x = 2
     assert metrics["tagged (ε₁, ε₂, …)"] == "2"
+
+
+def test_taylor_part_at_the_overflow_edge_is_drawn():
+    # exp at 709.7 is 1.65e308, a quarter of the largest float from overflow: f and its polynomials near 1e308 once
+    # made matplotlib refuse "Axis limits cannot be NaN or Inf" (the padding hi - lo overflowed). Coefficient 0 is
+    # exp(709.7) itself (math.exp, the closed form), and the figure is drawn.
+    t = hv.higher_view("exp(x)", (709.7,), order=4, radius=0.5).taylor.get()
+    coef = pd.read_csv(io.StringIO(t.csv))
+    assert coef["coefficient"][0] == pytest.approx(math.exp(709.7), rel=1e-15)
+    assert t.png[:8] == b"\x89PNG\r\n\x1a\n"
