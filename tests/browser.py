@@ -77,3 +77,14 @@ def chromium() -> Iterator:
             yield b
         finally:
             b.close()
+
+
+def settle(page, timeout_s: float = 90) -> None:
+    """Wait until the script has finished running: no status widget, no spinner, nothing stale, four checks in a row."""
+    end = time.time() + timeout_s
+    page.wait_for_timeout(800)
+    quiet = 0
+    while time.time() < end and quiet < 4:
+        busy = page.query_selector('[data-testid="stStatusWidget"], [data-testid="stSpinner"], [data-stale="true"]')
+        quiet = 0 if busy else quiet + 1
+        page.wait_for_timeout(300)

@@ -6,35 +6,12 @@ sideways and that no table is cut off at its box's edge, and steps the forward-o
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from browser import chromium, served
+from browser import settle
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def server():
-    with served() as port:
-        yield f"http://127.0.0.1:{port}"
-
-
-@pytest.fixture(scope="module")
-def browser(server):
-    with chromium() as b:
-        yield b
-
-
-def _settle(page, timeout_s: float = 60) -> None:
-    """Wait until the script has finished running (no status widget, no spinner, nothing stale)."""
-    end = time.time() + timeout_s
-    page.wait_for_timeout(500)
-    quiet = 0
-    while time.time() < end and quiet < 3:
-        busy = page.query_selector('[data-testid="stStatusWidget"], [data-testid="stSpinner"], [data-stale="true"]')
-        quiet = 0 if busy else quiet + 1
-        page.wait_for_timeout(300)
 
 
 def test_higher_page_fits_1024_pixels_and_steps_the_trace(server, browser):
@@ -42,7 +19,7 @@ def test_higher_page_fits_1024_pixels_and_steps_the_trace(server, browser):
     try:
         page.goto(f"{server}/higher", timeout=90_000)
         page.wait_for_function("() => document.body.innerText.includes(\"Newton's method reached\")", timeout=90_000)
-        _settle(page)
+        settle(page)
         assert not page.query_selector('[data-testid="stException"]')
         main = page.evaluate("""() => { const m = document.querySelector('[data-testid="stMain"]');
             return [m.scrollWidth, m.clientWidth]; }""")
@@ -57,7 +34,7 @@ def test_higher_page_fits_1024_pixels_and_steps_the_trace(server, browser):
         assert "Row 1/15" in body
         page.get_by_role("button", name="Next ▶").click()
         page.wait_for_function("() => document.body.innerText.includes('Row 2/15')", timeout=30_000)
-        _settle(page)
+        settle(page)
         assert "h_step=1" in page.evaluate("document.location.search")
         assert not page.query_selector('[data-testid="stException"]')
     finally:

@@ -8,10 +8,8 @@ checks against values worked out by hand; here it is the page's wiring that is t
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from browser import chromium, served
+from browser import settle
 
 from diffzoo import fmt
 from diffzoo import practice as P
@@ -20,27 +18,6 @@ pytestmark = pytest.mark.browser
 LEVEL, SEED = 1, 3
 
 
-@pytest.fixture(scope="module")
-def server():
-    with served() as port:
-        yield f"http://127.0.0.1:{port}"
-
-
-@pytest.fixture(scope="module")
-def browser(server):
-    with chromium() as b:
-        yield b
-
-
-def _settle(page, timeout_s: float = 60) -> None:
-    """Wait until the script has finished running (no status widget, no spinner, nothing stale)."""
-    end = time.time() + timeout_s
-    page.wait_for_timeout(500)
-    quiet = 0
-    while time.time() < end and quiet < 3:
-        busy = page.query_selector('[data-testid="stStatusWidget"], [data-testid="stSpinner"], [data-stale="true"]')
-        quiet = 0 if busy else quiet + 1
-        page.wait_for_timeout(300)
 
 
 def type_in_cell(page, grid: int, row: int, text: str) -> None:
@@ -60,10 +37,10 @@ def type_in_cell(page, grid: int, row: int, text: str) -> None:
             editor.wait_for(timeout=3_000)
             break
         except Exception:  # noqa: BLE001 - the grid was redrawn under the click: again
-            _settle(page)
+            settle(page)
     editor.fill(text)
     page.keyboard.press("Enter")
-    _settle(page)
+    settle(page)
 
 
 def test_a_typed_mistake_gets_its_named_hint_at_1024_pixels(server, browser):
@@ -74,11 +51,11 @@ def test_a_typed_mistake_gets_its_named_hint_at_1024_pixels(server, browser):
     page = browser.new_page(viewport={"width": 1024, "height": 768})
     page.goto(f"{server}/practice?level={LEVEL}&set={SEED}", timeout=60_000)
     page.wait_for_selector('[data-testid="stDataFrame"]', timeout=60_000)
-    _settle(page)
+    settle(page)
     assert ex.text in page.inner_text('[data-testid="stMain"]')
     type_in_cell(page, 1, cell.row, hint.typed)
     page.get_by_role("button", name="Check").click()
-    _settle(page)
+    settle(page)
     page.locator('[data-testid="stAlert"]').first.wait_for(timeout=20_000)
     alerts = page.locator('[data-testid="stAlert"]').all_inner_texts()
     assert any(hint.message in " ".join(a.split()) for a in alerts), (hint.message, alerts)

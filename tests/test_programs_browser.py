@@ -7,37 +7,15 @@ saves the screenshot assets/screenshots/programs.png (the walk, after that step)
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
-from browser import chromium, served
+from browser import settle
 
 pytestmark = pytest.mark.browser
 SHOT = Path(__file__).resolve().parent.parent / "assets" / "screenshots" / "programs.png"
 
 
-@pytest.fixture(scope="module")
-def server():
-    with served() as port:
-        yield f"http://127.0.0.1:{port}"
-
-
-@pytest.fixture(scope="module")
-def browser(server):
-    with chromium() as b:
-        yield b
-
-
-def _settle(page, timeout_s: float = 60) -> None:
-    """Wait until the script has finished running (no status widget, no spinner, nothing stale)."""
-    end = time.time() + timeout_s
-    page.wait_for_timeout(500)
-    quiet = 0
-    while time.time() < end and quiet < 3:
-        busy = page.query_selector('[data-testid="stStatusWidget"], [data-testid="stSpinner"], [data-stale="true"]')
-        quiet = 0 if busy else quiet + 1
-        page.wait_for_timeout(300)
 
 
 def test_programs_page_fits_1024_pixels_and_steps(server, browser):
@@ -45,7 +23,7 @@ def test_programs_page_fits_1024_pixels_and_steps(server, browser):
     try:
         page.goto(f"{server}/programs", timeout=90_000)
         page.wait_for_function("() => document.body.innerText.includes('Kinks and jumps')", timeout=90_000)
-        _settle(page)
+        settle(page)
         assert not page.query_selector('[data-testid="stException"]')
         main = page.evaluate("""() => { const m = document.querySelector('[data-testid="stMain"]');
             return [m.scrollWidth, m.clientWidth]; }""")
@@ -54,7 +32,7 @@ def test_programs_page_fits_1024_pixels_and_steps(server, browser):
         assert "The derivative by every method" in body and "0.8775825618903728" in body  # cos(0.5)
         page.get_by_role("button", name="Next ▶").click()
         page.wait_for_function("() => document.body.innerText.includes('▶ 6 │')", timeout=30_000)
-        _settle(page)
+        settle(page)
         page.get_by_text("1. Step through the sweeps").scroll_into_view_if_needed()
         page.evaluate("""() => { const m = document.querySelector('[data-testid="stMain"]'); m.scrollBy(0, 330); }""")
         page.wait_for_timeout(500)

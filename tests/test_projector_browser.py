@@ -16,10 +16,8 @@ Presentation mode: the arrow key, a clicker's PageDown and Esc, pressed on the p
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from browser import chromium, served
+from browser import settle
 
 from diffzoo import plots
 
@@ -66,27 +64,6 @@ FIGURES = """async () => { const out = [];
     return out; }"""
 
 
-@pytest.fixture(scope="module")
-def server():
-    with served() as port:
-        yield f"http://127.0.0.1:{port}"
-
-
-@pytest.fixture(scope="module")
-def browser(server):
-    with chromium() as b:
-        yield b
-
-
-def settle(page, timeout_s: float = 90) -> None:
-    """Wait until the script has finished running (no status widget, no spinner, nothing stale)."""
-    end = time.time() + timeout_s
-    page.wait_for_timeout(800)
-    quiet = 0
-    while time.time() < end and quiet < 4:
-        busy = page.query_selector('[data-testid="stStatusWidget"], [data-testid="stSpinner"], [data-stale="true"]')
-        quiet = 0 if busy else quiet + 1
-        page.wait_for_timeout(300)
 
 
 def open_page(browser, server, screen: str, path: str, query: str = ""):
