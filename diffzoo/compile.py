@@ -13,7 +13,8 @@ floats bit for bit.
 
 The text is built only from diffzoo's own names (``v_m1`` is v_{-1}), the primitive table's names
 (``sin``, ``pow``) and float literals written with ``repr(float)``; the user's variable names never
-appear (inputs are positional). It is compiled with ``compile`` and run by ``exec`` in a namespace
+appear as code (inputs are positional), only as string constants ``repr(name)`` of checked identifiers,
+the keys of a dict answer (:meth:`Compiled.entry`, the entries ``grad(f)`` calls with the user's point). It is compiled with ``compile`` and run by ``exec`` in a namespace
 holding only the primitive functions: math's for floats, numpy's for arrays (element-wise, so a whole
 plot or step sweep is one call). On floats the values that could turn inf or nan finite are summed
 into ``check``; a check that is not finite, or a math error, sends the call to the interpreter, which
@@ -25,8 +26,10 @@ from __future__ import annotations
 import contextlib
 import gc
 import math
+import operator
 import re
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -133,11 +136,14 @@ def program(wl: WengertList, fname: str = "f") -> Program:
 _VAR = re.compile(r"\b(?:vbar|vdot|v)(?:_m\d+|\d+)\b|\bybar\d+\b")
 
 
-def _executable(prog: Program, checked: bool, inplace: bool) -> str:
+def _executable(prog: Program, checked: bool, inplace: bool, entry: tuple[str, list[str]] | None = None) -> str:
     """The text that runs: the shown text with copies propagated and variables kept in few registers.
 
     The function takes the list of inputs and returns the list of outputs ``out``, each stored in it as
-    soon as it is final. A value read once is computed inside the expression that reads it (:func:`_fuse`).
+    soon as it is final. With ``entry`` (a shape of :data:`_ENTRIES` and one literal per output but the
+    first) it is an entry instead: it takes the point as the user gave it, and gives back the first output
+    and the others in the point's shape (see :meth:`Compiled.entry`). A value read once is computed inside
+    the expression that reads it (:func:`_fuse`).
 
     A line ``vbar4 = vbar5`` only renames, so later lines read vbar5 instead; every value is
     kept in a register (``r12``) that is reused once the value is dead, so the function's locals
@@ -170,7 +176,7 @@ def _executable(prog: Program, checked: bool, inplace: bool) -> str:
             alias[t[0]] = rhs
             continue
         out_stmts.append((t, op, rhs))
-    returns = ["out"]
+    returns = ["out"] if entry is None else ["value", "out"]
     checks = [c2 for c in prog.checks if _VAR.fullmatch(c2 := alias.get(c, c))]
     out_stmts = _schedule(out_stmts)
     out_stmts = _fuse(out_stmts, set(checks) | {sub(o) for o in prog.outs} | set(prog.params), returns)
@@ -205,7 +211,10 @@ def _executable(prog: Program, checked: bool, inplace: bool) -> str:
         out_stmts = with_checks
         returns = returns + ["check"]
     # 3. outputs stored in ``out`` as soon as they are final (their registers then free)
-    slots = [f"out[{i}]" for i in range(len(prog.outs))]
+    if entry is None:
+        slots = [f"out[{i}]" for i in range(len(prog.outs))]
+    else:  # the first output alone, the others in the answer
+        slots = ["value"] + [f"out[{k}]" for k in entry[1]]
     final: dict[str, int] = {}
     for i, (t, _op, _rhs) in enumerate(out_stmts):
         final.update(dict.fromkeys(t, i))
@@ -242,8 +251,19 @@ def _executable(prog: Program, checked: bool, inplace: bool) -> str:
     free: list[str] = []
     count = 0
     unpack = ", ".join(prog.params) + ("," if len(prog.params) == 1 else "")
-    lines = [f"def {prog.fname}(inputs):"] + ([f"    {unpack} = inputs"] if prog.params else [])
-    lines.append(f"    out = [0.0] * {len(prog.outs)}")
+    if entry is None:
+        lines = [f"def {prog.fname}(inputs):"] + ([f"    {unpack} = inputs"] if prog.params else [])
+        lines.append(f"    out = [0.0] * {len(prog.outs)}")
+    else:
+        head, tail = _ENTRIES[entry[0]]
+        lines = [f"def {prog.fname}(inputs, both=False):"]
+        lines += ["    " + line.format(n=len(prog.params)) for line in head.splitlines()]
+        lines += [f"    {unpack} = xs"] if prog.params else []
+        if entry[0] != "array":  # plain floats only (an array's tolist() gives nothing else); a chunk a line
+            for k in range(0, len(prog.params), _CHUNK):
+                test = " or ".join(f"type({p}) is not float" for p in prog.params[k: k + _CHUNK])
+                lines += [f"    if {test}:", "        return None"]
+        lines += ["    if (s := sum(xs)) - s != 0.0:", "        return None", "    out = blank.copy()"]
     for i, (t, op, rhs) in enumerate(out_stmts):
         text = _VAR.sub(lambda m: reg[m.group(0)], rhs)
         used = set(_VAR.findall(rhs))
@@ -252,7 +272,7 @@ def _executable(prog: Program, checked: bool, inplace: bool) -> str:
                 free.append(reg[v])
         names = []
         for v in t:
-            if v == "check" or v.endswith("]"):  # the check, an output's slot
+            if v in ("check", "value") or v.endswith("]"):  # the check, an output's slot
                 names.append(v)
                 continue
             if v in reg:
@@ -274,8 +294,38 @@ def _executable(prog: Program, checked: bool, inplace: bool) -> str:
         for v in t:
             if last.get(v, -1) <= i and v in reg:
                 free.append(reg[v])  # defined but never read again
-    lines.append(f"    return {', '.join(_VAR.sub(lambda m: reg[m.group(0)], r) for r in returns)}")
+    if entry is None:
+        lines.append(f"    return {', '.join(_VAR.sub(lambda m: reg[m.group(0)], r) for r in returns)}")
+    else:
+        lines += ["    " + line.format(n=len(prog.outs) - 1) for line in tail.splitlines()]
     return "\n".join(lines) + "\n"
+
+
+#: The entries' own lines (:meth:`Compiled.entry`): the head reads the point ``inputs`` into ``xs``, or
+#: returns None for a point of the wrong length (then the inputs' types and sum are checked, and anything
+#: but finite plain floats returns None too, for the caller to read carefully); the tail returns None
+#: unless ``check`` and the outputs are finite, then the first output and the others.
+_ENTRIES = {
+    "list": ("""if len(inputs) != {n}:
+    return None
+xs = inputs""", """s = check + value + sum(out)
+if s - s != 0.0:
+    return None
+return (value, out) if both else out"""),
+    "dict": ("""if len(inputs) != {n}:
+    return None
+xs = inputs.values() if [*inputs] == names else get(inputs)""", """s = check + value + sum(out.values())
+if s - s != 0.0:
+    return None
+return (value, out) if both else out"""),
+    "array": ("""if inputs.dtype is not F64 or inputs.shape != ({n},):
+    return None
+xs = inputs.tolist()""", """s = check + value + sum(out)
+if s - s != 0.0:
+    return None
+out = fromiter(out, F64, {n})
+return (value, out) if both else out"""),
+}
 
 
 _FUSE = 4  # operations per fused expression at most (keeps every expression shallow)
@@ -367,10 +417,16 @@ def _schedule(stmts: list[tuple[list[str], str, str]]) -> list[tuple[list[str], 
 
 
 
-def source(wl: WengertList, checked: bool = True, inplace: bool = True) -> str:
-    """The text that runs for ``wl`` (``checked``: float code that also returns its ``check`` sum)."""
+def source(wl: WengertList, checked: bool = True, inplace: bool = True, entry: str | None = None,
+           names: Sequence[str] = ()) -> str:
+    """The text that runs for ``wl`` (``checked``: float code that also returns its ``check`` sum).
+
+    ``entry``: the text of :meth:`Compiled.entry` for that shape of point ("list", "dict" or "array";
+    ``names`` name the outputs but the first, for "dict").
+    """
+    keys = [repr(k) for k in names] if entry == "dict" else [str(i) for i in range(len(wl.outputs) - 1)]
     with _no_gc():  # many small objects, none of them garbage: collecting would only scan them
-        return _executable(program(wl), checked, inplace)
+        return _executable(program(wl), checked, inplace, None if entry is None else (entry, keys))
 
 
 @contextlib.contextmanager
@@ -384,8 +440,8 @@ def _no_gc() -> Any:
             gc.enable()
 
 
-def _function(src: str, flavour: str) -> Callable[..., Any]:
-    ns = namespace(flavour)
+def _function(src: str, flavour: str, **extra: Any) -> Callable[..., Any]:
+    ns = namespace(flavour) | extra
     with _no_gc():
         code = compile(src, "<diffzoo>", "exec")
     exec(code, ns)  # noqa: S102 - our own text, see the module doc
@@ -406,6 +462,7 @@ class Compiled:
         self.fallback = fallback or (lambda x: wl.output_values(wl.evaluate(x)))
         self._float: Callable[..., Any] | None = None
         self._array: Callable[..., Any] | None = None
+        self._entries: dict[str, Callable[..., Any]] = {}
 
     @property
     def float_function(self) -> Callable[..., Any]:
@@ -436,6 +493,38 @@ class Compiled:
         except (ValueError, ArithmeticError):
             pass
         return self.fallback(x)
+
+    def entry(self, shape: str, names: Sequence[str] = ()) -> Callable[..., Any]:
+        """The code as a function of the point as the user gave it: ``entry(point, both=False)``.
+
+        ``shape`` is "list", "dict" (by ``names``, one identifier per input and per output but the first;
+        the dict may be in any order) or "array" (float64, shape (n,)). The entry answers the others
+        outputs in the point's shape (``both``: the first output too, ``(value, others)``), written
+        straight by the generated code: ``grad(f)`` answers a dict with a dict and no second pass. It returns
+        None for a point of anything but finite plain floats, or where ``check`` or an output is not finite,
+        and raises a math error (or KeyError, for a dict without a name) as the code meets it: the caller
+        then reads the point carefully and asks :meth:`finite`.
+        """
+        fn = self._entries.get(shape)
+        if fn is None:
+            m = len(self.wl.outputs)
+            extra: dict[str, Any] = {"len": len, "type": type, "float": float, "sum": sum, "blank": [0.0] * (m - 1)}
+            if shape == "dict":
+                names = list(names)
+                if len(names) != m - 1 or len(names) != self.wl.n or not all(k.isidentifier() for k in names):
+                    raise ValueError(f"a dict entry needs {m - 1} identifiers, one per input and output but the first")
+                # interned, as the code's string constants are: each store finds its key by identity
+                extra["blank"] = dict.fromkeys(map(sys.intern, names), 0.0)
+                extra["names"] = names
+                extra["get"] = operator.itemgetter(*names) if len(names) > 1 else (lambda p: (p[names[0]],))
+            elif shape == "array":
+                import numpy as np
+
+                extra |= {"F64": np.dtype(np.float64), "fromiter": np.fromiter}
+            elif shape != "list":
+                raise ValueError(f"unknown entry shape {shape!r}; choose list, dict or array")
+            fn = self._entries[shape] = _function(source(self.wl, entry=shape, names=names), "float", **extra)
+        return fn
 
     def arrays(self, *x: Any) -> list[Any]:
         """The outputs at arrays (one per input, broadcast together): element-wise, nan where no value."""

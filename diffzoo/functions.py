@@ -12,9 +12,7 @@ a value that does not exist, the interpreter answers, or raises its precise erro
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable, Mapping, Sequence
-from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -22,7 +20,7 @@ import numpy as np
 from . import forward, reverse, transforms
 from .compile import Compiled, compiled
 from .parse import Function, as_function
-from .points import ONLY_FLOAT, floats
+from .points import floats
 from .wengert import WengertList
 
 
@@ -70,46 +68,40 @@ def _function(f: Function | str, variables: Sequence[str] | None) -> Function:
     return as_function(f, variables)
 
 
-def _gradient(function: Function) -> Callable[[Any], tuple[list[float], Any]]:
-    """``point -> (outputs, gradient shaped like the point)`` by the compiled gradient program.
+def _gradient(function: Function, both: bool) -> Callable[[Any], Any]:
+    """``point -> gradient`` (``both``: ``point -> (f, gradient)``) by the compiled gradient program, the
+    gradient shaped like the point.
 
-    A list, a dict or a float64 array of finite floats goes straight in (the checks are C-level passes:
-    the types, the sum); anything else is read carefully by :func:`floats` first.
+    A list, a dict or a float64 array goes to the generated entry for its shape (:meth:`Compiled.entry`),
+    which checks it in C-level passes (the types, the sum), runs the gradient program and writes the
+    answer's list, dict or array itself. Anything else, and any point the entry sends back (not plain
+    finite floats, a math error, a value that is not finite), is read carefully by :func:`floats` and
+    answered by the compiled code's careful call, which falls back on the interpreter.
     """
     wl, names = function.wengert, list(function.variables)
-    n = len(names)
     code = _code(wl, "gradient")
-    get = operator.itemgetter(*names) if n > 1 else (lambda p: (p[names[0]],))
-    blank = dict.fromkeys(names, 0.0)
+    entries: dict[type, Callable[..., Any]] = {}
+    shapes = {list: "list", dict: "dict", np.ndarray: "array"}
+    if not all(k.isidentifier() for k in names):  # names the generated text cannot hold: dicts go carefully
+        del shapes[dict]
 
-    def at(point: Any) -> tuple[list[float], Any]:
-        t = type(point)
-        xs: Any = None
-        if t is list:
-            if len(point) == n and {*map(type, point)} == ONLY_FLOAT:
-                xs = point
-        elif t is np.ndarray:
-            if point.dtype.char == "d" and point.shape == (n,):
-                xs = point.tolist()  # floats, every one
-        elif t is dict and len(point) == n:
+    def careful(point: Any) -> Any:
+        out = code.finite(floats(point, names))  # PointError naming the entry; the interpreter's answer
+        g = _shaped(out[1:], point, names)
+        return (out[0], g) if both else g
+
+    def at(point: Any) -> Any:
+        fast = entries.get(type(point))
+        if fast is None and type(point) in shapes:
+            fast = entries[type(point)] = code.entry(shapes[type(point)], names)
+        if fast is not None:
             try:
-                xs = list(point.values()) if list(point) == names else list(get(point))
-            except KeyError:
+                answer = fast(point, both)
+                if answer is not None:
+                    return answer
+            except (ValueError, ArithmeticError, KeyError):  # a math error, or a name the dict lacks
                 pass
-            if xs is not None and {*map(type, xs)} != ONLY_FLOAT:
-                xs = None
-        if xs is None or (s := sum(xs)) - s != 0.0:
-            xs = floats(point, names)
-        out = code.finite(xs)
-        if t is list:
-            return out, out[1:]
-        if t is np.ndarray:
-            return out, np.array(out[1:])
-        if t is dict:
-            g = blank.copy()
-            g.update(zip(names, islice(out, 1, None)))
-            return out, g
-        return out, _shaped(out[1:], point, names)
+        return careful(point)
 
     return at
 
@@ -117,11 +109,7 @@ def _gradient(function: Function) -> Callable[[Any], tuple[list[float], Any]]:
 def grad(f: Function | str, variables: Sequence[str] | None = None) -> Callable[[Any], Any]:
     """The gradient of a scalar function, as a function of the point (compiled on first use)."""
     function = _function(f, variables)
-    at = _gradient(function)
-
-    def gradient(point: Any) -> Any:
-        return at(point)[1]
-
+    gradient = _gradient(function, both=False)
     gradient.__doc__ = (f"The gradient of {function} at a point (list, dict or array of "
                         f"{', '.join(function.variables)}).")
     return gradient
@@ -129,13 +117,7 @@ def grad(f: Function | str, variables: Sequence[str] | None = None) -> Callable[
 
 def value_and_grad(f: Function | str, variables: Sequence[str] | None = None) -> Callable[[Any], tuple[float, Any]]:
     """f and its gradient at a point, from one compiled sweep."""
-    at = _gradient(_function(f, variables))
-
-    def both(point: Any) -> tuple[float, Any]:
-        out, g = at(point)
-        return out[0], g
-
-    return both
+    return _gradient(_function(f, variables), both=True)
 
 
 def jacobian(f: Function | str, mode: str = "auto", variables: Sequence[str] | None = None

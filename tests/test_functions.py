@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 
 import numpy as np
 import pytest
@@ -141,3 +142,86 @@ def test_the_gradient_program_folds_the_weight():
     assert bound.steps[: len(wl.steps)] == wl.steps  # the primal's own steps, numbers kept
     x = [0.1 * i for i in range(1, 11)]
     assert functions._code(wl, "gradient").finite(x)[1:] == reverse.grad(wl, x)
+
+
+def test_every_shape_of_point_gets_the_interpreters_gradient_bit_for_bit():
+    # The generated entries (list, dict in any order, float64 array) against the interpreted sweep.
+    rng = random.Random(12)
+    names = ["a", "b", "c", "d"]
+    unary = sorted(p.name for p in PRIMITIVES.values() if p.user and p.arity == 1)
+
+    def gen(depth: int) -> str:
+        if depth == 0 or rng.random() < 0.25:
+            return rng.choice(names)
+        if rng.random() < 0.4:
+            return f"{rng.choice(unary)}({gen(depth - 1)})"
+        return f"({gen(depth - 1)}){rng.choice('+-*/')}({gen(depth - 1)})"
+
+    checked = 0
+    for _ in range(120):
+        f = dz.parse(gen(4), names)
+        x = [rng.uniform(0.1, 2) for _ in names]
+        try:
+            want = [float(v).hex() for v in reverse.grad(f.wengert, x)]
+        except dz.EvaluationError:
+            continue
+        g = dz.grad(f)
+        shuffled = dict(rng.sample(list(zip(names, x)), len(names)))
+        for got in (g(x), list(g(dict(zip(names, x))).values()), list(g(shuffled).values()), g(np.array(x)).tolist()):
+            assert [v.hex() for v in got] == want, f.text
+        assert list(g(shuffled)) == names  # the function's order out, whatever the order in
+        checked += 1
+    assert checked > 60
+
+
+@pytest.mark.parametrize("shape", ["list", "dict", "array"])
+def test_an_entry_sends_back_what_is_not_plain_finite_floats(shape):
+    # None means "read this point carefully": grad then answers through floats() and the interpreter.
+    f = dz.parse("x*y*y + sin(y)")  # gradient (y², 2xy + cos y)
+    code = functions._code(f.wengert, "gradient")
+    entry = code.entry(shape, f.variables)
+
+    def as_shape(values: list) -> object:
+        if shape == "dict":
+            return dict(zip(f.variables, values))
+        return np.array(values) if shape == "array" else list(values)
+
+    got = entry(as_shape([2.0, 3.0]))
+    assert list(got.values() if shape == "dict" else got) == [9.0, 12.0 + math.cos(3.0)]
+    assert entry(as_shape([2.0, math.inf])) is None  # an input that is not finite
+    assert entry(as_shape([2.0, 1e200])) is None  # x*y*y overflows: an output that is not finite
+    with pytest.raises(OverflowError):  # a math error is raised as met (grad then asks the interpreter)
+        functions._code(dz.parse("exp(y) + x", ["x", "y"]).wengert, "gradient").entry(shape, ["x", "y"])(
+            as_shape([1.0, 800.0]))
+    if shape == "array":
+        assert entry(np.array([2, 3])) is None and entry(np.array([2.0, 3.0], dtype=np.float32)) is None
+        assert entry(np.array([[2.0, 3.0]])) is None
+    else:
+        for odd in ([2, 3.0], [True, 3.0], [np.float64(2.0), 3.0]):  # ints, bools, numpy scalars
+            assert entry(as_shape(odd)) is None
+        assert entry(as_shape([2.0])) is None
+    # and grad answers them as before: ints as floats, bools refused, the overflow by the interpreter
+    g = dz.grad(f)
+    assert g(as_shape([2, 3])) is not None
+    with pytest.raises(dz.PointError):
+        g(as_shape([2.0, math.inf]))
+    with pytest.raises(dz.EvaluationError, match="overflows"):
+        g(as_shape([2.0, 1e200]))
+
+
+def test_a_dict_entry_writes_names_only_as_string_constants():
+    f = dz.parse(families.chain_sum(5))
+    src = dzc.source(transforms.gradient_of(f.wengert), entry="dict", names=f.variables)
+    ids = dzc.identifiers(src)
+    allowed = {"def", "return", "f", "inputs", "both", "False", "out", "check", "value", "xs", "s", "blank",
+               "names", "get", "len", "type", "float", "sum", "values", "copy", "if", "else", "is", "not", "or",
+               "None", "sin", "cos"}
+    assert ids <= allowed | {i for i in ids if re.fullmatch(r"v(_m)?\d+|r\d+", i)}
+    assert not set(f.variables) & ids  # x1 ... x5 appear only as 'x1' ... 'x5', keys of the answer
+    with pytest.raises(ValueError, match="identifiers"):
+        functions._code(f.wengert, "gradient").entry("dict", ["x1", "x2", "x3", "x4", "not a name"])
+
+
+def test_a_dict_missing_a_name_is_refused_by_name_even_at_the_right_length():
+    with pytest.raises(dz.PointError, match="x2"):
+        dz.grad(SURVEY)({"x1": 2.0, "y": 5.0})
