@@ -1,21 +1,32 @@
 """Taylor mode against plain Python f, and its cost against k beside nested dual numbers' (issue #12).
 
 Functions: f(x) = sum_i sin(x_i) * x_{i+1} (cyclic, ``families.chain_sum(n)``, n = 10, 100, 1000) along
-v = (1, ..., 1), so that every step moves; and the survey example ln(x1) + x1*x2 - sin(x2) at (2, 5) along
-(1, 0). Plain Python f is written by hand (``bench_scalar.plain_f``; ``survey_f`` below). Jobs, each through
-what a user calls, timed side by side in interleaved rounds (median over rounds, after warm-up rounds) in
-fresh worker processes that import diffzoo only, three per function by default:
+v = (1, ..., 1), so that every step moves; the survey example ln(x1) + x1*x2 - sin(x2) at (2, 5) along
+(1, 0); and, for the growth in k only, exp(sin(x)) at 0.3, whose every series is dense. Plain Python f is
+written by hand (``bench_scalar.plain_f``; ``survey_f`` and ``dense_f`` below). Jobs, each through what a user
+calls, timed side by side in interleaved rounds (median over rounds, after warm-up rounds) in fresh worker
+processes that import diffzoo only, three per function by default:
 
 - plain f;
 - ``dz.taylor(f, x, order=k, direction=v)`` for k = 1..10: the coefficients to order k, one sweep;
 - for the survey example, nested dual numbers, ``higher.derivatives_along(f, x, 0, 0, k, by="duals")``
   for k = 1..8 (the same k derivatives along x1; k = 8 alone takes about 0.1 s a call).
 
-Goal: Taylor mode to order 10 <= 100 x plain f. Reported: Taylor mode's time against k with a
-least-squares fit a + b k + c k² (and its operations, exactly quadratic), and nested duals' time
-against k with the fitted factor per order: a dual number nested k deep has 2^k components, and a
-product of two costs three products one level down (ac, ad + bc; bd is dropped), so the work grows
-as 3^k. Run as
+``dz.taylor`` runs the list's compiled Taylor program (``diffzoo/taylorcode.py``: the recurrences unrolled
+into straight-line Python, made on the first call and kept) where it has one, and the batched numpy sweep
+(``taylormode.propagate``) otherwise: the table marks each k with the path that answered ("*": the numpy
+sweep; a program is made up to ``taylorcode.MAX_OPS`` operations, so n = 1000 takes the sweep beyond k = 2).
+
+Goal: Taylor mode to order 10 <= 100 x plain f. Reported: Taylor mode's time against k with a least-squares
+fit a + b k + c k², and its operations. The recurrences cost O(k²) per step in general (the careful rules'
+count, reported too: exactly quadratic), but the compiled program leaves out every product with a coefficient
+known to be 0: an input moving as x + t v has no coefficient beyond t, so ln(x1), sin(x_i) and the products
+with a moving input cost O(k) per step, and the survey example and the chain sums grow *linearly* in k (the
+fit's c is about 0, and their program's operations are linear from k = 2 on). exp(sin(x)) shows the quadratic
+growth where every series is dense, in its operations (its time to k = 10 is mostly the call's fixed cost).
+Nested duals' time against k is reported with the fitted factor per order: a dual number nested k deep has 2^k
+components, and a product of two costs three products one level down (ac, ad + bc; bd is dropped), so the work
+grows as 3^k. Run as
 ``python benchmarks/bench_taylor.py [--sizes 10 100 1000 --rounds 7 --processes 3]``.
 """
 
@@ -37,18 +48,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np  # noqa: E402
 
 import diffzoo as dz  # noqa: E402
-from diffzoo import families, higher  # noqa: E402
+from diffzoo import families, higher, taylorcode, taylormode  # noqa: E402
 from diffzoo.timing import chain_point, interleaved  # noqa: E402
 
 CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
 KS = range(1, 11)  # Taylor mode's orders
 DUAL_KS = range(1, 9)  # nested duals' orders (each doubles the time)
 SURVEY = "ln(x1) + x1*x2 - sin(x2)"
+DENSE = "exp(sin(x))"
 
 
 def survey_f(x1: float, x2: float) -> float:
     """The survey example written by hand."""
     return math.log(x1) + x1 * x2 - math.sin(x2)
+
+
+def dense_f(x: float) -> float:
+    """exp(sin(x)) written by hand."""
+    return math.exp(math.sin(x))
 
 
 def measure(case: str, rounds: int, clock: str) -> dict[str, Any]:
@@ -64,6 +81,10 @@ def measure(case: str, rounds: int, clock: str) -> dict[str, Any]:
         agree = float(np.max(np.abs(want - got)) / np.max(np.abs(got)))
         for k in DUAL_KS:
             jobs[f"duals {k}"] = lambda k=k: higher.derivatives_along(f, x, 0, 0, k, by="duals")
+    elif case == "dense":
+        f, x, v = dz.parse(DENSE), [0.3], [1.0]
+        jobs["plain f"] = lambda: dense_f(0.3)
+        agree = 0.0
     else:
         n = int(case)
         f = dz.parse(families.chain_sum(n), limits=dz.Limits.unbounded())
@@ -71,12 +92,16 @@ def measure(case: str, rounds: int, clock: str) -> dict[str, Any]:
         jobs["plain f"] = lambda: plain_f(x)
         agree = 0.0
     assert dz.taylor(f, x, order=1, direction=v).coefficients[0, 0] == jobs["plain f"]()  # the same value
-    ops = {}
+    ops, rules, path = {}, {}, {}
     for k in KS:
         ops[k] = dz.taylor(f, x, order=k, direction=v).cost.ops
+        rules[k] = taylormode.propagate(f.wengert, x, v, k).cost.ops  # the careful rules' count, O(k²) per step
+        compiled = taylorcode.program(f.wengert, k, tuple(map(bool, v))) is not None
+        path[k] = "program" if compiled and taylormode._by_program(f, f.wengert, x, v, k) is not None else "sweep"
         jobs[f"taylor {k}"] = lambda k=k: dz.taylor(f, x, order=k, direction=v)
     times = interleaved(jobs, rounds, min_time=2e-3, clock=CLOCKS[clock], warmup=3)
-    return {"times": {k: median(t) for k, t in times.items()}, "ops": ops, "agree": agree}
+    return {"times": {k: median(t) for k, t in times.items()}, "ops": ops, "rules": rules, "path": path,
+            "agree": agree}
 
 
 def in_workers(case: str, rounds: int, clock: str, processes: int) -> list[dict[str, Any]]:
@@ -100,9 +125,10 @@ def quadratic_fit(ks: list[int], ts: list[float]) -> tuple[np.ndarray, float]:
 
 def run(sizes: list[int], rounds: int = 7, clock: str = "cpu", processes: int = 3) -> list[dict[str, Any]]:
     """Measure, print the tables and the goals; return the goal rows."""
-    cases = ["survey"] + [str(n) for n in sizes]
+    cases = ["survey"] + [str(n) for n in sizes] + ["dense"]
     got = {c: in_workers(c, rounds, clock, processes) for c in cases}
-    names = {"survey": "survey example"} | {str(n): f"sum sin(x_i) x_(i+1), n={n}" for n in sizes}
+    names = ({"survey": "survey example"} | {str(n): f"sum sin(x_i) x_(i+1), n={n}" for n in sizes}
+             | {"dense": "exp(sin(x)) (dense series)"})
 
     def med(c: str, job: str) -> float:
         return median(r["times"][job] for r in got[c])
@@ -116,15 +142,30 @@ def run(sizes: list[int], rounds: int = 7, clock: str = "cpu", processes: int = 
     print(f"{'f':>3} " + "".join(f"{_time(med(c, 'plain f')):>34}" for c in cases))
     for k in KS:
         cells = [f"{_time(med(c, f'taylor {k}'))} = {ratio(c, f'taylor {k}')[0]:.0f}x; "
-                 f"{got[c][0]['ops'][str(k)]} ops" for c in cases]
+                 f"{got[c][0]['ops'][str(k)]} ops{'*' if got[c][0]['path'][str(k)] == 'sweep' else ' '}"
+                 for c in cases]
         print(f"{k:>3} " + "".join(f"{cell:>34}" for cell in cells))
-    print("\nTaylor mode's time against k, fitted by a + b k + c k² (least squares over k = 1..10):")
+    print("  (*: answered by the batched numpy sweep; otherwise by the compiled Taylor program)")
+    print("\nTaylor mode's time against k, fitted by a + b k + c k² (least squares over k = 1..10), and its operations")
+    print("(the compiled program's where it ran: products with a coefficient known to be 0 are not written; the")
+    print("careful rules' count for comparison, O(k²) per step):")
     for c in cases:
         coef, resid = quadratic_fit(list(KS), [med(c, f"taylor {k}") for k in KS])
-        ops = [got[c][0]["ops"][str(k)] for k in KS]
-        second = set(np.diff(ops, 2).tolist())
         print(f"  {names[c]:<30} a = {_time(coef[0])}, b = {_time(coef[1])}, c = {_time(coef[2])}; largest "
-              f"residual {100 * resid:.1f}%; ops' second difference {sorted(second)} (constant: quadratic)")
+              f"residual {100 * resid:.1f}%")
+        paths = [got[c][0]["path"][str(k)] for k in KS]
+        ks = [k for k, p in zip(KS, paths) if p == "program"]
+        if len(ks) >= 4:
+            ops = [got[c][0]["ops"][str(k)] for k in ks]
+            second = np.diff(ops, 2).tolist()
+            growth = (f"linear in k from k = {ks[1]} on (zero propagation)" if set(second[1:]) == {0}
+                      else "quadratic in k" if len(set(second[1:])) == 1 else "")
+            print(f"  {'':<30} program's ops (k = {ks[0]}..{ks[-1]}): {ops[0]} .. {ops[-1]}, second difference "
+                  f"{second}: {growth}")
+        rules = [got[c][0]["rules"][str(k)] for k in KS]
+        second = sorted(set(np.diff(rules, 2).tolist()))
+        print(f"  {'':<30} careful rules' ops: {rules[0]} .. {rules[-1]}, second difference {second}"
+              f"{' (constant: quadratic)' if len(second) == 1 else ''}")
     print("\nNested dual numbers against Taylor mode, survey example along x1 (the same k derivatives; agree to "
           f"{max(r['agree'] for r in got['survey']):.1e} relative at k = {max(DUAL_KS)}):")
     print(f"{'k':>3} {'duals':>12} {'x previous':>11} {'taylor':>12} {'duals / taylor':>15}")
@@ -137,10 +178,13 @@ def run(sizes: list[int], rounds: int = 7, clock: str = "cpu", processes: int = 
     print(f"  nested duals: log2(time) against k has slope {slope:.2f} over k = 3..{max(DUAL_KS)} "
           f"(a factor {2 ** slope:.2f} per order: 2^k components, 3^k work for a product)")
     goals: list[dict[str, Any]] = []
-    for c in cases:
+    for c in cases[:-1]:
         v, lo, hi = ratio(c, f"taylor {max(KS)}")
         goals.append({"goal": f"dz.taylor to order {max(KS)} / plain f, {names[c]}", "measured": v,
                       "spread": (lo, hi, len(got[c])), "target": "<= 100", "pass": v <= 100})
+    v, lo, hi = ratio("dense", f"taylor {max(KS)}")
+    goals.append({"goal": f"dz.taylor to order {max(KS)} / plain f, {names['dense']}", "measured": v,
+                  "spread": (lo, hi, len(got["dense"])), "target": "reported", "pass": True})
     goals.append({"goal": "nested duals: time factor per order, k = 3..8", "measured": 2 ** slope,
                   "target": "reported", "pass": True})
     k = max(DUAL_KS)

@@ -14,6 +14,13 @@ step of one primitive on one level at once (the rules work on a batch of series)
 exists only on one side (abs at 0 moving like t) or not at all (sqrt at 0 moving like t, log at 0),
 the result warns or the call raises the :class:`~diffzoo.errors.EvaluationError` the primal raises,
 naming the step.
+
+:func:`taylor` runs the list's compiled Taylor program first (``taylorcode.py``: the same recurrences unrolled
+into straight-line Python, with the products by coefficients known to be 0 left out), which spares the numpy
+overhead of this sweep, some tens of microseconds, for small functions; at a kink or an edge, on a math error
+or a coefficient that is not finite, and for a list without a program (a helper primitive, a program beyond
+``taylorcode.MAX_OPS`` operations), this sweep answers. Both give the same coefficients (bit for bit wherever
+the tests look, ``tests/test_taylorcode.py``).
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import series
+from . import series, taylorcode
 from .api import as_function, as_point
 from .errors import EvaluationError
 from .functions import floats
@@ -43,7 +50,10 @@ class TaylorCost:
     """What one Taylor-mode sweep did."""
 
     steps: int  # Wengert steps propagated as series (the others stay constant along the line)
-    ops: int  # operations on coefficients: multiplications, additions, divisions, function values
+    #: Operations on coefficients (multiplications, additions, divisions, function values) of the sweep that ran:
+    #: the compiled program's own (taylorcode.py; a product with a coefficient known to be 0 is not written, so a
+    #: line through the inputs may cost O(k) per step), or the careful rules' O(k²) count (series.py).
+    ops: int
     passes: int  # sweeps: more than 1 where a step needed its arguments to a higher order (sqrt(x^2) at 0)
 
 
@@ -92,9 +102,10 @@ class _Group:
 
 
 class _Plan:
-    """The moving steps of a list for one set of moved inputs, grouped by level and primitive."""
+    """The moving steps of a list for one set of moved inputs, grouped by level and primitive (``batch``; else
+    one group per step)."""
 
-    def __init__(self, wl: WengertList, moved_inputs: tuple[bool, ...]):
+    def __init__(self, wl: WengertList, moved_inputs: tuple[bool, ...], batch: bool = True):
         n, k = wl.n, len(wl.steps)
         self.n, self.vars = n, n + k
         self.consts: list[float] = []
@@ -109,22 +120,21 @@ class _Plan:
                 self.consts.append(float(a.value))
             return const_row[key]
 
-        moved = [bool(m) for m in moved_inputs] + [False] * k
+        # The steps a moved input reaches, but for a value that is the same wherever it is defined (y - y, y / y,
+        # y ^ 0): the same decision as the compiled programs'.
+        moved = taylorcode.moving(wl, moved_inputs)
         level = [0] * (n + k)
         groups: dict[tuple, list[tuple[Step, list[int]]]] = {}
         for st in wl.steps:
             rows = [row(a) for a in st.args]
-            am = [isinstance(a, int) and moved[a + n - 1] for a in st.args]
-            if not any(am):
+            r = st.index + n - 1
+            if not moved[r]:
                 continue
-            if not st.active and st.prim.kink is None and wl.varies(st):
-                continue  # a value that is the same wherever it is defined (y - y, y / y, y ^ 0)
+            am = [isinstance(a, int) and moved[a + n - 1] for a in st.args]
             if st.prim.taylor is None:
                 raise ValueError(f"the primitive {st.prim.name!r} has no Taylor rule (its table entry lacks taylor=)")
-            r = st.index + n - 1
-            moved[r] = True
             level[r] = 1 + max(level[rows[j]] for j in range(len(rows)) if am[j])
-            key = (level[r], st.prim.name, tuple(not m for m in am))
+            key = (level[r], st.prim.name, tuple(not m for m in am)) + (() if batch else (st.index,))
             groups.setdefault(key, []).append((st, rows))
         self.moving = sum(moved[n:])
         self.groups: list[_Group] = []
@@ -151,18 +161,19 @@ class _Plan:
 _INPLACE = {"add": np.add, "sub": np.subtract, "neg": np.negative}
 
 
-def _plan_of(wl: WengertList, moved: tuple[bool, ...]) -> _Plan:
+def _plan_of(wl: WengertList, moved: tuple[bool, ...], batch: bool = True) -> _Plan:
     """The plan, built once per list and set of moved inputs (kept on the list, like its interpreter's)."""
     cached = wl.__dict__.get("_taylor_plans")
     if cached is None or cached[0] is not wl.steps:
         cached = (wl.steps, {})
         wl.__dict__["_taylor_plans"] = cached
     plans = cached[1]
-    if moved not in plans:
+    key = (moved, batch)
+    if key not in plans:
         if len(plans) > 16:
             plans.clear()
-        plans[moved] = _Plan(wl, moved)
-    return plans[moved]
+        plans[key] = _Plan(wl, moved, batch)
+    return plans[key]
 
 
 class _Undecided(Exception):
@@ -189,7 +200,7 @@ def _sweep(wl: WengertList, plan: _Plan, vals: list[float], direction: Sequence[
             else:
                 fn(W[a], W[b], out=W[g])
             continue
-        args = [W[r, :1] if c else W[r] for r, c in zip(g.args, g.constant)]
+        args = [(W[r, :1] if order else W[r, 0]) if c else W[r] for r, c in zip(g.args, g.constant)]
         before = len(tally.notes)
         try:
             W[g.target] = g.rule(order, *args)
@@ -233,7 +244,9 @@ def propagate(wl: WengertList, x: Sequence[float], direction: Sequence[float], o
     :class:`EvaluationError`; a step whose expansion does not exist raises one naming that step.
     """
     vals = wl.evaluate(x)
-    plan = _plan_of(wl, tuple(map(bool, direction)))
+    # At order 0 a series is one number, as a constant is: a rule cannot tell a batch of constants from a batch of
+    # series then, so there every step is its own group and a constant argument is passed as a number (W[r, 0]).
+    plan = _plan_of(wl, tuple(map(bool, direction)), batch=order > 0)
     cap = min(2 * MAX_ORDER, max(2 * order, order + 16))
     k, passes = order, 0
     # An overflow is refused below (a coefficient that is not finite), not left to numpy's RuntimeWarning.
@@ -292,6 +305,8 @@ def output_series(wl: WengertList, W: np.ndarray) -> np.ndarray:
 
 
 def _order(order: Any) -> int:
+    if type(order) is int and 0 <= order <= MAX_ORDER:
+        return order
     if isinstance(order, bool) or not isinstance(order, int | np.integer):
         raise ValueError(f"order must be a whole number from 0 to {MAX_ORDER}, not {order!r}")
     if not 0 <= int(order) <= MAX_ORDER:
@@ -322,12 +337,23 @@ def taylor(f: Function | str, at: Mapping[str, Any] | Sequence[Any] | float, ord
     ``direction`` v likewise, e_1 by default for a function of one variable (required otherwise).
     A kink or jump met at the point gives the expansion for t > 0 and a warning; where no expansion
     exists the :class:`EvaluationError` says which step.
+
+    The sweep is the list's compiled Taylor program where it has one (``taylorcode.py``: the recurrences
+    unrolled into Python, made once per list, order and set of moved inputs, and kept on the list); at a
+    kink, an edge of a domain, a math error or a coefficient that is not finite, and for a list it has no
+    program for, the careful sweep (:func:`propagate`) answers, with its warnings and errors. The two give
+    the same coefficients to rounding. ``cost.ops`` counts the operations of the sweep that ran: the
+    compiled program's own (the products with a coefficient known to be 0 are not written, so a line
+    through a few inputs costs O(k) per step where the careful rules cost O(k²)), or the careful rules'.
     """
     function = as_function(f, variables)
     x = as_point(function, at)
     k = _order(order)
     v = _direction(function, direction)
     wl = function.wengert
+    fast = _by_program(function, wl, x, v, k)
+    if fast is not None:
+        return fast
     sw = propagate(wl, x, v, k)
     coefficients = output_series(wl, sw.series)
     derivatives = coefficients * _FACTORIALS[: k + 1]
@@ -340,6 +366,35 @@ def taylor(f: Function | str, at: Mapping[str, Any] | Sequence[Any] | float, ord
         warnings.append(f"{which} jumps at t = 0: coefficient 0 is the limit for t > 0, not the value at t = 0")
     return TaylorResult(coefficients, derivatives, value, k, tuple(v), sw.cost, tuple(warnings), function,
                         tuple(x), sw.series)
+
+
+def _by_program(function: Function, wl: WengertList, x: list[float], v: list[float], k: int) -> TaylorResult | None:
+    """The result by the list's compiled Taylor program; None where the careful sweep must answer (no program,
+    or the program handed the point back: a kink, an edge, a math error, a coefficient that is not finite)."""
+    prog = taylorcode.program(wl, k, tuple(map(bool, v)))
+    if prog is None:
+        return None
+    try:
+        flat = prog.function(x, v)
+    except (ValueError, ArithmeticError):
+        return None
+    s = sum(flat)
+    if s - s != 0.0:  # inf - inf and nan - nan are nan (an overflowing sum of finite terms only costs a detour)
+        return None
+    if prog.cost is None:
+        prog.cost = TaylorCost(prog.steps, prog.ops, 1)
+    buf = bytearray(prog.pack(*flat))
+    (shape, at), (out_shape, c_at), d_at = prog.series, prog.coefficients, prog.derivatives[1]
+    first, m, k1 = c_at // 8, prog.outputs, k + 1  # the outputs' coefficients start at flat[first]
+    r = object.__new__(TaylorResult)
+    # The fields set at once: the frozen dataclass's __init__ sets its ten one by one through object.__setattr__,
+    # a microsecond, a tenth of the whole call for a small function. The three arrays are views of one buffer.
+    r.__dict__.update(coefficients=np.ndarray(out_shape, float, buf, c_at),
+                      derivatives=np.ndarray(out_shape, float, buf, d_at),
+                      value=flat[first] if m == 1 else flat[first: first + m * k1: k1], order=k, direction=tuple(v),
+                      cost=prog.cost, warnings=(), function=function, x=tuple(x),
+                      series=np.ndarray(shape, float, buf, at))
+    return r
 
 
 def polynomial(result: TaylorResult, t: Any, output: int = 0) -> np.ndarray:
@@ -370,8 +425,10 @@ def cost_against_duals(f: Function | str, at: Mapping[str, Any] | Sequence[Any] 
     Columns: ``k``, ``taylor_ops``, ``taylor_s``, ``duals_ops``, ``duals_s``, ``agree`` (the largest
     difference between the two's derivatives, relative to the largest derivative). Nested duals cost
     O(2^k): once one of their timings passes ``budget`` seconds, larger k are left out for them (nan).
-    Operations: for Taylor mode those of the recurrences (``TaylorCost.ops``); for nested duals the
-    float operations of the table that the dual arithmetic calls (``higher.dual_ops``).
+    Operations: for Taylor mode those of the recurrences as ``series.py`` writes them, O(k²) per step (the
+    careful sweep's ``TaylorCost.ops``, which it times too: :func:`propagate`, not the compiled program that
+    :func:`taylor` runs first, whose zero propagation can make a line through the inputs O(k)); for nested duals
+    the float operations of the table that the dual arithmetic calls (``higher.dual_ops``).
     """
     from . import higher
     from .timing import interleaved

@@ -428,6 +428,21 @@ def test_direction_order_and_point_are_checked():
     assert taylor(SURVEY, [2, 5], order=0, direction=[1, 0]).coefficients.tolist() == [[11.652071455223084]]
 
 
+def test_order_0_with_a_constant_exponent_on_a_negative_base():
+    # At order 0 a series is one number, as a constant is: the careful sweep used to take the constant exponent 2
+    # of (0.5 - x)^2 for a moving one there, and refused the negative base. Now it is the value, as at order 1.
+    from diffzoo.taylormode import output_series, propagate
+
+    f = dz.parse("sin(x) + (0.5 - x)^2")
+    for order in (0, 1):
+        sw = propagate(f.wengert, [2.0], [1.0], order)
+        assert output_series(f.wengert, sw.series)[0, 0] == math.sin(2.0) + 2.25
+    # and where a batch of steps has constant arguments (two powers on one level)
+    f = dz.parse("(0.5 - x)^2 + (0.25 - x)^3")
+    sw = propagate(f.wengert, [2.0], [1.0], 0)
+    assert output_series(f.wengert, sw.series)[0, 0] == f.wengert(2.0)
+
+
 def test_text_is_never_executed():
     with pytest.raises(dz.ParseError):
         taylor("__import__('os').system('true')", [1])
