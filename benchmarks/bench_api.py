@@ -6,7 +6,8 @@ plain Python f written by hand (``bench_scalar.plain_f``). Every job goes throug
 - ``g = dz.grad(f)`` once, then ``g(x)`` with a list, a dict by name and a numpy array point;
 - ``dz.differentiate(f, x, method="reverse", compiled=True)`` with a list and a dict point;
 - ``dz.differentiate(f, x, method="reverse")``, the interpreted (traced, explaining) path, with a dict
-  point, and the interpreter's primal ``wl.evaluate(x)`` beside it (the old goal's denominator).
+  point, and the interpreter's primal ``wl.evaluate(x)`` beside it (the old goal's denominator);
+- for scale, building a dict of n floats by name (``dict(zip(names, x))``): what a dict answer costs by itself.
 
 Jobs are timed side by side in interleaved rounds (median over rounds, after warm-up rounds) in fresh
 worker processes that import diffzoo only, three per size by default; the goals take the median over
@@ -34,7 +35,8 @@ from diffzoo import families  # noqa: E402
 from diffzoo.timing import chain_point, interleaved  # noqa: E402
 
 JOBS = ("plain f", "grad, list", "grad, dict", "grad, numpy", "differentiate compiled, list",
-        "differentiate compiled, dict", "differentiate interpreted, dict", "interpreted primal")
+        "differentiate compiled, dict", "differentiate interpreted, dict", "interpreted primal",
+        "a dict of n floats by name")
 CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
 
 
@@ -59,6 +61,8 @@ def measure(n: int, rounds: int, clock: str) -> dict[str, float]:
         "differentiate compiled, dict": lambda: dz.differentiate(f, d, "reverse", compiled=True),
         "differentiate interpreted, dict": lambda: dz.differentiate(f, d, "reverse"),
         "interpreted primal": lambda: f.wengert.evaluate(x),
+        # what any dict answer costs by itself: the floor under "grad, dict" beside "grad, list"
+        "a dict of n floats by name": lambda: dict(zip(f.variables, x)),
     }
     times = interleaved(jobs, rounds, min_time=2e-3, clock=CLOCKS[clock], warmup=3)
     return {k: median(v) for k, v in times.items()}
