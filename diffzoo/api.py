@@ -36,6 +36,21 @@ class Cost:
     function_evals: int  # evaluations of the whole function
 
 
+_COSTS: dict[tuple[int, int, int, int], Cost] = {}  # (a Cost is frozen: one object serves every result it describes)
+
+
+def _cost(passes: int, primitive_evals: int, derivative_evals: int, function_evals: int) -> Cost:
+    """``Cost(passes, ...)``, one object per distinct cost (the paths whose fixed cost is measured: a short
+    program's gradient, again and again)."""
+    key = (passes, primitive_evals, derivative_evals, function_evals)
+    c = _COSTS.get(key)
+    if c is None:
+        if len(_COSTS) >= 256:
+            _COSTS.clear()
+        c = _COSTS[key] = Cost(passes, primitive_evals, derivative_evals, function_evals)
+    return c
+
+
 @dataclass
 class Result:
     """What every method returns."""
@@ -282,8 +297,8 @@ def differentiate(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | 
     x = as_point(function, point)
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
-    if function.program is not None:  # a program: differentiate the path it takes at x
-        function = function.at(x)
+    if function.program is not None:  # a program: differentiate the path it takes at x (x is floats already)
+        function = program.at(function, x)
     wl = function.wengert
     seed = floats(seed, function.variables, "seed") if seed is not None else None
     ybar = floats(ybar, wl.output_names(), "ybar") if ybar is not None else None
@@ -364,10 +379,26 @@ def _traced(function: Function, x: list[float], method: str, seed: list[float] |
             scheme: str, eps: float | None, relative: bool) -> Result:
     """A program's path at x: forward and reverse mode by one sweep each over the traced list (its values
     recorded while tracing), symbolic and numeric as for any list; the warnings add what the path means
-    (the branches it holds on, a point on a branch boundary, a stencil that takes another path)."""
+    (the branches it holds on, a point on a branch boundary, a stencil that takes another path).
+
+    Only what the numbers need is computed here (one sweep per output or input, over the values recorded while
+    tracing): the trace's tables are built when read (:class:`ReverseTrace`, :class:`ForwardTrace`), and the
+    warnings when :attr:`Result.warnings` is first read, from the list, the values and J, which the result keeps.
+    """
     wl = function.wengert
+    traced = wl.__dict__.get("_traced")  # (the values recorded while tracing at x, as program.traced_values finds)
+    vals = traced[1] if traced is not None and traced[0] == tuple(x) else program.traced_values(wl, x)
+    m, n = len(wl.outputs), len(wl.inputs)
+    if method == "reverse" and ybar is None:  # the gradient (or Jacobian): one sweep per output
+        if m == 1:
+            ybars = [[1.0]]
+            J = np.array([program.adjoints(wl, vals, ybars[0])])
+        else:
+            ybars = unit_vectors(m)
+            J = np.array([program.adjoints(wl, vals, e) for e in ybars]).reshape(m, n)
+        return Result(method, function, x, _value(wl, vals), J, ReverseTrace(wl, x, ybars, vals),
+                      _cost(m, len(wl.steps), m * wl.partial_count, 1), caveats=_PathNotes(wl, x, J, vals))
     k, partials = len(wl.steps), wl.partial_count
-    vals = program.traced_values(wl, x)
     value = _value(wl, vals)
 
     def notes(J: np.ndarray | None, base: Callable[[], list[str]]) -> Callable[[], list[str]]:
@@ -375,25 +406,21 @@ def _traced(function: Function, x: list[float], method: str, seed: list[float] |
             return program.boundary_warnings(wl, x, J) + base() + program.path_note(wl)
         return found
 
-    nan = np.full((wl.m, wl.n), np.nan)
     if method == "forward":
+        nan = np.full((m, n), np.nan)
         if seed is not None:
             jv = program.tangents(wl, vals, seed)
             return Result(method, function, x, value, nan, ForwardTrace(wl, x, [seed], vals), Cost(1, k, partials, 1),
                           {"jvp": jv, "seed": seed},
                           caveats=notes(None, lambda: caveats.kinks(wl, vals, seed=seed) if wl.kink_steps else []))
-        J = np.array([program.tangents(wl, vals, e) for e in unit_vectors(wl.n)]).T.reshape(wl.m, wl.n)
-        return Result(method, function, x, value, J, ForwardTrace(wl, x, unit_vectors(wl.n), vals),
-                      Cost(wl.n, k, wl.n * partials, 1), caveats=notes(J, lambda: _ad_warnings(wl, vals, J)))
-    if method == "reverse":
-        if ybar is not None:
-            bar = program.adjoints(wl, vals, ybar)
-            return Result(method, function, x, value, nan, ReverseTrace(wl, x, [ybar], vals), Cost(1, k, partials, 1),
-                          {"vjp": bar, "ybar": ybar},
-                          caveats=notes(None, lambda: caveats.kinks(wl, vals) if wl.kink_steps else []))
-        J = np.array([program.adjoints(wl, vals, e) for e in unit_vectors(wl.m)]).reshape(wl.m, wl.n)
-        return Result(method, function, x, value, J, ReverseTrace(wl, x, unit_vectors(wl.m), vals),
-                      Cost(wl.m, k, wl.m * partials, 1), caveats=notes(J, lambda: _ad_warnings(wl, vals, J)))
+        J = np.array([program.tangents(wl, vals, e) for e in unit_vectors(n)]).T.reshape(m, n)
+        return Result(method, function, x, value, J, ForwardTrace(wl, x, unit_vectors(n), vals),
+                      Cost(n, k, n * partials, 1), caveats=notes(J, lambda: _ad_warnings(wl, vals, J)))
+    if method == "reverse":  # one sweep weighted by ybar: a VJP
+        bar = program.adjoints(wl, vals, ybar)
+        return Result(method, function, x, value, np.full((m, n), np.nan), ReverseTrace(wl, x, [ybar], vals),
+                      Cost(1, k, partials, 1), {"vjp": bar, "ybar": ybar},
+                      caveats=notes(None, lambda: caveats.kinks(wl, vals) if wl.kink_steps else []))
     cap = function.path_of.program.limits.symbolic if function.path_of is not None else None
     if method == "symbolic" and cap is not None and k > cap:
         raise LimitError(f"symbolic differentiation of this program's path is refused: it has {k:,} steps, more than "
@@ -408,6 +435,20 @@ def _traced(function: Function, x: list[float], method: str, seed: list[float] |
 
     r.caveats = path_caveats
     return r
+
+
+class _PathNotes:
+    """The warnings of a traced path's gradient or Jacobian J, found when first read (as ``notes`` in
+    :func:`_traced` finds them): a branch boundary at x, kinks and cancellation, and the path note."""
+
+    __slots__ = ("wl", "x", "J", "vals")
+
+    def __init__(self, wl: WengertList, x: list[float], J: np.ndarray, vals: list[float]):
+        self.wl, self.x, self.J, self.vals = wl, x, J, vals
+
+    def __call__(self) -> list[str]:
+        wl, J = self.wl, self.J
+        return program.boundary_warnings(wl, self.x, J) + _ad_warnings(wl, self.vals, J) + program.path_note(wl)
 
 
 def _loop_compiled(function: Function, x: list[float], method: str, seed: list[float] | None,
@@ -503,6 +544,10 @@ def _ad_warnings(wl: WengertList, vals: list[float], J: np.ndarray) -> list[str]
 
 def _value(wl: WengertList, vals: list[float]) -> Any:
     """f's value from all the primal values ``vals``."""
+    outs = wl.outputs
+    if len(outs) == 1:  # (a scalar function: its one output)
+        o = outs[0]
+        return float(vals[o + len(wl.inputs) - 1] if type(o) is int else o.value)
     return _outputs(wl, wl.output_values(vals))
 
 

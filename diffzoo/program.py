@@ -43,6 +43,7 @@ contiguous and ``origins`` maps them back to their statement.
 
 from __future__ import annotations
 
+import gc
 import math
 import operator
 import re
@@ -759,27 +760,39 @@ class Program:
         were taken. An operation without a real value raises :class:`EvaluationError` naming the line, the
         iteration and the step; a limit passed raises :class:`LimitError` naming the line and the limit.
         """
-        x = [float(v) for v in point]
+        x = list(map(float, point))
         if len(x) != len(self.inputs):
             raise ValueError(f"expected {len(self.inputs)} input values, got {len(x)}")
-        pool = self.__dict__.setdefault("_tracers", [])
+        pool = self.__dict__.get("_tracers")
+        if pool is None:
+            pool = self.__dict__.setdefault("_tracers", [])
         try:
             t = pool.pop()  # a tracer no other thread is using
         except IndexError:
             t = _Tracer(self)
         t.start(x)
-        outs = t.run()  # (a tracer that raised is not used again)
+        collect = gc.isenabled()
+        if collect:  # the record is many small objects, none of them garbage: collecting would only scan them
+            gc.disable()
+        try:
+            outs = t.run()  # (a tracer that raised is not used again)
+        finally:
+            if collect:
+                gc.enable()
         n, k = len(x), len(t.prims)
         keep = k <= 4096 and len(pool) < 2  # a long trace takes the tracer's lists (compiling again costs less)
-        copy: Callable[[list[Any]], list[Any]] = list.copy if keep else lambda lst: lst
-        runs = copy(t.runs)
-        steps = _Steps(n, copy(t.prims), copy(t.args), copy(t.act), runs)
-        wl = WengertList(self.inputs, steps, tuple(outs), origins=_Origins(copy(t.marks), n, k, runs),  # type: ignore[arg-type]
-                         guards=tuple(t.guards), program=self)
-        wl.__dict__["_traced"] = (tuple(x), copy(t.vals))
-        wl.__dict__["_partials"] = (steps, sum(steps.act[n:]))  # (WengertList.partial_count, without the steps)
+        guards = tuple(t.guards)
         if keep:
-            for lst in (t.vals, t.act, t.prims, t.args, t.marks, t.guards, t.runs):
+            vals, act, prims, args, marks, runs = map(list.copy, t.copied)
+        else:
+            vals, act, prims, args, marks, runs = t.copied
+        steps = _Steps(n, prims, args, act, runs)
+        wl = WengertList(self.inputs, steps, tuple(outs), origins=_Origins(marks, n, k, runs),  # type: ignore[arg-type]
+                         guards=guards, program=self)
+        # (WengertList.partial_count without the steps: the inputs count 1 each in act)
+        wl.__dict__.update(_traced=(tuple(x), vals), _partials=(steps, sum(act) - n))
+        if keep:
+            for lst in t.lists:
                 lst.clear()  # (holds no trace's lists while it waits)
             pool.append(t)
         return wl
@@ -947,8 +960,9 @@ def _template(s: Assign, names: tuple[str, ...], kinds: tuple[int, ...], loop_na
               fixed: set[str]) -> tuple | None:
     """Generated code for one assignment and one pattern of what its names hold, or None.
 
-    ``kinds`` says, per name read (``names``): 3 a loop variable's value, 2 an active variable, 1 an inactive
-    one, 0 a constant. For that pattern every decision the closures take per step is known at once: which
+    ``kinds`` says, per name read (``names``): 3 a loop variable's value, 4 a loop variable at 0 (where ``y * k``
+    and ``y ^ k`` are identities, known as the code is made), 2 an active variable, 1 an inactive one, 0 a
+    constant. For that pattern every decision the closures take per step is known at once: which
     operations fold into constants, which are steps, and each step's activity and operands. So the code
     computes the values as plain float arithmetic through the table's scalar functions (the operators for
     + - * / and unary -, which compute the same floats), appends the values, primitives and activities
@@ -956,9 +970,11 @@ def _template(s: Assign, names: tuple[str, ...], kinds: tuple[int, ...], loop_na
     held. It declines (returns None, and the closures run the statement, raising the precise error if there
     is one) where the pattern does not hold, a value is not finite or raises, a constant operand makes an
     identity (``y * 0``, ``y ^ 0``), two names hold the same variable under ``-`` or ``/``, or the steps would
-    pass the limit. An input the program never assigns (``fixed``) is read once per trace.
+    pass the limit. An input the program never assigns (``fixed``) needs no check: its index, the same in every
+    trace, is read when the code is bound, and its value at each run.
 
-    The entry is ``(make, reverse, operands, k, line)``: ``make`` binds the forward code to a trace's lists;
+    The entry is ``(make, reverse, operands, k, line)``: ``make`` binds the forward code to a tracer's lists (for
+    the tracer's life: the bound code keeps nothing of one trace);
     ``reverse`` is the reverse sweep over a run's k steps, with the very operations and order of
     :func:`adjoints`; ``operands`` gives the steps' operand tuples when they are read. The text holds only
     generated names and numbers; the program's names, constants and the table's functions are in the
@@ -968,17 +984,21 @@ def _template(s: Assign, names: tuple[str, ...], kinds: tuple[int, ...], loop_na
                           "int": int, "float": float, "ValueError": ValueError, "ArithmeticError": ArithmeticError,
                           "FLOATS": FLOATS, "nan": math.nan}
     slot = {nm: i for i, nm in enumerate(names)}
-    fields = ["b", "_", "_loops"]  # the run's record: first step, entry, loop iterations, operands
+    fields = ["b", "_", "_frame", "_it"]  # the run's record: first step, entry, where (frame, it), operands
     head: list[str] = []
-    pre: list[str] = []  # once per trace
+    pre: list[str] = []  # once, when the code is bound to a tracer
     for i, (nm, kind) in enumerate(zip(names, kinds)):
         ns[f"N{i}"] = nm
         fields.append(f"o{i}")
         if nm in fixed and kind == 2:
-            pre += [f"o{i} = env[N{i}]", f"x{i} = vals[o{i} + off]"]
+            pre.append(f"o{i} = env[N{i}]")  # (its index, the same in every trace)
+            head.append(f"x{i} = vals[o{i} + off]")  # (its value: this trace's)
             continue
         if kind == 3:
             head += [f"o{i} = ints.get(N{i})", f"if o{i} is None: return fallback()", f"x{i} = float(o{i})"]
+            continue
+        if kind == 4:  # a loop variable at 0
+            head += [f"o{i} = ints.get(N{i})", f"if o{i} is None or o{i}: return fallback()", f"x{i} = 0.0"]
             continue
         if nm in loop_names:
             head.append(f"if N{i} in ints: return fallback()")
@@ -997,9 +1017,9 @@ def _template(s: Assign, names: tuple[str, ...], kinds: tuple[int, ...], loop_na
 
     def leaf(nm: str) -> dict[str, Any]:
         i, kind = slot[nm], kinds[slot[nm]]
-        if kind == 3:
+        if kind >= 3:
             return {"var": False, "active": False, "x": f"x{i}", "obj": f"kc(o{i})", "back": f"float(o{i})",
-                    "name": nm}
+                    "name": nm, "zero": kind == 4}
         if kind == 0:
             return {"var": False, "active": False, "x": f"x{i}", "obj": f"o{i}", "back": f"o{i}.value",
                     "check": True, "name": nm}
@@ -1045,9 +1065,15 @@ def _template(s: Assign, names: tuple[str, ...], kinds: tuple[int, ...], loop_na
                 else:
                     post.append(f"{a['obj']} == {b['obj']}")
             if active and prim.name == "mul":
-                post.extend(f"{o['x']} == 0" for o in ops if not o["var"])
+                if any(o.get("zero") for o in ops if not o["var"]):
+                    active = False  # y * k with k at 0 (known from the pattern): constant, as the closures find
+                else:
+                    post.extend(f"{o['x']} == 0" for o in ops if not o["var"])
             if active and prim.name == "pow" and not b["var"]:
-                post.append(f"{b['x']} == 0")
+                if b.get("zero"):
+                    active = False  # y ^ k with k at 0
+                else:
+                    post.append(f"{b['x']} == 0")
         for o in ops:
             if "folded" in o and "back" not in o:
                 fields.append(f"c{len(fields)}")
@@ -1080,7 +1106,7 @@ def _template(s: Assign, names: tuple[str, ...], kinds: tuple[int, ...], loop_na
         fwd += ["        b = len(vals) - off", f"        if b + {k - 1} > most: return fallback()",
                 f"        vals_extend(({', '.join(st[3] for st in steps)},))", "        prims_extend(P)",
                 "        act_extend(A)", "        args_extend(NONE)",
-                f"        runs_append((b, E, tracer.loops, {', '.join(fields[3:])},))"]
+                f"        runs_append((b, E, tracer.frame, tracer.it, {', '.join(fields[4:])},))"]
     obj = root["obj"]
     if obj.startswith("kc("):  # a loop variable's value itself: its shared constant
         obj = f"kconst.get({obj[3:-1]}) or kconst.setdefault({obj[3:-1]}, Const(float({obj[3:-1]})))"
@@ -1150,19 +1176,38 @@ _COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operato
             "!=": operator.ne}
 
 
+def _const(value: float) -> Const:
+    """``Const(value)``, made without a frozen dataclass's ``object.__setattr__`` calls (a fold while tracing)."""
+    c = object.__new__(Const)
+    c.__dict__.update(value=value, name=None)
+    return c
+
+
+def _loops_at(frame: tuple[Any, ...], it: int | None) -> tuple[tuple[str, int], ...]:
+    """The loop iterations a tracer's ``(frame, it)`` stand for: ``frame`` itself where ``it`` is None, else
+    ``frame`` is ``(outer loops, name)`` of an innermost loop and ``it`` its iteration."""
+    return frame if it is None else frame[0] + ((frame[1], it),)
+
+
 class _Tracer:
     """Runs the AST on floats, recording every primitive applied to a value that varies as a step.
 
     The program is first compiled into closures, one per statement and per expression node (so that tracing
     an iteration only runs them), over a compact record: parallel lists of primitives, operands and
     ``act`` (per variable, inputs first: True for an input, for a step the number of its variable operands
-    if it is active, else 0), the values, and a mark ``(first slot, line, loops)`` per statement run, from
-    which the origins are built when they are read. An operation on constants alone folds into a
+    if it is active, else 0), the values, and a mark ``(first slot, line, frame, it)`` per statement run, from
+    which the origins are built when they are read. Where it is, ``(frame, it)``, says its loop iterations
+    without a tuple per iteration (:func:`_loops_at`; :attr:`loops` builds them): an innermost loop sets ``it``
+    to its variable's value and ``frame`` once to ``(outer loops, name)``; elsewhere ``it`` is None and ``frame``
+    is the loop iterations. An operation on constants alone folds into a
     :class:`Const`; the identities ``y - y``, ``y / y``, ``y * 0`` and ``y ^ 0`` are inactive steps, as in
     ``WengertList.from_exprs``.
 
-    A tracer is kept by its program and used again (:meth:`start` empties its lists, which the closures hold,
-    and the trace copies them out), so that a short loop does not pay for the compiling every time.
+    A tracer is kept by its program and used again (a trace copies its lists out and empties them in place: the
+    closures hold them), so that a short loop does not pay for the compiling every time; the generated code
+    bound to it stays bound, and each assignment remembers which code its first run took and which code ran after
+    one that declined, to try first on the next trace (each checks what its names hold, and declines where that
+    does not fit).
     """
 
     def __init__(self, program: Program):
@@ -1173,9 +1218,10 @@ class _Tracer:
         self.act: list[Any] = []
         self.prims: list[Primitive] = []
         self.args: list[tuple[Operand, ...]] = []
-        self.marks: list[tuple[int, int, tuple[tuple[str, int], ...]]] = []
+        self.marks: list[tuple[int, int, tuple[Any, ...], int | None]] = []
         self.guards: list[Guard] = []
-        self.loops: tuple[tuple[str, int], ...] = ()
+        self.frame: tuple[Any, ...] = ()  # where the tracer is, with it (see the class's doc)
+        self.it: int | None = None
         self.ints: dict[str, int] = {}
         self.total = 0
         self.env: dict[str, Operand] = {}
@@ -1189,31 +1235,42 @@ class _Tracer:
         self.runs: list[tuple[Any, ...]] = []  # (first step, template entry, operands...) per generated-code run
         self.bound: dict[tuple[int, tuple[int, ...]], Callable[[], Any]] = {}  # generated code bound to this tracer
         self.body: list[Callable[[], None]] | None = None
+        self.final: tuple[int, list[Callable[[], Operand]]] | None = None  # the closing return: line, outputs
         self.slots: list[tuple[list[Callable[[], None]], int, Callable[[], None]]] = []  # each assignment's place
+        self.inputs = {name: i + 1 - self.n for i, name in enumerate(program.inputs)}  # each input's index
+        self.inputs_act = (True,) * self.n
+        self.lists = (self.vals, self.act, self.prims, self.args, self.marks, self.guards, self.runs)
+        self.copied = (self.vals, self.act, self.prims, self.args, self.marks, self.runs)  # what a trace takes
+        # What generated code is bound to (the lists are this tracer's for its life, emptied in place).
+        self.binding = (self.vals, self.act, self.prims.extend, self.args.extend, self.act.extend, self.vals.extend,
+                        self.runs.append, self.env, self.ints, self.kconst, self.n - 1, self.limits.steps, self)
 
     def start(self, x: list[float]) -> None:
-        """Empty the record for a trace at ``x`` (in place: the closures hold these lists)."""
-        for lst in (self.vals, self.act, self.prims, self.args, self.marks, self.guards, self.runs):
-            lst.clear()
+        """Begin a trace at ``x``: the record's lists are empty (a new tracer's, or emptied in place when the last
+        trace was copied out of them: the closures hold these lists)."""
         self.vals += x
-        self.act += [True] * self.n
+        self.act += self.inputs_act
         self.env.clear()
-        self.env.update({name: i + 1 - self.n for i, name in enumerate(self.p.inputs)})
+        self.env.update(self.inputs)
         self.ints.clear()
-        self.loops = ()
+        self.frame, self.it = (), None
         self.total = 0
-        self.bound.clear()  # (generated code reads the inputs when it is bound)
-        for home, at, assign in self.slots:
-            home[at] = assign
+        for home, at, enter in self.slots:  # (the code bound stays bound: it reads this trace's values as it runs)
+            home[at] = enter
 
     # -- origins and errors
+    @property
+    def loops(self) -> tuple[tuple[str, int], ...]:
+        """The loop iterations the tracer is in, outermost first."""
+        return _loops_at(self.frame, self.it)
+
     @property
     def origin(self) -> Origin:
         """Where the tracer is: the statement (or condition) running, and its loop iterations."""
         if not self.marks:
             return Origin(0, ())
-        _, line, loops = self.marks[-1]
-        return Origin(line, loops)
+        _, line, frame, it = self.marks[-1]
+        return Origin(line, _loops_at(frame, it))
 
     def error(self, prim: Primitive, ops: Sequence[Operand], args: list[float]) -> EvaluationError:
         reason = prim.domain(*args) if prim.arity == len(args) else None
@@ -1251,7 +1308,7 @@ class _Tracer:
                 if not isfinite(v):
                     raise tracer.error(prim, (a,), [va])
                 if not var:
-                    return Const(float(v))
+                    return _const(float(v))
                 prims_append(prim)
                 args_append((a,))
                 act_append(0 if pc or not act[a + off] else 1)
@@ -1273,7 +1330,7 @@ class _Tracer:
             if not isfinite(v):
                 raise tracer.error(prim, (a, b), [va, vb])
             if not (ia or ib):
-                return Const(float(v))
+                return _const(float(v))
             active = not pc and ((ia and act[a + off]) or (ib and act[b + off]))
             if active and ((same and a == b) or (mul and (va == 0 and not ia or vb == 0 and not ib))
                            or (pow_ and not ib and vb == 0)):
@@ -1338,7 +1395,7 @@ class _Tracer:
             if k is not None:
                 c = kconst.get(k)
                 if c is None:
-                    c = kconst[k] = Const(float(k))
+                    c = kconst[k] = _const(float(k))
                 return c
             try:
                 return env[name]
@@ -1371,14 +1428,15 @@ class _Tracer:
         return lambda: not inner()
 
     # -- statements: a closure each
-    def block(self, body: Sequence[Any]) -> list[Callable[[], None]]:
-        """The statements' closures, in a list where a hot assignment puts its generated code in its own place."""
+    def block(self, body: Sequence[Any], looped: bool = False) -> list[Callable[[], None]]:
+        """The statements' closures, in a list where a hot assignment puts its generated code in its own place
+        (``looped``: the statements are in a loop's body, so may run again in one trace)."""
         out: list[Callable[[], None]] = []
         for s in body:
-            out.append(self.statement(s, out, len(out)))
+            out.append(self.statement(s, out, len(out), looped))
         return out
 
-    def statement(self, s: Any, home: list[Callable[[], None]], at: int) -> Callable[[], None]:
+    def statement(self, s: Any, home: list[Callable[[], None]], at: int, looped: bool = False) -> Callable[[], None]:
         tracer, vals, env, marks_append = self, self.vals, self.env, self.marks.append
         kind = type(s)
         if kind is Assign:
@@ -1395,28 +1453,69 @@ class _Tracer:
                         raise EvaluationError(f"'{target}' has no value yet, so '{op}' cannot update it",
                                               str(tracer.origin))
                     env[target] = app(env[target], v)
+            if not looped:  # runs once a trace: generated code would never pay for itself
+                def once() -> None:
+                    marks_append((len(vals), line, tracer.frame, tracer.it))
+                    slow()
+                return once
             runs = [0]
 
             def assign() -> None:  # the closures' run; once hot, generated code runs in its place and falls back here
-                marks_append((len(vals), line, tracer.loops))
+                marks_append((len(vals), line, tracer.frame, tracer.it))
                 slow()
                 runs[0] += 1
                 if runs[0] >= _HOT or id(s) in tracer.templated:
-                    home[at] = tracer.fast(s, assign, runs[0] >= _HOT) or assign
-            self.slots.append((home, at, assign))
-            return assign
+                    home[at] = tracer.fast(s, switch, runs[0] >= _HOT) or assign
+
+            # The code the last trace's first run took, and after each code the code that ran next when it declined:
+            # tried first (each checks what its names hold and declines again where it does not fit), then fast().
+            entry: list[Callable[[], Any] | None] = [None]
+            after: dict[Callable[[], Any], Callable[[], Any]] = {}
+            guessed: list[Callable[[], Any] | None] = [None]  # the code that declined, while its guess runs
+
+            def switch() -> None:  # generated code declined: the code made for what the names hold now, else assign
+                now = home[at]
+                first = guessed[0]
+                if first is None:
+                    guess = after.get(now)
+                    if guess is not None:
+                        home[at] = guess
+                        guessed[0] = now  # (a guess that declines comes back here and takes the way below)
+                        try:
+                            return guess()
+                        finally:
+                            guessed[0] = None
+                run = tracer.fast(s, switch, runs[0] >= _HOT)
+                if run is None or run is now:  # none, or this very code declined (a value, not a pattern)
+                    return assign()
+                after[first or now] = home[at] = run
+                return run()
+
+            def enter() -> None:  # a trace's first run: the code made for what the names hold, else assign
+                run = entry[0]
+                if run is None:
+                    if runs[0] < _HOT and id(s) not in tracer.templated:
+                        return assign()
+                    run = tracer.fast(s, switch, runs[0] >= _HOT)
+                    if run is None:
+                        return assign()
+                    entry[0] = run
+                home[at] = run
+                return run()
+            self.slots.append((home, at, enter))
+            return enter
         if kind is For:
             return self.for_(s)
         if kind is While:
             return self.while_(s)
         if kind is If:
-            branches = [(line, self.cond(c, "if" if line == s.line else "elif"), self.block(b))
+            branches = [(line, self.cond(c, "if" if line == s.line else "elif"), self.block(b, looped))
                         for line, c, b in s.branches]
-            orelse = self.block(s.orelse) if s.orelse else ()
+            orelse = self.block(s.orelse, looped) if s.orelse else ()
 
             def if_() -> None:
                 for line, c, b in branches:
-                    marks_append((len(vals), line, tracer.loops))
+                    marks_append((len(vals), line, tracer.frame, tracer.it))
                     if c():
                         for st in b:
                             st()
@@ -1427,7 +1526,7 @@ class _Tracer:
         outs, line = [self.expr(e) for e in s.outputs], s.line
 
         def return_() -> None:
-            marks_append((len(vals), line, tracer.loops))
+            marks_append((len(vals), line, tracer.frame, tracer.it))
             raise _Return([f() for f in outs])
         return return_
 
@@ -1437,15 +1536,17 @@ class _Tracer:
         names = self.names_read.get(id(s))
         if names is None:
             names = self.names_read[id(s)] = _names_read(s)
+        ints, env, act, off = self.ints, self.env, self.act, self.n - 1
         kinds = []
         for nm in names:
-            if nm in self.loop_names and nm in self.ints:
-                kinds.append(3)
+            k = ints.get(nm)  # (ints holds the loop variables of the loops running)
+            if k is not None:
+                kinds.append(3 if k else 4)
                 continue
-            o = self.env.get(nm)
+            o = env.get(nm)
             if o is None:
                 return None
-            kinds.append((2 if self.act[o + self.n - 1] else 1) if type(o) is int else 0)
+            kinds.append((2 if act[o + off] else 1) if type(o) is int else 0)
         key = (id(s), tuple(kinds))
         run = self.bound.get(key)
         if run is None:
@@ -1458,37 +1559,44 @@ class _Tracer:
                 self.templated.add(id(s))
             if made[key] is None:
                 return None
-            run = self.bound[key] = made[key][0](self.vals, self.act, self.prims.extend, self.args.extend,
-                                                 self.act.extend, self.vals.extend, self.runs.append, self.env,
-                                                 self.ints, self.kconst, self.n - 1, self.limits.steps, self, fallback)
+            run = self.bound[key] = made[key][0](*self.binding, fallback)
         return run
 
     def for_(self, s: For) -> Callable[[], None]:
-        tracer, ints, limits, body, name, line = self, self.ints, self.limits, self.block(s.body), s.var, s.line
+        tracer, ints, limits, body, name, line = self, self.ints, self.limits, self.block(s.body, True), s.var, s.line
         most = limits.total_iterations
         innermost = not _loop_names(s.body) and not _has_while(s.body)
+        fixed = None  # range(5), range(1, 100): the bounds are numbers, the same at every run (and within limits)
+        if all(b.op == "const" and abs(b.value) <= 10**15 for b in s.bounds):
+            fixed = range(*[_int_bound(b, ints, line, "", limits) for b in s.bounds])
+            if len(fixed) > limits.iterations:
+                fixed = None  # (refused when the loop runs, as any other)
 
         def loop() -> None:
-            bounds = [_int_bound(b, ints, line, "", limits) for b in s.bounds]
-            r = range(*bounds)
-            if len(r) > limits.iterations:
-                raise LimitError(f"line {line}: for {name} in range({', '.join(map(str, bounds))}) would run "
-                                 f"{len(r):,} iterations; at most {limits.iterations:,} per loop")
-            outer = tracer.loops
+            if fixed is not None:
+                r = fixed
+            else:
+                bounds = [_int_bound(b, ints, line, "", limits) for b in s.bounds]
+                r = range(*bounds)
+                if len(r) > limits.iterations:
+                    raise LimitError(f"line {line}: for {name} in range({', '.join(map(str, bounds))}) would run "
+                                     f"{len(r):,} iterations; at most {limits.iterations:,} per loop")
+            outer = tracer.frame  # (the loop iterations: no loop runs inside an innermost one, so it is None here)
             if innermost and tracer.total + len(r) <= most:  # no loop inside, no limit reached: counted at once
                 tracer.total += len(r)
+                tracer.frame = (outer, name)  # (each iteration sets it alone: no tuple per iteration)
                 if len(body) == 1:
                     for k in r:
                         ints[name] = k
-                        tracer.loops = outer + ((name, k),)
+                        tracer.it = k
                         body[0]()
                 else:
                     for k in r:
                         ints[name] = k
-                        tracer.loops = outer + ((name, k),)
+                        tracer.it = k
                         for st in body:
                             st()
-                tracer.loops = outer
+                tracer.frame, tracer.it = outer, None
                 ints.pop(name, None)
                 return
             for k in r:
@@ -1496,24 +1604,24 @@ class _Tracer:
                 if tracer.total > most:
                     raise LimitError(f"line {line}: the loops have run {most:,} iterations in all, the limit")
                 ints[name] = k
-                tracer.loops = outer + ((name, k),)
+                tracer.frame = outer + ((name, k),)
                 for st in body:
                     st()
-            tracer.loops = outer
+            tracer.frame = outer
             ints.pop(name, None)
         return loop
 
     def while_(self, s: While) -> Callable[[], None]:
-        tracer, limits, body, line, vals = self, self.limits, self.block(s.body), s.line, self.vals
+        tracer, limits, body, line, vals = self, self.limits, self.block(s.body, True), s.line, self.vals
         cond, marks_append, tag, most = self.cond(s.cond, "while"), self.marks.append, f"while@{s.line}", \
             limits.total_iterations
 
         def loop() -> None:
-            outer = tracer.loops
+            outer = tracer.frame  # (as in for_: it is None)
             it = 0
             while True:
-                tracer.loops = outer + ((tag, it + 1),)
-                marks_append((len(vals), line, outer))
+                tracer.frame = outer + ((tag, it + 1),)
+                marks_append((len(vals), line, outer, None))
                 if not cond():
                     break
                 it += 1
@@ -1525,17 +1633,25 @@ class _Tracer:
                     raise LimitError(f"line {line}: the loops have run {most:,} iterations in all, the limit")
                 for st in body:
                     st()
-            tracer.loops = outer
+            tracer.frame = outer
         return loop
 
     def run(self) -> list[Operand]:
         if self.body is None:
-            self.body = self.block(self.p.body)
+            body, last = list(self.p.body), None
+            if body and type(body[-1]) is Return:  # the closing return, run in line (a return inside raises _Return)
+                last = body.pop()
+                self.final = (last.line, [self.expr(e) for e in last.outputs])
+            self.body = self.block(body)
         try:
             for st in self.body:
                 st()
         except _Return as r:
             return r.outs
+        if self.final is not None:
+            line, outs = self.final
+            self.marks.append((len(self.vals), line, self.frame, self.it))
+            return [f() for f in outs]
         raise EvaluationError("the program ended without reaching return")  # (the parser requires one)
 
 
@@ -1654,7 +1770,7 @@ class _Origins(Sequence):
     """A traced list's origins, one per step, built when first read from the tracer's marks and the runs of
     generated code (one shared :class:`Origin` per statement run)."""
 
-    def __init__(self, marks: list[tuple[int, int, tuple[tuple[str, int], ...]]], n: int, k: int,
+    def __init__(self, marks: list[tuple[int, int, tuple[Any, ...], int | None]], n: int, k: int,
                  runs: list[tuple[Any, ...]] = ()):  # type: ignore[assignment]
         self.marks, self.n, self.k, self.runs = marks, n, k, runs
         self._origins: tuple[Origin, ...] | None = None
@@ -1666,12 +1782,12 @@ class _Origins(Sequence):
             first = self.marks[0][0] if self.marks else self.n + self.k
             if first > self.n:
                 out += [Origin(0, ())] * (first - self.n)
-            for (start, line, loops), end in zip(self.marks, ends):
+            for (start, line, frame, it), end in zip(self.marks, ends):
                 if end > start:
-                    out += [Origin(line, loops)] * (end - start)
-            for rec in self.runs:  # (first step, entry (.., k, line), loops, ...): a mark's steps end where one begins
+                    out += [Origin(line, _loops_at(frame, it))] * (end - start)
+            for rec in self.runs:  # (first step, entry (.., k, line), frame, it, ...): a mark's steps end at a run
                 b, entry = rec[0], rec[1]
-                out[b - 1:b - 1 + entry[3]] = [Origin(entry[4], rec[2])] * entry[3]
+                out[b - 1:b - 1 + entry[3]] = [Origin(entry[4], _loops_at(rec[2], rec[3]))] * entry[3]
             self._origins = tuple(out)
         return self._origins
 
@@ -1813,6 +1929,40 @@ def _no_partial(wl: WengertList, k: int, j: int) -> EvaluationError:
                            "undefined), so f has no derivative at this point", _where(wl, k), k)
 
 
+def _sweep(wl: WengertList, prims: list[Primitive], args: list[Any], act: list[Any], vals: Sequence[float],
+           bar: list[float], need: list[bool], top: int, bottom: int) -> None:
+    """:func:`adjoints` over the steps in slots top, top - 1, ..., bottom + 1, one at a time."""
+    n = len(wl.inputs)
+    off, isfinite = n - 1, math.isfinite
+    for s in range(top, bottom, -1):
+        if not need[s] or not act[s]:
+            continue
+        g = bar[s]
+        ops = args[s - n]
+        prim = prims[s - n]
+        rules = _RULES.get(id(prim))
+        rules = rules[1] if rules is not None else _rules(prim)
+        for j, a in enumerate(ops):
+            if type(a) is not int or not act[a + off]:
+                continue
+            r = rules[j]
+            t = type(r)
+            if t is float:
+                d = r
+            elif t is int:
+                b = ops[r]
+                d = vals[b + off] if type(b) is int else float(b.value)
+            else:
+                try:
+                    d = float(r(FLOATS, vals[s], *[vals[b + off] if type(b) is int else b.value for b in ops]))
+                except (ValueError, ArithmeticError):
+                    d = math.nan
+            if not isfinite(d):
+                raise _no_partial(wl, s - off, j)
+            bar[a + off] += g * d
+            need[a + off] = True
+
+
 def adjoints(wl: WengertList, vals: Sequence[float], ybar: Sequence[float]) -> list[float]:
     """``ȳ·J``: the inputs' adjoints by one reverse sweep over the list (a tape), partials from the table.
 
@@ -1820,8 +1970,9 @@ def adjoints(wl: WengertList, vals: Sequence[float], ybar: Sequence[float]) -> l
     partial only along a step and argument that vary; an infinite or undefined partial there is refused.
     """
     steps = wl.steps
-    n, off = wl.n, wl.n - 1
-    if isinstance(steps, _Steps) and steps.n == n:  # a trace's record: the runs of generated code sweep themselves
+    n = len(wl.inputs)
+    off = n - 1
+    if type(steps) is _Steps and steps.n == n:  # a trace's record: the runs of generated code sweep themselves
         prims, args, act, runs = steps.prims, steps.raw, steps.act, steps.runs
     else:
         (prims, args, act), runs = _record(wl), []
@@ -1832,50 +1983,20 @@ def adjoints(wl: WengertList, vals: Sequence[float], ybar: Sequence[float]) -> l
         if type(o) is int and w != 0:
             bar[o + off] += w
             need[o + off] = True
-    isfinite, nan = math.isfinite, math.nan
-
-    def fail(k: int, j: int) -> None:
-        raise _no_partial(wl, k, j)
-
-    def sweep(top: int, bottom: int) -> None:
-        """The steps in slots top, top - 1, ..., bottom + 1, one at a time."""
-        for s in range(top, bottom, -1):
-            if not need[s] or not act[s]:
-                continue
-            g = bar[s]
-            ops = args[s - n]
-            prim = prims[s - n]
-            rules = _RULES.get(id(prim))
-            rules = rules[1] if rules is not None else _rules(prim)
-            for j, a in enumerate(ops):
-                if type(a) is not int or not act[a + off]:
-                    continue
-                r = rules[j]
-                t = type(r)
-                if t is float:
-                    d = r
-                elif t is int:
-                    b = ops[r]
-                    d = vals[b + off] if type(b) is int else float(b.value)
-                else:
-                    try:
-                        d = float(r(FLOATS, vals[s], *[vals[b + off] if type(b) is int else b.value for b in ops]))
-                    except (ValueError, ArithmeticError):
-                        d = nan
-                if not isfinite(d):
-                    raise _no_partial(wl, s - off, j)
-                bar[a + off] += g * d
-                need[a + off] = True
-
     top = size - 1
-    for rec in reversed(runs):  # a run of generated code sweeps its own steps; the steps between, one at a time
-        first = rec[0] + off
-        entry = rec[1]
-        if top >= first + entry[3]:
-            sweep(top, first + entry[3] - 1)
-        entry[1](bar, need, vals, off, fail, rec)
-        top = first - 1
-    sweep(top, n - 1)
+    if runs:
+        def fail(k: int, j: int) -> None:
+            raise _no_partial(wl, k, j)
+
+        for rec in reversed(runs):  # a run of generated code sweeps its own steps; the steps between, one at a time
+            first = rec[0] + off
+            entry = rec[1]
+            if top >= first + entry[3]:
+                _sweep(wl, prims, args, act, vals, bar, need, top, first + entry[3] - 1)
+            entry[1](bar, need, vals, off, fail, rec)
+            top = first - 1
+    if top > off:
+        _sweep(wl, prims, args, act, vals, bar, need, top, off)
     return bar[:n]
 
 
@@ -2067,11 +2188,9 @@ class PathOutputs(Sequence):
 def at(function: Any, point: Any) -> Any:
     """The path of a program function at ``point`` as a :class:`~diffzoo.parse.Function` whose ``wengert`` is the
     traced list (guards and origins included) and whose outputs are that path's expressions."""
-    x = [float(v) for v in point]
-    wl = function.program.trace(x)
-    f = _parse.Function(function.text, PathOutputs(wl), function.variables, function.limits, ())
+    wl = function.program.trace(point)  # (which reads the point as floats)
+    f = _parse.Function(function.text, PathOutputs(wl), function.variables, function.limits, path_of=function)
     f.__dict__["wengert"] = wl
-    f.path_of = function
     return f
 
 
