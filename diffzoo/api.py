@@ -293,7 +293,7 @@ def differentiate(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | 
     number raises a :class:`PointError` naming the entry. ``Result.warnings`` says what the numbers
     alone would not: a kink at the point, a step that could not be trusted, digits lost to cancellation.
     """
-    function = as_function(f, variables)
+    function = _parsed(f, variables) if type(f) is str else as_function(f, variables)
     x = as_point(function, point)
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
@@ -373,6 +373,26 @@ def differentiate(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | 
                   Cost(0, k * (est.evals + 1), 0, est.evals + 1),
                   {"scheme": scheme, "steps": steps, "choices": choices, "estimates": est.columns},
                   caveats=list(dict.fromkeys(warnings)))
+
+
+_PARSED: dict[tuple[str, tuple[str, ...] | None], Function] = {}
+
+
+def _parsed(text: str, variables: Sequence[str] | None) -> Function:
+    """``text`` parsed (as :func:`as_function` does), once per text and variable order: the work that does not
+    depend on the point, kept for the next call (a program keeps its tracer and generated code, a list its
+    compiled code)."""
+    try:
+        key = (text, None if variables is None else tuple(variables))
+        function = _PARSED.get(key)
+    except TypeError:  # (variables that cannot be a key: as_function says what is wrong with them)
+        return as_function(text, variables)
+    if function is None:
+        function = as_function(text, variables)
+        if len(_PARSED) >= 64:
+            _PARSED.clear()
+        _PARSED[key] = function
+    return function
 
 
 def _traced(function: Function, x: list[float], method: str, seed: list[float] | None, ybar: list[float] | None,

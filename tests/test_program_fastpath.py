@@ -200,3 +200,24 @@ def test_generated_code_that_no_longer_fits_hands_over():
     prog = parse_program(src)
     for x in (0.5, 0.5, -0.5, 0.5, -0.5, -0.5, 0.5):
         assert _record(prog.trace([x])) == _record(parse_program(src).trace([x]))
+
+
+def test_a_text_is_parsed_once_for_its_variable_order():
+    """differentiate(text, ...) keeps the parse (what does not depend on the point: a program's tracer and
+    generated code with it) for the next call with the same text and variables; the answers are those of a
+    function parsed afresh, and another variable order is another function."""
+    src = "def f(x, y):\n    s = 0\n    for k in range(40):\n        s = s + x * sin(y * k)\n    return s\n"
+    r1 = dz.differentiate(src, [0.3, 0.7])
+    r2 = dz.differentiate(src, {"x": 0.5, "y": 0.2})
+    assert r1.function.path_of is r2.function.path_of  # (the same parsed program)
+    for r, p in ((r1, [0.3, 0.7]), (r2, [0.5, 0.2])):
+        fresh = dz.differentiate(dz.parse(src), p)
+        assert r.value == fresh.value and r.jacobian.tolist() == fresh.jacobian.tolist()
+        assert r.warnings == fresh.warnings and r.cost == fresh.cost
+    expr = dz.differentiate("x * y + sin(x)", [1.0, 2.0])
+    swapped = dz.differentiate("x * y + sin(x)", [2.0, 1.0], variables=["y", "x"])
+    assert expr.function is dz.differentiate("x * y + sin(x)", [3.0, 4.0]).function
+    assert swapped.function is not expr.function and swapped.function.variables == ("y", "x")
+    assert swapped.gradient == pytest.approx({"y": 1.0, "x": 2.0 + math.cos(1.0)})
+    with pytest.raises(dz.ParseError):
+        dz.differentiate("def f(x):\n    return lambda: x\n", [1.0])
