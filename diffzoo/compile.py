@@ -14,9 +14,10 @@ floats bit for bit.
 The text is built only from diffzoo's own names (``v_m1`` is v_{-1}), the primitive table's names
 (``sin``, ``pow``) and float literals written with ``repr(float)``; the user's variable names never
 appear as code (inputs are positional), only as string constants ``repr(name)`` of checked identifiers,
-the keys of a dict answer (:meth:`Compiled.entry`, the entries ``grad(f)`` calls with the user's point). It is compiled with ``compile`` and run by ``exec`` in a namespace
-holding only the primitive functions: math's for floats, numpy's for arrays (element-wise, so a whole
-plot or step sweep is one call). On floats the values that could turn inf or nan finite are summed
+the keys of a dict answer (:meth:`Compiled.entry`, which ``grad(f)`` calls with the user's point). It is
+compiled with ``compile`` and run by ``exec`` in a namespace holding only the primitive functions: math's
+for floats, numpy's for arrays (element-wise, so a whole plot or step sweep is one call; an entry also
+gets the few builtins its checks use). On floats the values that could turn inf or nan finite are summed
 into ``check``; a check that is not finite, or a math error, sends the call to the interpreter, which
 answers, or raises its precise :class:`~diffzoo.EvaluationError`.
 """
