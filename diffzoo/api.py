@@ -390,7 +390,7 @@ def _parsed(text: str, variables: Sequence[str] | None) -> Function:
     if function is None:
         function = as_function(text, variables)
         if len(_PARSED) >= 64:
-            _PARSED.clear()
+            del _PARSED[next(iter(_PARSED))]  # the oldest: a text in use stays
         _PARSED[key] = function
     return function
 
