@@ -632,7 +632,7 @@ def newton_figure(X: np.ndarray, Y: np.ndarray, Z: np.ndarray, newton: pd.DataFr
     ax.set_xlabel(names[0])
     ax.set_ylabel(names[1])
     ax.set_title(title if len(title) <= 40 else title[:39] + "…", fontsize=_pt(14))
-    ax.legend(loc="lower right", framealpha=0.9, fontsize=SMALLEST)
+    _legend_below(fig, *ax.get_legend_handles_labels(), most=2)  # under the plot: the contours stay in view
     return fig
 
 
