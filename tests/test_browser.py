@@ -2,7 +2,8 @@
 
 For each page: type the survey's function into the box, read 11.652, 5.5 and 1.716 off the page,
 check that the graph (an svg inside the graphviz element) and the plots (img elements) are drawn
-and that no exception box appears; save a screenshot of each page into ``assets/screenshots/``.
+and that no exception box appears; save a screenshot of each page in the test's temporary directory (the
+README's ``assets/screenshots/`` are refreshed by hand, never by a test run).
 Skips, saying how to install the browser, where Debian's chromium or playwright is missing.
 """
 
@@ -17,9 +18,7 @@ from browser import chromium, served
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
 SURVEY = "ln(x1) + x1*x2 - sin(x2)"
-SHOTS = ROOT / "assets" / "screenshots"
 # page path, screenshot name, what must be drawn: "graph" (graphviz svg) and/or "plot" (img)
 # The first request to the fresh server is a deep link (/numeric): with a pages/ folder beside app.py,
 # Streamlit starts in its old multipage mode, and the page must still get the entrypoint's sidebar.
@@ -74,7 +73,7 @@ def _type_function(page, text: str) -> None:
 
 
 @pytest.mark.parametrize("path,name,drawn", PAGES)
-def test_page_in_browser(server, browser, path, name, drawn):
+def test_page_in_browser(server, browser, path, name, drawn, tmp_path):
     with _opened(browser, f"{server}/{path}?fn=x%5E2%2B1", 1440, 2400) as page:
         _type_function(page, SURVEY)
         # x1, x2 appear with their example values (2, 5) once the survey text is typed
@@ -108,18 +107,16 @@ def test_page_in_browser(server, browser, path, name, drawn):
             assert "<svg" in svg[:2000]
             _settle(page)
         assert not page.query_selector('[data-testid="stException"]'), "an exception box is on the page"
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+        page.screenshot(path=str(tmp_path / f"{name}.png"), full_page=True)
 
 
-def test_bad_function_in_browser(server, browser):
+def test_bad_function_in_browser(server, browser, tmp_path):
     with _opened(browser, f"{server}/?fn=sin(x", 1440, 1200) as page:
         text = page.inner_text("body")
         assert "^" in text and "Fix the function" in text
         assert page.locator('[data-testid="stSidebar"] textarea').first.input_value() == "sin(x"
         assert not page.query_selector('[data-testid="stException"]')
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / "bad-function.png"), full_page=True)
+        page.screenshot(path=str(tmp_path / "bad-function.png"), full_page=True)
 
 
 # What a projector shows: a 1280-pixel window. Nothing may run off the side of its box there.
