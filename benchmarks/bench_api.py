@@ -7,7 +7,9 @@ plain Python f written by hand (``bench_scalar.plain_f``). Every job goes throug
 - ``dz.differentiate(f, x, method="reverse", compiled=True)`` with a list and a dict point;
 - ``dz.differentiate(f, x, method="reverse")``, the interpreted (traced, explaining) path, with a dict
   point, and the interpreter's primal ``wl.evaluate(x)`` beside it (the old goal's denominator);
-- for scale, building a dict of n floats by name (``dict(zip(names, x))``): what a dict answer costs by itself.
+- for scale, building a dict of n floats by name (``dict(zip(names, x))``): what a dict answer costs by itself;
+  and the gradient written by hand (``bench_scalar.plain_grad``, one fused loop), with a list and with a dict
+  in and out: how close to hand-written Python the generated code is.
 
 Jobs are timed side by side in interleaved rounds (median over rounds, after warm-up rounds) in fresh
 worker processes that import diffzoo only, three per size by default; the goals take the median over
@@ -36,13 +38,13 @@ from diffzoo.timing import chain_point, interleaved  # noqa: E402
 
 JOBS = ("plain f", "grad, list", "grad, dict", "grad, numpy", "differentiate compiled, list",
         "differentiate compiled, dict", "differentiate interpreted, dict", "interpreted primal",
-        "a dict of n floats by name")
+        "a dict of n floats by name", "hand-written gradient, list", "hand-written gradient, dict")
 CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
 
 
 def measure(n: int, rounds: int, clock: str) -> dict[str, float]:
     """Seconds per call of every job at size n, side by side in this process."""
-    from bench_scalar import plain_f
+    from bench_scalar import plain_f, plain_grad
 
     f = dz.parse(families.chain_sum(n), limits=dz.Limits.unbounded())
     x = chain_point(n)
@@ -52,6 +54,8 @@ def measure(n: int, rounds: int, clock: str) -> dict[str, float]:
     want = g(x)
     assert g(d) == dict(zip(f.variables, want)) and g(a).tolist() == want  # one answer, three shapes
     assert dz.differentiate(f, d, "reverse").gradient == g(d)  # interpreted and compiled agree
+    names = list(f.variables)
+    assert plain_grad(x) == want  # the hand-written loop adds the same two terms per input
     jobs = {
         "plain f": lambda: plain_f(x),
         "grad, list": lambda: g(x),
@@ -63,6 +67,10 @@ def measure(n: int, rounds: int, clock: str) -> dict[str, float]:
         "interpreted primal": lambda: f.wengert.evaluate(x),
         # what any dict answer costs by itself: the floor under "grad, dict" beside "grad, list"
         "a dict of n floats by name": lambda: dict(zip(f.variables, x)),
+        # the gradient as a Python programmer writes it by hand (one fused loop), list in and out, and
+        # dict in and out at its cheapest (values in order, keys not checked): what "3x plain f" asks of Python
+        "hand-written gradient, list": lambda: plain_grad(x),
+        "hand-written gradient, dict": lambda: dict(zip(names, plain_grad([*d.values()]))),
     }
     times = interleaved(jobs, rounds, min_time=2e-3, clock=CLOCKS[clock], warmup=3)
     return {k: median(v) for k, v in times.items()}
@@ -88,11 +96,11 @@ def run(sizes: list[int], rounds: int = 7, clock: str = "cpu", processes: int = 
 
     print(f"f(x) = sum_i sin(x_i) x_(i+1); median of {max(processes, 1)} fresh processes, {rounds} interleaved "
           f"rounds each, {clock} clock")
-    print(f"{'job':<34}" + "".join(f"{'n=' + str(n):>12}" for n in sizes))
-    print(f"{'plain f (time)':<34}" + "".join(f"{median(r['plain f'] for r in got[n]) * 1e6:>10.1f}us"
+    print(f"{'job':<46}" + "".join(f"{'n=' + str(n):>12}" for n in sizes))
+    print(f"{'plain f (time)':<46}" + "".join(f"{median(r['plain f'] for r in got[n]) * 1e6:>10.1f}us"
                                                for n in sizes))
     for job in JOBS[1:]:
-        print(f"{job + ' / plain f':<34}" + "".join(f"{ratio(n, job):>12.2f}" for n in sizes))
+        print(f"{job + ' / plain f':<46}" + "".join(f"{ratio(n, job):>12.2f}" for n in sizes))
     goals: list[dict[str, Any]] = []
 
     def goal(name: str, value: float, target: str, ok: bool) -> None:

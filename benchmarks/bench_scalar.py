@@ -293,16 +293,18 @@ def measure_own(n: int, rounds: int, clock: str = "wall") -> dict[str, Any]:
     times = interleaved(jobs, rounds, min_time=2e-3, clock=CLOCKS[clock], warmup=WARMUP)
     med = {k: median(v) for k, v in times.items()}
     if n <= QUADRATIC_MAX:
-        # The O(n^2) jobs run in their own interleaved group, with the primal they are compared
-        # against, so that their long runs do not leave the quick jobs' caches cold.
+        # Each O(n^2) job runs in its own interleaved group, with the primal it is compared against:
+        # their long runs would leave the quick jobs' caches cold, and central differences' many
+        # allocations slowed a primal timed beside them by up to 2x, which read as forward mode
+        # growing only half as fast as n.
         h = numeric.TEXTBOOK_EPS["central"]  # a fixed step: 2n evaluations
-        slow = {"interpreted primal": lambda: wl.evaluate(x),
-                QUADRATIC[0]: lambda: forward.jacobian(wl, wl.evaluate(x)),
+        slow = {QUADRATIC[0]: lambda: forward.jacobian(wl, wl.evaluate(x)),
                 QUADRATIC[1]: lambda: numeric.jacobian(wl, x, "central", h)}
-        st = {k: median(v) for k, v in interleaved(slow, rounds, min_time=2e-3, clock=CLOCKS[clock],
-                                                     warmup=1).items()}
-        primal = st.pop("interpreted primal")
-        med.update({k: v * med["interpreted primal"] / primal for k, v in st.items()})  # on the same scale
+        for job, run in slow.items():
+            group = {"interpreted primal": lambda: wl.evaluate(x), job: run}
+            st = {k: median(v) for k, v in interleaved(group, rounds, min_time=2e-3, clock=CLOCKS[clock],
+                                                         warmup=1).items()}
+            med[job] = st[job] * med["interpreted primal"] / st["interpreted primal"]  # on the same scale
     return {"n": n, "steps": len(wl.steps), "seconds": med, "compile_s": ct}
 
 
