@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .expr import make
+from .expr import make, var
 from .primitives import PRIMITIVES, Primitive
 from .wengert import Const, Operand, Step, WengertList
 
@@ -46,6 +46,31 @@ FLOATS = Backend("floats", lambda p: p.scalar)
 ARRAYS = Backend("arrays", lambda p: p.array)
 EXPRESSIONS = Backend("expressions", lambda p: functools.partial(make, p.name))
 
+
+
+#: Each primitive's partial rules as the sweeps use them (:func:`partial_rules`), by ``id``, kept with the primitive.
+_PARTIALS: dict[int, tuple[Primitive, tuple[Any, ...]]] = {}
+
+
+def partial_rules(prim: Primitive) -> tuple[Any, ...]:
+    """The table's partial rules of ``prim`` read off once, one per argument, for the float sweeps: an int ``j``
+    where the rule returns its argument ``j`` itself, a float where it returns a number, else the rule to call
+    with :data:`FLOATS` (read off with expressions as arguments: ``lambda B, o, x, y: y`` is argument 1,
+    ``_one`` is 1.0, ``B.cos(x)`` a rule to call)."""
+    got = _PARTIALS.get(id(prim))
+    if got is None:
+        names = [var(f"a{j}") for j in range(prim.arity)]
+        out: list[Any] = []
+        for rule in prim.partials:
+            r = rule(EXPRESSIONS, var("o"), *names)
+            if any(r is a for a in names):
+                out.append(next(j for j, a in enumerate(names) if r is a))
+            elif type(r) in (int, float) and math.isfinite(r):
+                out.append(float(r))
+            else:
+                out.append(rule)
+        got = _PARTIALS[id(prim)] = (prim, tuple(out))
+    return got[1]
 
 # --- dual numbers, tagged ------------------------------------------------------------------------
 
@@ -209,5 +234,5 @@ class Emitter:
         return WengertList(self.inputs, tuple(self.steps), tuple(outputs), names=names, derivation=derivation)
 
 
-__all__ = ["Backend", "FLOATS", "ARRAYS", "EXPRESSIONS", "DUALS", "Dual", "apply", "split_dual", "Emitter", "Ref",
-           "as_ref", "as_operand"]
+__all__ = ["Backend", "FLOATS", "ARRAYS", "EXPRESSIONS", "partial_rules", "DUALS", "Dual", "apply", "split_dual",
+           "Emitter", "Ref", "as_ref", "as_operand"]

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from . import forward, reverse
-from .backends import FLOATS
+from .backends import FLOATS, partial_rules
 from .fmt import short
 from .transforms import unit
 from .wengert import WengertList, vname
@@ -113,6 +114,31 @@ def cancellation(wl: WengertList, vals: Sequence[float], J: np.ndarray) -> list[
 ROUNDING = 2.0**-54
 
 
+def _noise_plan(wl: WengertList) -> list[tuple[int, tuple[Any, ...], tuple[tuple[int, Any], ...]] | None]:
+    """Per step of ``wl``, in order: None for a constant step, else its slot in the trace, its operands (slots, or
+    :class:`Const`) and, per variable operand, (its slot, its partial): a float, the slot whose value it is, or the
+    table's rule to call (:func:`~diffzoo.backends.partial_rules`). Read off once and kept on the list."""
+    kept = wl.__dict__.get("_noise_plan")
+    if kept is not None and kept[0] is wl.steps and len(kept[1]) == len(wl.steps):
+        return kept[1]
+    off = wl.n - 1
+    plan: list[tuple[int, tuple[Any, ...], tuple[tuple[int, Any], ...]] | None] = []
+    for st in wl.steps:
+        if not st.active:
+            plan.append(None)
+            continue
+        ops = tuple(a + off if type(a) is int else a for a in st.args)
+        terms = []
+        for j, r in enumerate(partial_rules(st.prim)):
+            if type(st.args[j]) is int:
+                if type(r) is int:  # the value of operand r: a slot, or a constant's own value
+                    r = ops[r] if type(ops[r]) is int else float(ops[r].value)
+                terms.append((ops[j], r))
+        plan.append((st.index + off, ops, tuple(terms)))
+    wl.__dict__["_noise_plan"] = (wl.steps, plan)
+    return plan
+
+
 def rounding_noise(wl: WengertList, vals: Sequence[float], accumulate: bool = False) -> np.ndarray:
     """The typical rounding error of each output, from the primal trace ``vals``.
 
@@ -126,24 +152,35 @@ def rounding_noise(wl: WengertList, vals: Sequence[float], accumulate: bool = Fa
     """
     off = wl.n - 1
     noise = [0.0] * wl.n  # the inputs are exact
-    for st in wl.steps:
-        if not st.active:
+    hypot, isfinite = math.hypot, math.isfinite
+    for item in _noise_plan(wl):
+        if item is None:
             noise.append(0.0)  # a constant's rounding is the same at x and x + h: it cancels
             continue
-        out = float(vals[st.index + off])
-        args = [float(vals[a + off]) if isinstance(a, int) else a.value for a in st.args]
+        s, ops, terms = item
+        out = float(vals[s])
+        args = None
         carried = 0.0
-        for j, a in enumerate(st.args):
-            if isinstance(a, int) and noise[a + off] > 0:
+        for a, r in terms:
+            na = noise[a]
+            if not na > 0:
+                continue
+            if type(r) is float:  # a constant partial (add, sub, neg; a product by a constant)
+                d = abs(r)
+            elif type(r) is int:  # the partial is the value in slot r (a product)
+                d = abs(float(vals[r]))
+            else:
+                if args is None:
+                    args = [float(vals[b]) if type(b) is int else b.value for b in ops]
                 try:
-                    d = abs(float(st.prim.partials[j](FLOATS, out, *args)))
+                    d = abs(float(r(FLOATS, out, *args)))
                 except (ValueError, ArithmeticError):
                     continue  # no partial (a kink): the floor in choose_step still applies
-                if math.isfinite(d):
-                    term = d * noise[a + off]
-                    carried = math.hypot(carried, term) if accumulate else max(carried, term)
+            if isfinite(d):
+                term = d * na
+                carried = hypot(carried, term) if accumulate else max(carried, term)
         own = ROUNDING * abs(out)
-        noise.append(math.hypot(own, carried) if accumulate else max(own, carried))
+        noise.append(hypot(own, carried) if accumulate else max(own, carried))
     return np.array([noise[o + off] if isinstance(o, int) else 0.0 for o in wl.outputs])
 
 

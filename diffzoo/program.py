@@ -54,7 +54,7 @@ from typing import Any
 import numpy as np
 
 from . import parse as _parse
-from .backends import EXPRESSIONS, FLOATS
+from .backends import FLOATS, partial_rules
 from .errors import EvaluationError, LimitError, ParseError
 from .expr import Expr, const, fold, make, nodes, var
 from .primitives import CONSTANTS, FUNCTIONS, PRIMITIVES, Primitive
@@ -1120,7 +1120,7 @@ def _template(s: Assign, names: tuple[str, ...], kinds: tuple[int, ...], loop_na
         prim, ops, act, _ = steps[j]
         if not act:
             continue
-        rules = _rules(prim)
+        rules = partial_rules(prim)
         rev += [f"    s = u + {j}", "    if need[s]:", "        g = bar[s]"] if j == k - 1 else \
             [f"    s = u + {j}", f"    if n{j}:", f"        g = a{j}"]
         for p, o in enumerate(ops):
@@ -1891,29 +1891,6 @@ def _partial(wl: WengertList, st: Step, j: int, out: float, args: list[float]) -
     return d
 
 
-_RULES: dict[int, tuple[Any, ...]] = {}
-
-
-def _rules(prim: Primitive) -> tuple[Any, ...]:
-    """The table's partial rules of ``prim`` for the sweeps, one per argument: an int ``j`` where the rule returns
-    its argument ``j`` itself, a float where it returns a number, else the rule (read off once with expressions
-    as arguments: ``lambda B, o, x, y: y`` is argument 1, ``_one`` is 1.0, ``B.cos(x)`` a rule to call)."""
-    got = _RULES.get(id(prim))
-    if got is None:
-        names = [var(f"a{j}") for j in range(prim.arity)]
-        out: list[Any] = []
-        for rule in prim.partials:
-            r = rule(EXPRESSIONS, var("o"), *names)
-            if any(r is a for a in names):
-                out.append(next(j for j, a in enumerate(names) if r is a))
-            elif type(r) in (int, float) and math.isfinite(r):
-                out.append(float(r))
-            else:
-                out.append(rule)
-        got = _RULES[id(prim)] = (prim, tuple(out))
-    return got[1]
-
-
 def _record(wl: WengertList) -> tuple[list[Primitive], list[tuple[Operand, ...]], list[Any]]:
     """A list's primitives, operands and activity (inputs first) as parallel lists: a trace's own record, or
     read off the steps of any other list."""
@@ -1940,8 +1917,7 @@ def _sweep(wl: WengertList, prims: list[Primitive], args: list[Any], act: list[A
         g = bar[s]
         ops = args[s - n]
         prim = prims[s - n]
-        rules = _RULES.get(id(prim))
-        rules = rules[1] if rules is not None else _rules(prim)
+        rules = partial_rules(prim)
         for j, a in enumerate(ops):
             if type(a) is not int or not act[a + off]:
                 continue
@@ -2011,8 +1987,7 @@ def tangents(wl: WengertList, vals: Sequence[float], seed: Sequence[float]) -> l
             continue
         ops = args[s - n]
         prim = prims[s - n]
-        rules = _RULES.get(id(prim))
-        rules = rules[1] if rules is not None else _rules(prim)
+        rules = partial_rules(prim)
         acc = None
         for j, a in enumerate(ops):
             if type(a) is not int or dot[a + off] is None:

@@ -254,6 +254,27 @@ def test_rounding_noise_follows_what_cancels():
     assert rounding_noise(wl, wl.evaluate([0.5]))[0] <= 2.0**-54 * 0.5 * (1 + 1e-12)
 
 
+def test_rounding_noise_carries_each_kind_of_partial():
+    # The three kinds of partial the sweep reads off the table once (backends.partial_rules), each in
+    # closed form, R = 2^-54 a rounding. A product by a constant: 3 (x y) - 4.5 at (0.5, 3) is exactly 0,
+    # and carries the rounding of 3 (x y) = 4.5, as 3 times that of x y = 1.5.
+    R = 2.0**-54
+    wl = dz.parse("3*(x*y) - 4.5").wengert
+    assert rounding_noise(wl, wl.evaluate([0.5, 3.0]))[0] == 4.5 * R
+    # A product of two rounded values: each partial is the other factor (0.6 and 2.8), each term
+    # 1.68 R, as is the product's own rounding; accumulated, three independent roundings: sqrt(3) 1.68 R.
+    wl = dz.parse("(x + 0.1)*(y - 0.2) - 1.68").wengert
+    vals = wl.evaluate([0.5, 3.0])
+    assert rounding_noise(wl, vals)[0] == pytest.approx(1.68 * R, rel=1e-9, abs=0)
+    assert rounding_noise(wl, vals, accumulate=True)[0] == pytest.approx(math.sqrt(3) * 1.68 * R, rel=1e-9, abs=0)
+    # A rule to call: sin carries the rounding of x + 100 = 100.5 times |cos(100.5)| = 0.91, far above
+    # the rounding of sin's own result (|sin(100.5)| = 0.42).
+    wl = dz.parse("sin(x + 100)").wengert
+    expect = abs(math.cos(100.5)) * 100.5 * R
+    assert expect > 100 * abs(math.sin(100.5)) * R
+    assert rounding_noise(wl, wl.evaluate([0.5]))[0] == pytest.approx(expect, rel=1e-9, abs=0)
+
+
 @pytest.mark.parametrize(("text", "x", "exact"), [  # closed forms of f'
     ("sin(x)", 3e5, math.cos(3e5)),  # a step relative to |x| (1.8 here) spans a third of a period
     ("ln(x)", 1e-6, 1e6),  # ... or crosses 0

@@ -142,6 +142,16 @@ def _unkinked(g: sp.Expr, at_0) -> sp.Expr:
     return g.replace(lambda a: isinstance(a, sp.sign), lambda a: side(a.args[0]))
 
 
+def sympy_series(f, point, direction, order):
+    """The oracle: sympy's own series(f(x + t v), t, 0, order + 1) of the sympy counterpart of the parsed
+    tree, the point and direction exact (the tests' floats are dyadic rationals), each coefficient at
+    DIGITS digits."""
+    line = {sp.Symbol(name, real=True): sp.Rational(x) + sp.Rational(d) * T
+            for name, x, d in zip(f.variables, point, direction)}
+    s = sp.series(to_sympy(f.outputs[0]).xreplace(line), T, 0, order + 1).removeO()
+    return [sp.N(s.coeff(T, j), DIGITS) for j in range(order + 1)]
+
+
 def assert_coefficients(got, exact, what=""):
     exact = [float(c) for c in exact]
     scale = max(abs(c) for c in exact)
@@ -277,14 +287,10 @@ def test_survey_example_along_x1():
     (SURVEY, [2.0, 5.0], [1.0, 0.0]), ("sin(x)", [0.5], [1.0]), ("exp(x)", [-0.5], [1.0]),
     ("ln(x)", [1.5], [1.0]), ("sqrt(x)", [1.5], [-1.0]), ("atan(x)", [0.5], [1.0])])
 def test_coefficients_to_order_8_against_sympys_series(text, point, direction):
-    # sympy's own series(f(x + t v), t, 0, 9) of the sympy counterpart of the parsed tree, with the point
-    # and direction exact (these floats are dyadic rationals), each coefficient at 30 digits: the issue's
-    # oracle, literally (the other tests take repeated differentiation, which agrees and is faster).
+    # sympy's own series to t^8 (sympy_series): the issue's oracle, literally (the other tests take
+    # repeated differentiation, which agrees and is faster).
     f = dz.parse(text)
-    line = {sp.Symbol(name, real=True): sp.Rational(x) + sp.Rational(d) * T
-            for name, x, d in zip(f.variables, point, direction)}
-    s = sp.series(to_sympy(f.outputs[0]).xreplace(line), T, 0, 9).removeO()
-    exact = [sp.N(s.coeff(T, j), DIGITS) for j in range(9)]
+    exact = sympy_series(f, point, direction, 8)
     assert all(c != 0 for c in exact[1:]), exact  # no vanishing coefficient: every one is checked relatively
     r = taylor(f, point, order=8, direction=direction)
     assert_coefficients(r.coefficients[0], exact, text)
