@@ -271,7 +271,7 @@ def error_figure(sweeps: Mapping[str, pd.DataFrame], best: pd.DataFrame | None =
         if exact:
             ax.axhline(zero_at, color="gray", linewidth=0.8)
         if not measured:
-            ax.text(0.5, 0.5, f"no finite estimate at any step in {label}\n(f or its stencil overflows)"
+            ax.text(0.5, 0.5, f"no finite estimate\nat any step in {label}\n(f or its stencil\noverflows)"
                     if many else "no finite estimate at any step\n(f or its stencil overflows)",
                     transform=ax.transAxes, ha="center", va="center", fontsize=_pt(13), color="#444444")
         _decade_ticks(ax, lo, hi)
@@ -562,14 +562,17 @@ def taylor_figure(x: np.ndarray, f: np.ndarray, polys: np.ndarray, x0: float, ti
     low.set_yscale("log")
     allg = np.concatenate(gaps) if gaps else np.zeros(0)
     if allg.size:
-        low.set_ylim(max(float(allg.min()), 1e-17), min(max(float(allg.max()), tol or 0.0) * 10, _BIG))
+        floor = min(float(allg.min()), tol / 10) if tol else float(allg.min())  # the tolerance line stays inside
+        low.set_ylim(max(floor, 1e-17), min(max(float(allg.max()), tol or 0.0) * 10, _BIG))
     else:  # a polynomial f: every p_k from its degree on is f itself, nothing to draw on a log axis
         low.set_ylim((tol or 1.0) / 1e6, (tol or 1.0) * 1e3)
-        low.text(0.5, 0.3, "|pₖ − f| = 0 everywhere: f is a polynomial of degree ≤ 1 here", transform=low.transAxes,
-                 ha="center", fontsize=SMALLEST, color="#444444")
+        # two short lines inside the axes, and out of the layout: a text wider than the axes made constrained
+        # layout shrink them to nothing (f = 2x + 1 drew a sliver)
+        low.text(0.5, 0.3, "|pₖ − f| = 0 everywhere:\nf is of degree ≤ 1 here", transform=low.transAxes,
+                 ha="center", va="center", fontsize=SMALLEST, color="#444444", in_layout=False)
     if tol is not None:
         low.axhline(tol, color="#d62728", linewidth=1.2, linestyle="--")
-        low.annotate("pₖ parts from f above this line", (1, tol), xycoords=("axes fraction", "data"),
+        low.annotate("pₖ parts from f above", (1, tol), xycoords=("axes fraction", "data"),
                      xytext=(-4, 4), textcoords="offset points", ha="right", fontsize=SMALLEST, color="#d62728",
                      bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
     low.set_ylabel("|pₖ − f|")

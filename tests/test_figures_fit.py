@@ -38,6 +38,18 @@ def _taylor() -> Figure:
     return plots.taylor_figure(x, np.log(x), polys, 2.0, "f along x1", "x1", 1e-3)
 
 
+def _taylor_of_a_line() -> Figure:
+    # f = 2x + 1: every polynomial is f, so nothing is drawn on the log axis and a sentence says why
+    x = np.linspace(-0.5, 1.5, 101)
+    return plots.taylor_figure(x, 2 * x + 1, np.array([2 * x + 1] * 4), 0.5, "y along x", "x", 2e-3)
+
+
+def _taylor_at_a_kink() -> Figure:
+    # sqrt(x^2) at 0, the expansion of the side t > 0 (p_k = x): f and p_k part on the left only
+    x = np.linspace(-1.0, 1.0, 101)
+    return plots.taylor_figure(x, np.abs(x), np.array([x] * 4), 0.0, "y along x", "x", 1e-3)
+
+
 def _newton() -> Figure:
     X, Y = np.meshgrid(np.linspace(-2, 2, 41), np.linspace(-1, 3, 41))
     Z = (1 - X) ** 2 + 100 * (Y - X**2) ** 2
@@ -76,6 +88,8 @@ FIGURES: dict[str, Callable[[], Figure]] = {
     "second_difference_figure": lambda: plots.second_difference_figure(higherview.sweep_frame(SURVEY, (2.0, 5.0), 0,
                                                                                               0, 1)),
     "taylor_figure": _taylor,
+    "taylor_figure (degree 1)": _taylor_of_a_line,
+    "taylor_figure (at a kink)": _taylor_at_a_kink,
     "higher_cost_figure": _higher_cost,
     "newton_figure": _newton,
     "program_sweep_figure": lambda: plots.program_sweep_figure(
@@ -155,3 +169,23 @@ def test_crossover_cells_keep_their_numbers_apart():
     boxes = [t.get_window_extent(renderer) for t in cells]
     for k, a in enumerate(boxes):
         assert not [b for b in boxes[k + 1:] if a.overlaps(b)], cells[k].get_text()
+
+
+@pytest.mark.parametrize("make", [_taylor, _taylor_of_a_line, _taylor_at_a_kink])
+def test_the_taylor_panels_keep_their_size_and_show_the_tolerance(make):
+    # For f = 2x + 1 the sentence "|p_k - f| = 0 everywhere ..." was wider than the axes: constrained layout
+    # warned "axes sizes collapsed to zero" and drew both panels as slivers. At a kink the tolerance line sat
+    # below the log axis's floor, its label over the x tick labels.
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the layout's warning fails the test
+        fig = make()
+        renderer = renderer_of(fig)
+    for ax in fig.axes:
+        box = ax.get_window_extent(renderer)
+        assert box.width > 0.5 * fig.bbox.width and box.height > 0.25 * fig.bbox.height, box
+    low = fig.axes[1]
+    tol = low.lines[-1].get_ydata()[0]  # the tolerance line, drawn last
+    lo, hi = low.get_ylim()
+    assert lo < tol < hi
