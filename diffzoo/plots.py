@@ -596,10 +596,18 @@ def higher_cost_figure(df: pd.DataFrame, name: str) -> Figure:
             (b, (("duals_ops", "nested duals, O(2ᵏ)", "#ff7f0e", "o"), ("taylor_ops", "Taylor mode, O(k²)", "#1f77b4",
                                                                           "s")),
              "operations, derivatives 0..k")):
+        drawn = False
         for col, lab, c, mk in series:
             v = df[col].to_numpy(dtype=float)
             ax.plot(df["k"], np.where(v > 0, v, np.nan), marker=mk, color=c, label=lab)
+            drawn = drawn or bool(np.any(np.isfinite(v) & (v > 0)))
         ax.set_yscale("log")
+        if len(df):
+            ax.set_xlim(float(df["k"].min()) - 0.5, float(df["k"].max()) + 0.5)
+        if not drawn:  # 2x + 1: each derivative is a number, 0 operations, nothing a log axis can show
+            ax.set_ylim(0.5, 20)
+            ax.text(0.5, 0.5, "0 operations:\neach derivative\nis a number", transform=ax.transAxes,
+                    ha="center", va="center", fontsize=SMALLEST, color="#444444", in_layout=False)
         ax.set_xlabel("order k")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel("operations")

@@ -50,6 +50,13 @@ def _taylor_at_a_kink() -> Figure:
     return plots.taylor_figure(x, np.abs(x), np.array([x] * 4), 0.0, "y along x", "x", 1e-3)
 
 
+def _higher_cost_of_a_line() -> Figure:
+    # f = 2x + 1: every derivative is a number (0 operations), nothing for the left log axis to show
+    k = np.arange(1, 7)
+    return plots.higher_cost_figure(pd.DataFrame({"k": k, "tree ops": 0.0 * k, "shared ops": 0.0 * k,
+                                                  "duals_ops": 2.0**k * 5, "taylor_ops": 5.0 * k**2}), "x")
+
+
 def _newton() -> Figure:
     X, Y = np.meshgrid(np.linspace(-2, 2, 41), np.linspace(-1, 3, 41))
     Z = (1 - X) ** 2 + 100 * (Y - X**2) ** 2
@@ -91,6 +98,7 @@ FIGURES: dict[str, Callable[[], Figure]] = {
     "taylor_figure (degree 1)": _taylor_of_a_line,
     "taylor_figure (at a kink)": _taylor_at_a_kink,
     "higher_cost_figure": _higher_cost,
+    "higher_cost_figure (degree 1)": _higher_cost_of_a_line,
     "newton_figure": _newton,
     "program_sweep_figure": lambda: plots.program_sweep_figure(
         np.linspace(-1, 1, 41), np.abs(np.linspace(-1, 1, 41)), np.sign(np.linspace(-1, 1, 41)), [(0.0, "kink")],
@@ -189,3 +197,13 @@ def test_the_taylor_panels_keep_their_size_and_show_the_tolerance(make):
     tol = low.lines[-1].get_ydata()[0]  # the tolerance line, drawn last
     lo, hi = low.get_ylim()
     assert lo < tol < hi
+
+
+def test_an_empty_cost_panel_keeps_the_orders_on_its_axis_and_says_why():
+    # f = 2x + 1: the left panel had no point to draw; its x axis fell back to -0.05..0.05 and its labels
+    # ran into each other.
+    fig = _higher_cost_of_a_line()
+    renderer_of(fig)
+    left = fig.axes[0]
+    assert left.get_xlim() == (0.5, 6.5)
+    assert any("0 operations" in t.get_text() for t in left.texts)
