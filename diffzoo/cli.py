@@ -21,6 +21,7 @@ from .compare import compare
 from .errors import EvaluationError, LimitError, ParseError
 from .hessians import HESSIAN_METHODS, VectorFunctionError, compare_hessians
 from .parse import parse
+from .points import read_number
 from .traces import TraceTable
 
 
@@ -46,23 +47,37 @@ _fmt = fmt_.cell
 
 
 def _point(items: Sequence[str], variables: Sequence[str]) -> dict[str, float]:
+    """The point of ``--at``: every value as name=value, or every value bare in the variables' order; each
+    number read by the app's allow-list (:func:`~diffzoo.points.read_number`: 2, -0.5, 1e-3, pi)."""
+    example = f"--at {' '.join(f'{v}=1' for v in variables)}"
+    named = sum("=" in item for item in items)
+    if 0 < named < len(items):
+        raise PointError(f"--at mixes name=value with bare values ({' '.join(items)}): write every value as "
+                         f"name=value, e.g. {example}")
+    if not named and items and len(items) != len(variables):
+        raise PointError(f"--at gives {len(items)} bare value(s) for {len(variables)} variable(s) "
+                         f"({', '.join(variables)}): write the point as name=value, e.g. {example}")
     point: dict[str, float] = {}
     for i, item in enumerate(items):
-        name, sep, value = item.partition("=")
-        if not sep:
-            if len(items) == len(variables):
-                name, value = variables[i], item
-            else:
-                raise PointError(f"write the point as name=value, e.g. --at {' '.join(f'{v}=1' for v in variables)}")
+        name, _, value = item.partition("=") if named else (variables[i], "=", item)
+        name = name.strip()
+        if name in point:
+            raise PointError(f"--at gives {name} twice: give each variable once, e.g. {example}")
         try:
-            point[name.strip()] = float(value)
-        except ValueError:
-            raise PointError(f"the value of {name.strip()} is not a number: {value!r}") from None
+            point[name] = read_number(value)
+        except ValueError as exc:
+            raise PointError(f"the value of {name} in --at: {exc}") from None
+    missing = [v for v in variables if v not in point]
+    if missing and not set(point) - set(variables):  # (a name f does not use is the point reader's to name)
+        raise PointError(f"--at gives no value for {', '.join(missing)}: e.g. {example}")
     return point
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; a closed pipe (``diffzoo trace ... | head -1``) ends it quietly, as for any Unix tool."""
+    for stream in (sys.stdout, sys.stderr):  # a terminal that cannot show v̇ or ∂ gets '?' there, not a traceback
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
     try:
         return _main(argv)
     except BrokenPipeError:
@@ -89,25 +104,40 @@ def _main(argv: Sequence[str] | None = None) -> int:
     trace.add_argument("--seed", nargs="*", type=float, default=None, help="forward-mode seed direction")
     sub.choices["hessian"].add_argument("--method", nargs="+", choices=HESSIAN_METHODS, default=None,
                                         help="the methods to show (all by default)")
-    args = ap.parse_args(argv)
+    args, extra = ap.parse_known_args(argv)
+    if extra:  # a function that starts with "-" reads as an option: say how to pass it
+        ap.error(f"unrecognized arguments: {' '.join(extra)}. A function that starts with '-' reads as an option: "
+                 "put it after -- at the end (diffzoo trace --at x=1 -- \"-x^2\"), or start it with a space")
     try:
         f = parse(_text(args), args.vars)
         point = _point(args.at, f.variables)
         if args.command == "trace":
-            print(_trace(f, point, args.seed, args.format))
+            out = _trace(f, point, args.seed, args.format)
         elif args.command == "hessian":
-            print(_hessian(f, point, args.method or HESSIAN_METHODS, args.format))
+            out = _hessian(f, point, args.method or HESSIAN_METHODS, args.format)
         else:
-            print(_compare(f, point, args.format))
+            out = _compare(f, point, args.format)
     except (ParseError, EvaluationError, PointError, LimitError, VectorFunctionError) as exc:
         print(f"diffzoo: error: {exc}", file=sys.stderr)
         return 2
+    try:
+        print(out)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:  # a full disk, a closed terminal: said in a line, not a traceback
+        print(f"diffzoo: error: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     return 0
 
 
 def _text(args: argparse.Namespace) -> str:
     """The function's text: the argument, or the file's contents (read as text, never run)."""
     if (args.function is None) == (args.file is None):
+        stray = [item for item in args.at if "=" not in item and not _number(item)]
+        if args.function is None and args.file is None and stray:
+            raise ParseError(f"no function: '{stray[-1]}' came after --at, which takes the point; put the function "
+                             f"first: diffzoo {args.command} \"{stray[-1]}\" --at ...")
         raise ParseError("give the function as an argument or with --file PATH (one of the two)")
     if args.file is None:
         return args.function
@@ -119,6 +149,14 @@ def _text(args: argparse.Namespace) -> str:
     if len(text) > 1_000_000:
         raise ParseError(f"{args.file} is too large (more than 1,000,000 characters)")
     return text
+
+
+def _number(text: str) -> bool:
+    try:
+        read_number(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _trace(f, point, seed, fmt: str) -> str:
@@ -160,6 +198,8 @@ def _compare(f, point, fmt: str) -> str:
 
 def _hessian(f, point, methods: Sequence[str], fmt: str) -> str:
     """Each method's Hessian (the entries on and above the diagonal), its error against 50 digits and its cost."""
+    if f.program is not None:  # a program: the Hessian along the path it takes at the point, as compare does
+        f = f.at(point)
     df = compare_hessians(f, point, list(dict.fromkeys(methods)), timed=False)
     ref = df.attrs["reference"]
     entries = [c for c in df.columns if c.startswith("∂²")]

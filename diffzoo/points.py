@@ -11,6 +11,7 @@ from __future__ import annotations
 import decimal
 import math
 import numbers
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -23,6 +24,48 @@ _PLAIN = {float, int}
 
 class PointError(ValueError):
     """The point does not match the function's variables, or holds something that is not a number."""
+
+
+
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_CONSTANTS = {"pi": math.pi, "π": math.pi, "e": math.e}
+MAX_NUMBER_CHARS = 60
+
+
+def read_number(text: str) -> float:
+    """A number a person typed (a point box, the command line's ``--at``), read by an allow-list (never
+    evaluated); ValueError says what would work.
+
+    Read: decimals with an optional sign and exponent (``-0.5``, ``.5``, ``1e-3``), a Unicode minus,
+    ``pi``/``π``/``e`` with an optional sign. Refused, with a sentence: nothing, a decimal comma,
+    ``nan``, infinities and numbers beyond the largest float, numbers so small they would become 0,
+    and anything else.
+    """
+    t = str(text).strip().replace("\u2212", "-")
+    if not t:
+        raise ValueError("this box is empty: type a number, such as 2 or -0.5")
+    shown = t if len(t) <= 20 else t[:20] + "…"
+    if len(t) > MAX_NUMBER_CHARS:
+        raise ValueError(f"'{shown}' is too long for a number (at most {MAX_NUMBER_CHARS} characters)")
+    sign, body = (-1.0, t[1:].strip()) if t[0] == "-" else (1.0, t[1:].strip()) if t[0] == "+" else (1.0, t)
+    if body.lower() in _CONSTANTS:
+        return sign * _CONSTANTS[body.lower()]
+    if _NUMBER.fullmatch(t) is None:
+        low = t.lower().lstrip("+-")
+        if low in ("nan", "inf", "infinity", "∞"):
+            raise ValueError(f"'{shown}' is not a finite number; f and its derivatives need one, such as 2.5")
+        if "," in t and _NUMBER.fullmatch(t.replace(",", ".", 1)) and t.count(",") == 1:
+            raise ValueError(f"'{shown}' has a comma: write the decimal with a point, e.g. "
+                             f"{t.replace(',', '.', 1)} (a comma is not read, as 1,5 could mean 1.5 or 15)")
+        raise ValueError(f"'{shown}' is not a number: type digits with an optional point and exponent, "
+                         "such as 2, -0.5 or 1e-3 (or pi)")
+    v = float(t)
+    if not math.isfinite(v):
+        raise ValueError(f"'{shown}' is beyond the largest float (about 1.8e308): type a smaller number")
+    if v == 0 and any(c in "123456789" for c in t.lower().split("e")[0]):
+        raise ValueError(f"'{shown}' is below the smallest float (about 4.9e-324) and would become 0: "
+                         "type 0 if you mean 0, or a larger number")
+    return v
 
 
 def number(v: Any, what: str) -> float:

@@ -652,6 +652,9 @@ class _Parser:
                                 f"'{node.op}' in a bound of range",
                                 "Bounds use + - * ^ on integers and loop variables.")
             bounds.append(e)
+        if len(bounds) == 3 and bounds[2].op == "const" and bounds[2].value == 0:
+            raise _fail(ln.no, ln.text, parts[2][0].pos, "range's step is 0: the loop would never end",
+                        "Give a step of 1 (or -1, or any integer but 0): for k in range(a, b, 1):")
         self.loop_vars.append(name)
         try:
             body = self.body(ln, c, depth)
@@ -856,7 +859,7 @@ def _mp_block(body: Sequence[Any], env: dict[str, Any], queue: list[Guard] | Non
             env[s.target] = v
         elif isinstance(s, For):
             ints = {k: int(v) for k, v in env.items() if isinstance(v, _LoopInt)}
-            for k in range(*[_int_bound(b, ints, s.line, "", limits) for b in s.bounds]):
+            for k in _range([_int_bound(b, ints, s.line, "", limits) for b in s.bounds], s.line):
                 env[s.var] = _LoopInt(k)
                 out = _mp_block(s.body, env, queue, state, limits)
                 if out:
@@ -913,10 +916,17 @@ def _int_bound(e: Expr, ints: dict[str, int], line: int, where: str, limits: Pro
 
     def ev(n: Expr) -> int:
         if n.op == "const":
-            return int(n.value)
-        if n.op == "var":
+            r = int(n.value)
+        elif n.op == "var":
             return ints[n.name]
-        a = [ev(x) for x in n.args]
+        else:
+            r = op(n, [ev(x) for x in n.args])
+        if abs(r) > big:
+            raise LimitError(f"line {line}: a bound of range is astronomically large ({r:.3g}); "
+                             f"at most {limits.iterations:,} iterations per loop")
+        return r
+
+    def op(n: Expr, a: list[int]) -> int:
         if n.op == "add":
             r = a[0] + a[1]
         elif n.op == "sub":
@@ -932,12 +942,17 @@ def _int_bound(e: Expr, ints: dict[str, int], line: int, where: str, limits: Pro
                 raise LimitError(f"line {line}: a bound of range is astronomically large (a power beyond 2^64); "
                                  f"at most {limits.iterations:,} iterations per loop")
             r = a[0] ** a[1]
-        if abs(r) > big:
-            raise LimitError(f"line {line}: a bound of range is astronomically large ({r:.3g}); "
-                             f"at most {limits.iterations:,} iterations per loop")
         return r
 
     return ev(e)
+
+
+def _range(bounds: list[int], line: int) -> range:
+    """``range(*bounds)``, refused with the line where a computed step is 0 (the loop would never end)."""
+    if len(bounds) == 3 and bounds[2] == 0:
+        raise EvaluationError(f"line {line}: range's step is 0 here ({', '.join(map(str, bounds))}), so the loop "
+                              "would never end; a step must be a nonzero integer")
+    return range(*bounds)
 
 
 # --- the tracer --------------------------------------------------------------------------------------
@@ -1568,7 +1583,7 @@ class _Tracer:
         innermost = not _loop_names(s.body) and not _has_while(s.body)
         fixed = None  # range(5), range(1, 100): the bounds are numbers, the same at every run (and within limits)
         if all(b.op == "const" and abs(b.value) <= 10**15 for b in s.bounds):
-            fixed = range(*[_int_bound(b, ints, line, "", limits) for b in s.bounds])
+            fixed = _range([_int_bound(b, ints, line, "", limits) for b in s.bounds], line)
             if len(fixed) > limits.iterations:
                 fixed = None  # (refused when the loop runs, as any other)
 
@@ -1577,7 +1592,7 @@ class _Tracer:
                 r = fixed
             else:
                 bounds = [_int_bound(b, ints, line, "", limits) for b in s.bounds]
-                r = range(*bounds)
+                r = _range(bounds, line)
                 if len(r) > limits.iterations:
                     raise LimitError(f"line {line}: for {name} in range({', '.join(map(str, bounds))}) would run "
                                      f"{len(r):,} iterations; at most {limits.iterations:,} per loop")

@@ -12,6 +12,7 @@ import streamlit as st
 
 import diffzoo as dz
 from diffzoo import programview as pv
+from diffzoo.points import read_number
 from pages import _cache, _frame, _render, _sidebar, _url
 from pages._render import md
 
@@ -85,7 +86,7 @@ def body(_: _sidebar.Ctx) -> None:
             cols[k % len(cols)].text_input(v, key=key, help=_sidebar.POINT_HELP, max_chars=200)
             _url.note(key, str(ss[key]).strip())
             try:
-                point.append(_sidebar.read_number(ss[key]))
+                point.append(read_number(ss[key]))
             except ValueError as exc:
                 bad[v] = str(exc)
         for v, msg in bad.items():
