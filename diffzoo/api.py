@@ -16,8 +16,9 @@ import pandas as pd
 
 from . import caveats, forward, functions, loopcode, numeric, program, reverse, symbolic
 from .errors import LimitError
+from .expr import nodes, to_text
 from .fmt import latex_name
-from .parse import Function, as_function
+from .parse import Function, as_function, written_out
 from .points import PointError, floats, number, vector  # noqa: F401  (re-exported: the API of points)
 from .traces import Row, TraceTable, adjoint_table, primal_table, seed_label, tangent_rules, tangent_table
 from .transforms import unit_vectors
@@ -295,6 +296,39 @@ def differentiate(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | 
     """
     function = _parsed(f, variables) if type(f) is str else as_function(f, variables)
     x = as_point(function, point)
+    r = _differentiate(function, x, method, seed, ybar, scheme, eps, relative, compiled, _path)
+    if function.program is None and any(e.op == "D" for e in nodes(function.source)):
+        base = r.caveats
+        r.caveats = lambda: _d_kinks(function, x) + list(base() if callable(base) else base)
+    return r
+
+
+def _d_kinks(function: Function, x: list[float]) -> list[str]:
+    """A sentence for each ``D(expr, y)`` taken where ``expr`` has no derivative (a kink or a jump at the point):
+    written out, the derivative has no trace of it (step′ is 0, abs′ is sign), so the value D gives there is the
+    convention, which the function's own list cannot tell."""
+    out = []
+    for e in nodes(function.source):
+        if e.op != "D":
+            continue
+        inner = written_out([e.args[0]])[0]
+        wl = WengertList.from_exprs([inner], function.variables)
+        if not wl.kink_steps:
+            continue
+        vals = wl.evaluate(x)
+        at = [st for st in wl.kink_steps if st.prim.kink(*wl.args_of(st, vals)) == 0]
+        if at and caveats.kinks(wl, vals):  # one-sided derivatives that differ: no derivative to write out
+            typed, y = to_text(e.args[0]), e.args[1].name
+            kinks = "; ".join(dict.fromkeys(st.prim.kink_text for st in at))
+            rules = ", ".join(dict.fromkeys(st.prim.convention for st in at))
+            out.append(f"D({typed}, {y}) is taken where {typed} has no derivative ({kinks}, and its one-sided "
+                       f"derivatives differ here): the value D gives there is the convention {rules}, "
+                       "not a derivative.")
+    return out
+
+
+def _differentiate(function: Function, x: list[float], method: str, seed: Any, ybar: Any, scheme: str,
+                   eps: float | None, relative: bool, compiled: bool, _path: bool) -> Result:
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     if function.program is not None:  # a program: differentiate the path it takes at x (x is floats already)

@@ -24,10 +24,10 @@ from typing import Any
 
 from . import program as _program
 from .errors import ParseError
-from .expr import Expr, const, dag_size, fold, make, nodes, to_text, var
+from .expr import Expr, const, dag_size, fold, make, nodes, share, to_text, tree_size, var
 from .points import floats
 from .primitives import CONSTANTS, FUNCTIONS, OPERATORS, PRIMITIVES
-from .symbolic import derive
+from .symbolic import MAX_PRINT_OPS, derive
 from .wengert import WengertList
 
 
@@ -242,6 +242,8 @@ class Function:
         if self.program is not None or self.path_of is not None:
             return "the program " + " ".join(self.text.split())[:60] + ("..." if len(" ".join(self.text.split())) > 60
                                                                         else "")
+        if self.source and any(tree_size(e) > MAX_PRINT_OPS for e in self.outputs):
+            return ", ".join(to_text(e) for e in self.source)  # as typed, D(...) kept: written out it would not fit
         return ", ".join(to_text(e) for e in self.outputs)
 
     def _repr_html_(self) -> str:  # how Jupyter shows it: diffzoo/notebook.py
@@ -310,16 +312,25 @@ def written_out(source: list[Expr], text: str = "", limits: Limits = DEFAULT_LIM
     if not any(e.op == "D" for e in nodes(source)):
         return source
 
+    def too_large() -> ParseError:
+        return ParseError(f"the derivatives written with D are too large (more than {limits.nodes:,} operations "
+                          "once written out)", text, 0,
+                          "Nest fewer derivatives, or differentiate a smaller expression.")
+
     def apply(e: Expr, a: list[Expr]) -> Expr:
         if e.op == "D":
-            return derive(a[0], e.args[1].name)
+            # Shared at once (equal subexpressions made one object): written out, D(D(D(...))) grows as a power of
+            # the nesting, and without sharing so did the objects the next derivative walks.
+            d = share([derive(a[0], e.args[1].name)])[0]
+            if dag_size(d) > limits.nodes:
+                raise too_large()
+            return d
         return make(e.op, *a) if a else e
 
     done = fold(source, lambda e: e, apply)
     out = [done[id(e)] for e in source]
     if dag_size(*out) > limits.nodes:
-        raise ParseError(f"the derivatives written with D are too large (more than {limits.nodes:,} operations "
-                         "once written out)", text, 0, "Nest fewer derivatives, or differentiate a smaller expression.")
+        raise too_large()
     return out
 
 
