@@ -569,6 +569,11 @@ def _model(i: int, j: int, hi: float, hj: float, eps_f: float, c: Sequence[Seque
     return trunc, eps_f / (hi * hj)
 
 
+#: At most this many rounds of measuring the noise of f where the steps reach (:func:`_numeric`); from no noise at
+#: all (f = 0 at x) the step grows as a fourth root each round: 1e-81, 1e-25, 1e-10, 1e-6, 1e-5.
+MAX_NOISE_ROUNDS = 12
+
+
 def chosen_step(x: float, fourth: float, eps_f: float) -> float:
     """h = (48 ε_f / |f''''|)^(1/4), where truncation h²|f''''|/12 and rounding 4ε_f/h² balance, at most a tenth
     of max(|x|, 1) (where no fourth derivative shows), made representable."""
@@ -681,11 +686,25 @@ def _numeric(function: Function, x: list[float], eps: float | None) -> HessianRe
         masks = _moves(G)
         model_walks, model_steps = n, n * len(G.steps)
         model_rules = sum(3 * _rules_along(masks, i) for i in range(n))
-        steps = []
+        curvature = []
         for i in range(n):
             mixed = [abs(c[i][j]) for j in range(n) if j != i and math.isfinite(c[i][j])]
-            curvature = max([abs(c[i][i])] + [2 * m for m in mixed]) if math.isfinite(c[i][i]) else math.nan
-            steps.append(chosen_step(x[i], curvature, eps_f))
+            curvature.append(max([abs(c[i][i])] + [2 * m for m in mixed]) if math.isfinite(c[i][i]) else math.nan)
+        steps = [chosen_step(x[i], curvature[i], eps_f) for i in range(n)]
+        # The noise of f measured at x is not the noise at x ± h where f vanishes at x: x e^x at 0 has none there,
+        # so the smallest step was chosen and its second difference, 0 where f'' = 2, passed its check to the bit.
+        # Until the steps settle, the noise is at least a quarter ulp of f at the points the steps reach.
+        for _ in range(MAX_NOISE_ROUNDS):
+            try:
+                reached = [abs(st.at([(i, sign * steps[i])], "second differences"))
+                           for i in range(n) for sign in (1, -1)]
+            except EvaluationError:
+                break  # (the checked entries say where f has no value)
+            floor = max((math.ulp(v) / 4 for v in reached if math.isfinite(v)), default=0.0)
+            if not floor > 2 * eps_f:
+                break
+            eps_f, eps_acc = floor, max(eps_acc, floor)
+            steps = [chosen_step(x[i], curvature[i], eps_f) for i in range(n)]
         for i, j in _pairs(n):
             estimates.append(_checked_entry(wl, st, i, j, steps[i], steps[j], eps_acc, eps_f, c))
     else:
