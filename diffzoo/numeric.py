@@ -231,7 +231,39 @@ def estimate(wl: WengertList, point: Sequence[float], i: int, scheme: str, eps: 
         name = wl.inputs[i]
         raise EvaluationError(f"{scheme} differences overflow at h = {est.h:.3g}: the difference quotient exceeds the "
                               "largest float (about 1.8e308)", f"∂f/∂{name} at {name} = {x[i]:.10g}")
+    unseen, evals = _unchanged(wl, x, i, scheme, est, f0, np.asarray(noise, dtype=float))
+    if unseen or evals:
+        extra += evals
+        est = Estimate(est.value, est.evals, est.h, est.choice, est.trusted, (*est.warnings, *unseen))
     return Estimate(est.value, est.evals + extra, est.h, est.choice, est.trusted, est.warnings) if extra else est
+
+
+def _unchanged(wl: WengertList, x: list[float], i: int, scheme: str, est: Estimate, f0: np.ndarray,
+               noise: np.ndarray) -> tuple[list[str], int]:
+    """A sentence for each output whose estimate is exactly 0 because f did not change at all between x - h, x and
+    x + h, though it rounds (1e20 + x: the rounding of 1e20 hides x), and the evaluations made to see it.
+
+    The rounding check measures the uncertainty against the estimate, or, for an estimate of 0, against the size a
+    derivative of f has where f is not flat (|f|/|x|, 1e20 here), which takes any 0 of a large f as sure. A 0
+    from f unchanged to the bit only bounds the derivative by the rounding of f over h.
+    """
+    bound = _NOISE.get(scheme, 1.0) * noise / est.h
+    zeros = [k for k in range(wl.m) if est.value[k] == 0 and noise[k] > 0 and bound[k] > FEW_DIGITS]
+    if not zeros or scheme == "complex":
+        return [], 0
+    p, q = list(x), list(x)
+    p[i], q[i] = x[i] + est.h, x[i] - est.h
+    try:
+        up = wl.output_values(path_at(wl, p)[1])
+        down = wl.output_values(path_at(wl, q)[1])
+    except EvaluationError:
+        return [], 0
+    names, name = wl.output_names(), wl.inputs[i]
+    out = [f"{names[k]} is the same to the last bit at {name} - h, {name} and {name} + h (h = {est.h:.2g}): its "
+           f"rounding (about {noise[k]:.1g}) hides any change smaller than that, so this estimate of 0 only says "
+           f"that |∂{names[k]}/∂{name}| is below about {bound[k]:.1g}, whatever it is."
+           for k in zeros if up[k] == f0[k] == down[k]]
+    return out, 2
 
 
 def _check_spacing(wl: WengertList, x: list[float], i: int, h: float) -> None:

@@ -392,3 +392,26 @@ def test_an_output_that_vanishes_does_not_hold_the_others_step_back(y):
     assert r.jacobian[0, 1] == pytest.approx(math.tanh(1.0), rel=1e-8, abs=0)
     assert abs(r.jacobian[1, 1]) < 1e-9
     assert r.details["estimates"][1].h > 1e-8
+
+
+@pytest.mark.parametrize("scheme", ["central", "forward", "backward", "richardson"])
+def test_an_estimate_of_0_from_f_unchanged_to_the_bit_says_so(scheme):
+    # 1e20 + x at 1: d/dx = 1 (closed form), but the rounding of 1e20 (about 6e3) hides x at every step up to the
+    # cap: f(x - h) = f(x) = f(x + h) to the bit, and the estimate 0 was given with no warning (the check measured
+    # the rounding against |f|/|x| = 1e20, as if a derivative of f had that size). The complex step sees it: 1.
+    r = dz.differentiate("1e20 + x", [1.0], "numeric", scheme=scheme)
+    assert r.derivative == 0.0
+    assert any("same to the last bit" in w and "only says" in w for w in r.warnings), r.warnings
+    assert dz.differentiate("1e20 + x", [1.0], "numeric", scheme="complex").derivative == 1.0
+    # 1e15 + sqrt(x) at 1e-6: d/dx = 1/(2 sqrt(x)) = 500
+    if scheme == "central":
+        r = dz.differentiate("1e15 + sqrt(x)", [1e-6], "numeric", scheme=scheme)
+        assert r.derivative == 0.0 and any("same to the last bit" in w for w in r.warnings)
+
+
+@pytest.mark.parametrize(("text", "x"), [("1e20*cos(x)", 0.0), ("x^2", 0.0), ("x - x + 3", 2.0), ("cos(x)", 0.0)])
+def test_a_true_0_from_central_differences_is_not_doubted(text, x):
+    # The derivative is 0 (closed forms: -1e20 sin 0, 2x, 0, -sin 0) and f changes over the stencil, or does not
+    # round at all: the 0 is what the differences should give, and nothing is said of it.
+    r = dz.differentiate(text, [x], "numeric", scheme="central")
+    assert r.derivative == 0.0 and not [w for w in r.warnings if "same to the last bit" in w]
