@@ -297,7 +297,8 @@ def differentiate(f: Function | str, point: Mapping[str, Any] | Sequence[Any] | 
     function = _parsed(f, variables) if type(f) is str else as_function(f, variables)
     x = as_point(function, point)
     r = _differentiate(function, x, method, seed, ybar, scheme, eps, relative, compiled, _path)
-    if function.program is None and any(e.op == "D" for e in nodes(function.source)):
+    # (a D written out rebuilds its output's tree: without one the outputs are the trees as typed, nothing to walk)
+    if function.program is None and any(a is not b for a, b in zip(function.source, function.outputs)):
         base = r.caveats
         r.caveats = lambda: _d_kinks(function, x) + list(base() if callable(base) else base)
     return r
