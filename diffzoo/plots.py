@@ -333,7 +333,10 @@ def swell_figure(df: pd.DataFrame, title: str = "") -> Figure:
     family = df["family"].iloc[0] if "family" in df and len(df) else ""
     ax.set_title(title or f"Expression swell: {family}")
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend(frameon=False)
+    # under the axes: inside, "best" put it where it was wider than the axes for some families (nested sin), and
+    # constrained layout shrank the axes to nothing
+    handles, names = ax.get_legend_handles_labels()
+    _legend_below(fig, handles, names, most=1)
     return fig
 
 

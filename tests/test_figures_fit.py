@@ -83,6 +83,8 @@ FIGURES: dict[str, Callable[[], Figure]] = {
     "error_figure": lambda: views.numeric_figure(SURVEY, (2.0, 5.0), 0, 0, "float64", -6, True, ""),
     "error_figure (both)": lambda: views.numeric_figure(SURVEY, (2.0, 5.0), 0, 0, "both", -6, True, ""),
     "swell_figure": lambda: views.figure("swell", views.swell_sizes("logistic map l_n", 6)),
+    # its legend sat inside the axes where "best" put it: for nested sin wider than the axes, which collapsed
+    "swell_figure (nested sin)": lambda: views.figure("swell", views.swell_sizes("nested sin", 12)),
     "lines_figure": lambda: views.figure("lines", _scaling(), "n", "seconds", "method",
                                          "Time for the full gradient against n", "n inputs", "seconds"),
     "crossover_figure": lambda: views.figure("crossover", pd.DataFrame(
@@ -177,6 +179,17 @@ def test_crossover_cells_keep_their_numbers_apart():
     boxes = [t.get_window_extent(renderer) for t in cells]
     for k, a in enumerate(boxes):
         assert not [b for b in boxes[k + 1:] if a.overlaps(b)], cells[k].get_text()
+
+
+@pytest.mark.parametrize("name", list(FIGURES))
+def test_every_figure_lays_out_without_collapsing(name):
+    # Constrained layout warns ("axes sizes collapsed to zero") and draws slivers when a text or legend is wider
+    # than its axes: the Taylor figure for 2x + 1 and the swell figure for nested sin did.
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        renderer_of(FIGURES[name]())
 
 
 @pytest.mark.parametrize("make", [_taylor, _taylor_of_a_line, _taylor_at_a_kink])
