@@ -316,8 +316,8 @@ def error_figure(sweeps: Mapping[str, pd.DataFrame], best: pd.DataFrame | None =
 
 
 @_styled
-def swell_figure(df: pd.DataFrame, title: str = "") -> Figure:
-    """Derivative size against n on a log axis: written-out tree against shared graph."""
+def swell_figure(df: pd.DataFrame, title: str = "", xlabel: str = "n (depth / size of the family member)") -> Figure:
+    """Derivative size against n on a log axis: written-out tree against shared graph, the legend under the axes."""
     fig = _figure(6.6, 4.8)
     ax = fig.add_subplot()
     series = [("derivative tree ops", "derivative as a tree", "#d62728", "o"),
@@ -328,7 +328,7 @@ def swell_figure(df: pd.DataFrame, title: str = "") -> Figure:
             v = df[col].to_numpy(dtype=float)
             ax.plot(df["n"], np.where(v > 0, v, np.nan), marker=mk, color=c, label=label)
     ax.set_yscale("log")
-    ax.set_xlabel("n (depth / size of the family member)")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("operations")
     family = df["family"].iloc[0] if "family" in df and len(df) else ""
     ax.set_title(title or f"Expression swell: {family}")

@@ -653,8 +653,6 @@ def loop_swell(text: str, point: tuple[float, ...], counts: tuple[int, ...] = SW
     ``point``, and the sizes of its path's symbolic gradient (``swell.expression_sizes``)."""
     import time
 
-    import matplotlib
-
     from . import plots
     from .swell import expression_sizes
     from .symbolic import derive_all
@@ -676,13 +674,7 @@ def loop_swell(text: str, point: tuple[float, ...], counts: tuple[int, ...] = SW
                      "derivative shared ops": sizes["shared"]})
     df = pd.DataFrame(rows)
     def fig() -> Any:
-        out = plots.swell_figure(df, "Swell of the path's derivative")
-        ax = out.axes[0]
-        ax.xaxis.label.set_text("N (iterations of the first for loop)")
-        with matplotlib.rc_context(plots.STYLE):  # its legend under the axes, where it covers no curve
-            ax.get_legend().remove()
-            plots._legend_below(out, ax.get_lines(), [ln.get_label() for ln in ax.get_lines()], most=1)
-        return out
+        return plots.swell_figure(df, "Swell of the path's derivative", "N (iterations of the first for loop)")
 
     return LoopSwell(df, plots.to_png(fig(), FIGURE_DPI), lambda: plots.to_svg(fig()), stopped)
 
