@@ -2078,7 +2078,7 @@ def path_note(wl: WengertList) -> list[str]:
     if not near:
         return []
     total = sum(1 for g in (wl.guards or ()) if g.active)
-    shown = "; ".join(g.describe() for g in near)
+    shown = "; ".join(dict.fromkeys(g.describe() for g in near))  # (one line's test in three iterations: said once)
     return [f"This is the derivative of the path the program takes at this point, which holds only where the same "
             f"branches are taken: {total} branch decision{'s' if total != 1 else ''} depend{'s' if total == 1 else ''} "
             f"on the inputs, the closest to flipping being {shown}."]

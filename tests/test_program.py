@@ -294,3 +294,12 @@ def test_random_programs_methods_agree(src, x, y):
 def test_program_limits_are_reported_with_the_line():
     prog = parse_program("s = 0\nfor i in range(3):\n    s = s + x\nreturn s")
     assert prog.inputs == ("x",) and prog.trace([1.0])(1.0) == 3.0
+
+
+def test_the_path_note_names_a_guard_once():
+    # if x > 1 inside a loop of 50 iterations at x = 1: the three closest decisions are the same test of line 6 in
+    # three iterations, and the note said "line 6 (...); line 6 (...); line 6 (...)".
+    text = ("def f(x):\n    s = x\n    i = 0\n    while i < 50:\n        i = i + 1\n        if x > 1:\n"
+            "            s = s\n    return s\n")
+    notes = [w for w in dz.differentiate(text, [1.0], "reverse").warnings if "closest to flipping" in w]
+    assert len(notes) == 1 and notes[0].count("line 6 (if x > 1") == 1, notes
