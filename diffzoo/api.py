@@ -317,7 +317,7 @@ def _d_kinks(function: Function, x: list[float]) -> list[str]:
         if not wl.kink_steps:
             continue
         vals = wl.evaluate(x)
-        at = [st for st in wl.kink_steps if st.prim.kink(*wl.args_of(st, vals)) == 0]
+        at = caveats.kinks_at(wl, vals)
         if at and caveats.kinks(wl, vals):  # one-sided derivatives that differ: no derivative to write out
             typed, y = to_text(e.args[0]), e.args[1].name
             kinks = "; ".join(dict.fromkeys(st.prim.kink_text for st in at))

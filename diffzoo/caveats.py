@@ -30,6 +30,11 @@ LOST = 1e-6
 fmt = short
 
 
+def kinks_at(wl: WengertList, vals: Sequence[float]) -> list[Any]:
+    """The piecewise steps of ``wl`` that are exactly at their kink at the point whose values are ``vals``."""
+    return [st for st in wl.kink_steps if st.prim.kink(*wl.args_of(st, vals)) == 0]
+
+
 def kinks(wl: WengertList, vals: Sequence[float], J: np.ndarray | None = None,
           seed: Sequence[float] | None = None) -> list[str]:
     """A sentence when f has no derivative at the point because a piecewise step is at its kink.
@@ -38,7 +43,7 @@ def kinks(wl: WengertList, vals: Sequence[float], J: np.ndarray | None = None,
     +e_i and -e_i (or, for one forward pass, along ±``seed``); where they agree and match ``J``, the
     kink does not matter (``x * abs(x)`` at 0) and nothing is said.
     """
-    at_kink = [st for st in wl.kink_steps if st.prim.kink(*wl.args_of(st, vals)) == 0]
+    at_kink = kinks_at(wl, vals)
     if not at_kink:
         return []
     names = wl.output_names()
@@ -199,4 +204,4 @@ def rounding(dl: WengertList, vals: Sequence[float], names: Sequence[str]) -> li
     return out
 
 
-__all__ = ["kinks", "cancellation", "rounding", "rounding_noise", "no_derivative", "UNIT", "LOST", "ROUNDING"]
+__all__ = ["kinks", "kinks_at", "cancellation", "rounding", "rounding_noise", "no_derivative", "UNIT", "LOST", "ROUNDING"]

@@ -101,7 +101,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
         p.add_argument("--vars", nargs="*", default=None, help="the order of the variables")
         p.add_argument("--format", choices=("text", "markdown", "latex"), default="text")
     trace = sub.choices["trace"]
-    trace.add_argument("--seed", nargs="*", type=float, default=None, help="forward-mode seed direction")
+    trace.add_argument("--seed", nargs="*", type=_seed_number, default=None, help="forward-mode seed direction")
     sub.choices["hessian"].add_argument("--method", nargs="+", choices=HESSIAN_METHODS, default=None,
                                         help="the methods to show (all by default)")
     args, extra = ap.parse_known_args(argv)
@@ -149,6 +149,14 @@ def _text(args: argparse.Namespace) -> str:
     if len(text) > 1_000_000:
         raise ParseError(f"{args.file} is too large (more than 1,000,000 characters)")
     return text
+
+
+def _seed_number(text: str) -> float:
+    """A number of ``--seed``, read as ``--at``'s are (:func:`~diffzoo.points.read_number`), never by float()."""
+    try:
+        return read_number(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _number(text: str) -> bool:
