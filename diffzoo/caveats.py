@@ -204,4 +204,5 @@ def rounding(dl: WengertList, vals: Sequence[float], names: Sequence[str]) -> li
     return out
 
 
-__all__ = ["kinks", "kinks_at", "cancellation", "rounding", "rounding_noise", "no_derivative", "UNIT", "LOST", "ROUNDING"]
+__all__ = ["kinks", "kinks_at", "cancellation", "rounding", "rounding_noise", "no_derivative", "UNIT", "LOST",
+           "ROUNDING"]

@@ -109,3 +109,10 @@ def test_a_computed_range_step_of_0_is_refused_with_its_line():
             "    return s\n")
     with pytest.raises(dz.EvaluationError, match="line 4: range's step is 0 here"):
         dz.differentiate(text, [0.5], "reverse")
+
+
+def test_cli_seed_reads_numbers_as_at_does(capsys):
+    # --seed took float(): 'nan' became a seed of nan. Now the same reader as --at: refused by argparse (exit 2).
+    with pytest.raises(SystemExit) as exc:
+        main(["trace", "x*y", "--at", "x=1", "y=2", "--seed", "1", "nan"])
+    assert exc.value.code == 2 and "not a finite number" in capsys.readouterr().err
