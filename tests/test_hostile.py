@@ -332,7 +332,8 @@ def test_hostile_input(case: Case, no_code) -> None:
         timeout = 0.5
         out, e, s = timed(symbolic.simplify, exprs, timeout=timeout)
         assert e is None, repr(e)
-        assert out.status == case.simplify, out
+        # cut short by the clock or, on a fast machine, by the 400 MB memory guard first: both stop sympy in time
+        assert out.status == case.simplify or (case.simplify == "timeout" and out.status == "memory"), out
         assert s < timeout + 1.5, f"simplify took {s:.2f} s with a {timeout} s limit"
         assert "stopped after" in out.message or "busy" in out.message
     survey_still_works()
@@ -437,7 +438,7 @@ def test_simplify_timeout_then_next_call_works() -> None:
 def test_simplify_deep_logistic_map_is_cut_short() -> None:
     f = dz.parse(families.logistic_map(8))
     out = symbolic.simplify(list(f.outputs), timeout=0.3)
-    assert out.status == "timeout"
+    assert out.status in ("timeout", "memory")  # the clock or the memory guard, whichever stops sympy first
     d = symbolic.derive(f.outputs[0], "x")  # 2,623 operations as a tree: refused without starting sympy
     start = time.perf_counter()
     out = symbolic.simplify([d], timeout=5)
